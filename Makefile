@@ -1,0 +1,91 @@
+# Chorus build.  `make` builds build/chorus; `make test` runs every test
+# (unit, simulator, system, fuzz smoke) on a normal and a sanitizer build.
+
+CC      ?= cc
+VERSION := 0.1.0
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+CFLAGS  ?= -O2 -g
+BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -DCHORUS_VERSION='"$(VERSION)"' -Isrc/core -Isrc/shell
+PKGS    := libuv libsodium sqlite3 jansson
+LIBS    := $(shell pkg-config --libs $(PKGS)) -lreadline
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SEEDS   ?= 1000
+PYTEST  := /usr/bin/python3 -m pytest
+
+CORE_SRC  := $(wildcard src/core/*.c)
+SHELL_SRC := $(wildcard src/shell/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+SIM_SRC   := $(wildcard tests/sim/*.c)
+
+# Two build trees: build/ (normal) and build/san/ (ASan + UBSan).
+obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+all: build/chorus
+
+.SECONDARY:
+
+define tree
+$(1)/obj/%.o: %.c $$(wildcard src/core/*.h src/shell/*.h tests/sim/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE) $$(CFLAGS) $(2) -c $$< -o $$@
+
+$(1)/chorus: $(call obj,$(1),$(CORE_SRC) $(SHELL_SRC))
+	$$(CC) $$(CFLAGS) $(2) $$^ $$(LIBS) -o $$@
+
+$(1)/libcore.a: $(call obj,$(1),$(CORE_SRC))
+	rm -f $$@ && ar rcs $$@ $$^
+
+$(1)/unit/%: $(1)/obj/tests/unit/%.o $(1)/libcore.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $(2) $$^ -lcmocka -o $$@
+
+$(1)/sim: $(call obj,$(1),$(SIM_SRC)) $(1)/libcore.a
+	$$(CC) $$(CFLAGS) $(2) $$^ -o $$@
+endef
+
+$(eval $(call tree,build,))
+$(eval $(call tree,build/san,$(SAN)))
+
+UNITS     := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
+UNIT_BINS := $(addprefix build/unit/,$(UNITS)) $(addprefix build/san/unit/,$(UNITS))
+
+.PHONY: all san test unit sim sim-long system system-san fuzz fuzz-smoke clean
+
+san: build/san/chorus
+
+unit: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || exit 1; done
+
+sim: build/sim build/san/sim
+	./build/sim --seeds $(SEEDS)
+	./build/san/sim --seeds 200
+
+sim-long: build/sim
+	./build/sim --seeds 50000
+
+system: build/chorus
+	CHORUS_BIN=$(CURDIR)/build/chorus $(PYTEST) -q tests/system
+
+system-san: build/san/chorus
+	CHORUS_BIN=$(CURDIR)/build/san/chorus $(PYTEST) -q tests/system
+
+# libFuzzer targets, one per decoder; a short run of each in `make test`.
+FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc/core -fsanitize=fuzzer,address,undefined
+
+build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $< $(CORE_SRC) -o $@
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); \
+		echo "== $$n"; mkdir -p build/fuzz/corpus-$$n; \
+		./$$f -runs=50000 -max_len=4096 build/fuzz/corpus-$$n fuzz/corpus/$${n#fuzz_} 2>&1 | tail -n 1 || exit 1; done
+
+test: unit fuzz-smoke system system-san
+
+clean:
+	rm -rf build

@@ -1,0 +1,301 @@
+/* wire — see wire.h.  Field-by-field big-endian codec, bounds-checked. */
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+/* --- output ------------------------------------------------------------ */
+
+void
+wire_buf_free(wire_buf *b)
+{
+	free(b->data);
+	*b = (wire_buf){0};
+}
+
+void
+wire_buf_reset(wire_buf *b)
+{
+	b->len = 0;
+}
+
+static uint8_t *
+put_space(wire_buf *b, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	b->len += n;
+	return b->data + b->len - n;
+}
+
+static void
+put_be(wire_buf *b, uint64_t v, int bytes)
+{
+	uint8_t *p = put_space(b, (size_t)bytes);
+
+	for (int i = bytes - 1; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static void
+put_u8(wire_buf *b, uint8_t v)
+{
+	put_be(b, v, 1);
+}
+
+static void
+put_u64(wire_buf *b, uint64_t v)
+{
+	put_be(b, v, 8);
+}
+
+/* Strings longer than cap are cut: the encoder never emits an invalid frame. */
+static void
+put_str(wire_buf *b, wire_str s, size_t cap)
+{
+	size_t len = s.len < cap ? s.len : cap;
+
+	put_be(b, len, 2);
+	if (len)
+		memcpy(put_space(b, len), s.ptr, len);
+}
+
+static void
+put_member(wire_buf *b, const wire_member *m)
+{
+	put_u64(b, m->id);
+	put_u64(b, m->inc);
+	put_u8(b, m->status);
+	put_str(b, m->nick, WIRE_MAX_NICK);
+	put_str(b, m->host, WIRE_MAX_HOST);
+	put_be(b, m->port, 2);
+}
+
+static void
+put_fields(wire_buf *b, const wire_msg *msg)
+{
+	switch (msg->type) {
+	case WIRE_HELLO:
+		put_member(b, &msg->u.hello);
+		break;
+	case WIRE_MEMBERS: {
+		size_t n = msg->u.members.count;
+		if (n > WIRE_MAX_MEMBERS)
+			n = WIRE_MAX_MEMBERS;
+		put_be(b, n, 2);
+		for (size_t i = 0; i < n; i++)
+			put_member(b, &msg->u.members.entry[i]);
+		break;
+	}
+	case WIRE_HEARTBEAT:
+		put_u64(b, msg->u.heartbeat.digest);
+		break;
+	case WIRE_LEAVE:
+		put_u64(b, msg->u.leave.inc);
+		break;
+	case WIRE_CHAT:
+		put_u64(b, msg->u.chat.sender);
+		put_u64(b, msg->u.chat.seq);
+		put_u64(b, msg->u.chat.time);
+		put_str(b, msg->u.chat.text, WIRE_MAX_TEXT);
+		break;
+	case WIRE_REJECT:
+		put_u8(b, msg->u.reject.reason);
+		put_str(b, msg->u.reject.nick, WIRE_MAX_NICK);
+		break;
+	}
+}
+
+void
+wire_encode(wire_buf *out, const wire_msg *msg)
+{
+	size_t start = out->len;
+
+	put_be(out, 0, WIRE_HEADER); /* patched below */
+	put_u8(out, WIRE_VERSION);
+	put_u8(out, msg->type);
+	put_fields(out, msg);
+
+	size_t body = out->len - start - WIRE_HEADER;
+	uint8_t *hdr = out->data + start;
+	hdr[0] = (uint8_t)(body >> 24);
+	hdr[1] = (uint8_t)(body >> 16);
+	hdr[2] = (uint8_t)(body >> 8);
+	hdr[3] = (uint8_t)body;
+}
+
+/* --- input ------------------------------------------------------------- */
+
+/* A read cursor; every get_* fails cleanly once the body is exhausted. */
+typedef struct cursor {
+	const uint8_t *p;
+	size_t left;
+	int err;
+} cursor;
+
+static uint64_t
+get_be(cursor *c, int bytes)
+{
+	uint64_t v = 0;
+
+	if (c->err)
+		return 0;
+	if (c->left < (size_t)bytes) {
+		c->err = WIRE_ETRUNC;
+		return 0;
+	}
+	for (int i = 0; i < bytes; i++)
+		v = (v << 8) | c->p[i];
+	c->p += bytes;
+	c->left -= (size_t)bytes;
+	return v;
+}
+
+static wire_str
+get_str(cursor *c, size_t cap)
+{
+	wire_str s = {"", 0};
+	size_t len = (size_t)get_be(c, 2);
+
+	if (c->err)
+		return s;
+	if (len > cap) {
+		c->err = WIRE_ELIMIT;
+		return s;
+	}
+	if (len > c->left) {
+		c->err = WIRE_ETRUNC;
+		return s;
+	}
+	s.ptr = (const char *)c->p;
+	s.len = len;
+	c->p += len;
+	c->left -= len;
+	return s;
+}
+
+static void
+get_member(cursor *c, wire_member *m)
+{
+	m->id = get_be(c, 8);
+	m->inc = get_be(c, 8);
+	m->status = (uint8_t)get_be(c, 1);
+	m->nick = get_str(c, WIRE_MAX_NICK);
+	m->host = get_str(c, WIRE_MAX_HOST);
+	m->port = (uint16_t)get_be(c, 2);
+	if (!c->err && m->status > WIRE_REJECTED)
+		c->err = WIRE_ELIMIT;
+}
+
+static void
+get_fields(cursor *c, wire_msg *msg)
+{
+	switch (msg->type) {
+	case WIRE_HELLO:
+		get_member(c, &msg->u.hello);
+		break;
+	case WIRE_MEMBERS: {
+		size_t n = (size_t)get_be(c, 2);
+		if (!c->err && n > WIRE_MAX_MEMBERS)
+			c->err = WIRE_ELIMIT;
+		for (size_t i = 0; i < n && !c->err; i++)
+			get_member(c, &msg->u.members.entry[i]);
+		msg->u.members.count = c->err ? 0 : n;
+		break;
+	}
+	case WIRE_HEARTBEAT:
+		msg->u.heartbeat.digest = get_be(c, 8);
+		break;
+	case WIRE_LEAVE:
+		msg->u.leave.inc = get_be(c, 8);
+		break;
+	case WIRE_CHAT:
+		msg->u.chat.sender = get_be(c, 8);
+		msg->u.chat.seq = get_be(c, 8);
+		msg->u.chat.time = get_be(c, 8);
+		msg->u.chat.text = get_str(c, WIRE_MAX_TEXT);
+		break;
+	case WIRE_REJECT:
+		msg->u.reject.reason = (uint8_t)get_be(c, 1);
+		msg->u.reject.nick = get_str(c, WIRE_MAX_NICK);
+		break;
+	default:
+		c->err = WIRE_ETYPE;
+	}
+}
+
+int
+wire_frame_split(const uint8_t *buf, size_t len, size_t *frame_len)
+{
+	if (len < WIRE_HEADER)
+		return 0;
+	size_t body = ((size_t)buf[0] << 24) | ((size_t)buf[1] << 16) |
+		      ((size_t)buf[2] << 8) | buf[3];
+	if (body == 0 || body > WIRE_MAX_BODY)
+		return WIRE_ETOOBIG;
+	if (len - WIRE_HEADER < body)
+		return 0;
+	*frame_len = WIRE_HEADER + body;
+	return 1;
+}
+
+int
+wire_decode(const uint8_t *body, size_t len, wire_msg *out)
+{
+	cursor c = {body, len, 0};
+
+	if (len > WIRE_MAX_BODY)
+		return WIRE_ETOOBIG;
+	if (get_be(&c, 1) != WIRE_VERSION)
+		return c.err ? c.err : WIRE_EVERSION;
+	out->type = (uint8_t)get_be(&c, 1);
+	if (c.err)
+		return c.err;
+	get_fields(&c, out);
+	if (c.err)
+		return c.err;
+	return c.left ? WIRE_ETRAILING : 0;
+}
+
+const char *
+wire_strerror(int err)
+{
+	switch (err) {
+	case WIRE_ETRUNC: return "truncated frame";
+	case WIRE_ETOOBIG: return "frame length out of bounds";
+	case WIRE_EVERSION: return "unknown protocol version";
+	case WIRE_ETYPE: return "unknown message type";
+	case WIRE_ELIMIT: return "field over its limit";
+	case WIRE_ETRAILING: return "trailing bytes after message";
+	default: return "no error";
+	}
+}
+
+const char *
+wire_type_name(int type)
+{
+	switch (type) {
+#define WIRE_NAME(name, code, str) \
+	case code:                 \
+		return str;
+		WIRE_TYPES(WIRE_NAME)
+#undef WIRE_NAME
+	default:
+		return "unknown";
+	}
+}
+
+wire_str
+wire_cstr(const char *s)
+{
+	return (wire_str){s, strlen(s)};
+}

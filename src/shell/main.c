@@ -1,0 +1,24 @@
+/*
+ * main — the chorus program: picks the subcommand and hands over.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "opts.h"
+#include "run.h"
+
+int
+main(int argc, char **argv)
+{
+	node_opts o;
+	int rc;
+
+	if (argc > 1 && strcmp(argv[1], "chatterbox") == 0) {
+		fputs("chorus: chatterbox is not available in this version\n", stderr);
+		return 2;
+	}
+	rc = opts_parse(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	return run_node(&o);
+}

@@ -1,0 +1,37 @@
+/*
+ * opts — the node's command line (SPEC section 2).
+ *
+ * opts_parse fills a node_opts from argv.  It prints usage errors itself and
+ * returns the exit code to use (2), or 0 to run, or -1 when --help or
+ * --version was printed and the program should exit 0.
+ */
+#ifndef CHORUS_OPTS_H
+#define CHORUS_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OPTS_MAX_JOIN 16
+
+typedef struct node_opts {
+	const char *nick;
+	char listen_host[64];
+	uint16_t listen_port;
+	const char *join[OPTS_MAX_JOIN];
+	int njoin;
+	const char *data_dir; /* NULL: the default under XDG_DATA_HOME */
+	const char *secret_file;
+	unsigned heartbeat_ms;
+	unsigned timeout_ms;
+	bool timestamps;
+	bool headless;
+	bool verbose;
+} node_opts;
+
+int opts_parse(int argc, char **argv, node_opts *o);
+
+/* Split "HOST:PORT" into host (NUL-terminated, hostcap bytes) and port. */
+bool opts_split_addr(const char *s, char *host, size_t hostcap, uint16_t *port);
+
+#endif

@@ -1,0 +1,162 @@
+/* Unit tests of the frame codec: round trips, limits, hostile input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wire.h"
+
+static void
+roundtrip(const wire_msg *in, wire_msg *out, wire_buf *b)
+{
+	size_t flen = 0;
+
+	wire_buf_reset(b);
+	wire_encode(b, in);
+	assert_int_equal(wire_frame_split(b->data, b->len, &flen), 1);
+	assert_int_equal(flen, b->len);
+	assert_int_equal(wire_decode(b->data + WIRE_HEADER, flen - WIRE_HEADER, out), 0);
+	assert_int_equal(out->type, in->type);
+}
+
+static void
+test_hello_roundtrip(void **state)
+{
+	(void)state;
+	wire_buf b = {0};
+	wire_msg in = {.type = WIRE_HELLO}, out;
+
+	in.u.hello = (wire_member){.id = 0x0102030405060708ULL, .inc = 99,
+				   .nick = wire_cstr("alice"), .host = wire_cstr("10.0.0.1"),
+				   .port = 7420};
+	roundtrip(&in, &out, &b);
+	assert_true(out.u.hello.id == in.u.hello.id);
+	assert_true(out.u.hello.inc == 99);
+	assert_int_equal(out.u.hello.port, 7420);
+	assert_memory_equal(out.u.hello.nick.ptr, "alice", 5);
+	assert_int_equal(out.u.hello.nick.len, 5);
+	assert_memory_equal(out.u.hello.host.ptr, "10.0.0.1", 8);
+	wire_buf_free(&b);
+}
+
+static void
+test_members_roundtrip(void **state)
+{
+	(void)state;
+	wire_buf b = {0};
+	static wire_msg in, out;
+
+	in.type = WIRE_MEMBERS;
+	in.u.members.count = 3;
+	for (int i = 0; i < 3; i++)
+		in.u.members.entry[i] = (wire_member){.id = (uint64_t)i + 1, .inc = 10 * (uint64_t)i,
+						      .status = (uint8_t)i, .nick = wire_cstr("n"),
+						      .host = wire_cstr(""), .port = (uint16_t)i};
+	roundtrip(&in, &out, &b);
+	assert_int_equal(out.u.members.count, 3);
+	assert_true(out.u.members.entry[2].inc == 20);
+	assert_int_equal(out.u.members.entry[2].status, WIRE_REJECTED);
+	assert_int_equal(out.u.members.entry[1].host.len, 0);
+	wire_buf_free(&b);
+}
+
+static void
+test_chat_roundtrip(void **state)
+{
+	(void)state;
+	wire_buf b = {0};
+	wire_msg in = {.type = WIRE_CHAT}, out;
+
+	in.u.chat.sender = 7;
+	in.u.chat.seq = 1ULL << 40;
+	in.u.chat.time = 123456789;
+	in.u.chat.text = wire_cstr("hello, world");
+	roundtrip(&in, &out, &b);
+	assert_true(out.u.chat.seq == 1ULL << 40);
+	assert_int_equal(out.u.chat.text.len, 12);
+	assert_memory_equal(out.u.chat.text.ptr, "hello, world", 12);
+	wire_buf_free(&b);
+}
+
+static void
+test_split_needs_more_and_rejects_huge(void **state)
+{
+	(void)state;
+	size_t flen = 0;
+	const uint8_t partial[] = {0, 0, 0, 10, 1, 3};
+	const uint8_t huge[] = {0x7f, 0xff, 0xff, 0xff, 1};
+	const uint8_t zero[] = {0, 0, 0, 0};
+
+	assert_int_equal(wire_frame_split(partial, 3, &flen), 0);
+	assert_int_equal(wire_frame_split(partial, sizeof partial, &flen), 0);
+	assert_int_equal(wire_frame_split(huge, sizeof huge, &flen), WIRE_ETOOBIG);
+	assert_int_equal(wire_frame_split(zero, sizeof zero, &flen), WIRE_ETOOBIG);
+}
+
+static void
+test_decode_errors(void **state)
+{
+	(void)state;
+	wire_msg m;
+	const uint8_t badver[] = {9, WIRE_HEARTBEAT, 0, 0, 0, 0, 0, 0, 0, 0};
+	const uint8_t badtype[] = {WIRE_VERSION, 77};
+	const uint8_t trunc[] = {WIRE_VERSION, WIRE_HEARTBEAT, 0, 0, 0};
+	const uint8_t trailing[] = {WIRE_VERSION, WIRE_LEAVE, 0, 0, 0, 0, 0, 0, 0, 1, 5};
+	/* a chat whose text claims 60000 bytes: above the 4 KiB cap */
+	const uint8_t longtext[] = {WIRE_VERSION, WIRE_CHAT, 0, 0, 0, 0, 0, 0, 0, 1,
+				    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xea, 0x60};
+	/* a chat whose text claims 5 bytes but carries 2 */
+	const uint8_t shorttext[] = {WIRE_VERSION, WIRE_CHAT, 0, 0, 0, 0, 0, 0, 0, 1,
+				     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 5, 'h', 'i'};
+
+	assert_int_equal(wire_decode(badver, sizeof badver, &m), WIRE_EVERSION);
+	assert_int_equal(wire_decode(badtype, sizeof badtype, &m), WIRE_ETYPE);
+	assert_int_equal(wire_decode(trunc, sizeof trunc, &m), WIRE_ETRUNC);
+	assert_int_equal(wire_decode(trailing, sizeof trailing, &m), WIRE_ETRAILING);
+	assert_int_equal(wire_decode(longtext, sizeof longtext, &m), WIRE_ELIMIT);
+	assert_int_equal(wire_decode(shorttext, sizeof shorttext, &m), WIRE_ETRUNC);
+	assert_int_equal(wire_decode(badver, 0, &m), WIRE_ETRUNC);
+}
+
+static void
+test_members_count_over_cap(void **state)
+{
+	(void)state;
+	wire_msg m;
+	const uint8_t body[] = {WIRE_VERSION, WIRE_MEMBERS, 0xff, 0xff};
+
+	assert_int_equal(wire_decode(body, sizeof body, &m), WIRE_ELIMIT);
+}
+
+static void
+test_every_truncation_fails_cleanly(void **state)
+{
+	(void)state;
+	wire_buf b = {0};
+	wire_msg in = {.type = WIRE_HELLO}, out;
+
+	in.u.hello = (wire_member){.id = 1, .inc = 2, .nick = wire_cstr("bob"),
+				   .host = wire_cstr("h"), .port = 1};
+	wire_encode(&b, &in);
+	for (size_t n = 0; n < b.len - WIRE_HEADER; n++)
+		assert_true(wire_decode(b.data + WIRE_HEADER, n, &out) < 0);
+	wire_buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello_roundtrip),
+		cmocka_unit_test(test_members_roundtrip),
+		cmocka_unit_test(test_chat_roundtrip),
+		cmocka_unit_test(test_split_needs_more_and_rejects_huge),
+		cmocka_unit_test(test_decode_errors),
+		cmocka_unit_test(test_members_count_over_cap),
+		cmocka_unit_test(test_every_truncation_fails_cleanly),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
