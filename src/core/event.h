@@ -1,0 +1,58 @@
+/*
+ * event — what a node tells its user, and how each event reads as a line
+ * (SPEC section 4).
+ *
+ * The core reports events as structured values; event_format turns one into
+ * the exact line the SPEC prescribes.  Anything that came from the network
+ * (chat text above all) is escaped here, so that control characters and
+ * terminal escape sequences are never written as they are.
+ */
+#ifndef CHORUS_EVENT_H
+#define CHORUS_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVENT_KINDS(X)                                    \
+	X(JOIN, "[JOIN] %s joined the chat")              \
+	X(LEAVE, "[LEAVE] %s left the chat")              \
+	X(LOST, "[LOST] %s is unreachable")               \
+	X(BACK, "[BACK] %s is reachable again")           \
+	X(LEADER, "[LEADER] %s is the leader")            \
+	X(USERS, "[USERS] %s")                            \
+	X(CURRENT_LEADER, "[CURRENT_LEADER] %s")          \
+	X(IS_LEADER, "[IS_LEADER] %s")                    \
+	X(STATE, "[STATE] %s")                            \
+	X(CHECKSUM, "[CHECKSUM] %s")                      \
+	X(HELP, "%s")                                     \
+	X(ERROR, "[ERROR] %s")                            \
+	X(MESSAGE, "[%s] %s")
+
+typedef enum event_kind {
+#define EVENT_ENUM(name, fmt) EVENT_##name,
+	EVENT_KINDS(EVENT_ENUM)
+#undef EVENT_ENUM
+} event_kind;
+
+typedef struct event {
+	event_kind kind;
+	const char *nick; /* the member concerned, or the sender */
+	const char *text; /* the rest; for MESSAGE, raw bytes from the network */
+	size_t text_len;
+	uint64_t time;    /* sender's wall time in ms, for MESSAGE */
+} event;
+
+/*
+ * Write the event's line (no newline) into buf, NUL-terminated, cut to cap.
+ * Returns the length written.
+ */
+size_t event_format(const event *ev, char *buf, size_t cap);
+
+/*
+ * Escape untrusted bytes for a terminal: printable ASCII and valid UTF-8
+ * pass; control characters become \n, \r, \t, \e or \xHH; invalid UTF-8
+ * bytes become \xHH.  Returns the length written (NUL-terminated, cut).
+ */
+size_t event_escape(const char *s, size_t len, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * member — the membership table of one node: who is in the chat, what this
+ * node believes of each (pending, alive, lost, left, rejected), the gossip
+ * merge rule, the leader view, and the nickname-claim rule.
+ *
+ * States of a member, as this node sees it:
+ *
+ *     PENDING --link+hello--> ALIVE --silence/link break--> LOST
+ *        ^                     ^  \                          |
+ *        |                     |   `------ LEAVE ----> LEFT  |
+ *     gossip                   `---- heard again ------------'
+ *
+ * REJECTED marks the junior of two claims on one nick.  LEFT and REJECTED
+ * are tombstones: gossip carries them so that every table converges, and
+ * only a higher incarnation of the same id revives the entry.
+ *
+ * Rules that every node applies identically (so that nodes sharing a view
+ * agree without a vote):
+ *  - seniority: (incarnation, id), smaller is more senior;
+ *  - leader: the most senior member that is ALIVE (or self);
+ *  - nick claim: of two non-tombstone members whose nicks are equal
+ *    case-insensitively, the junior loses.
+ *
+ * Pure: no I/O, no clock.  The table owns its entries.
+ */
+#ifndef CHORUS_MEMBER_H
+#define CHORUS_MEMBER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nick.h"
+#include "wire.h"
+
+typedef enum member_state {
+	MEMBER_PENDING,  /* known by gossip, not yet heard directly */
+	MEMBER_ALIVE,    /* linked and heard within the timeout */
+	MEMBER_LOST,     /* was alive; silent or its link broke */
+	MEMBER_LEFT,     /* left gracefully (tombstone) */
+	MEMBER_REJECTED, /* lost a nick claim (tombstone) */
+} member_state;
+
+typedef struct member {
+	uint64_t id;
+	uint64_t inc;
+	char nick[NICK_MAX + 1];
+	char host[WIRE_MAX_HOST + 1];
+	uint16_t port;
+	member_state state;
+	bool self;
+	bool shown;          /* a [JOIN] was printed for this member */
+	uint64_t last_heard; /* time of the last frame from it */
+
+	/* Link bookkeeping, owned by node.c. */
+	int nlinks;          /* bound links that are up */
+	bool connecting;     /* an outgoing connect is in flight */
+	uint64_t next_try;   /* earliest time of the next connect */
+	uint64_t backoff;    /* current reconnect delay */
+	uint64_t gossip_at;  /* last time a member list was sent to it */
+
+	/* Message path, owned by node.c. */
+	uint64_t chat_seq;   /* highest sequence shown from this incarnation */
+} member;
+
+typedef struct member_table {
+	member *v;
+	int len;
+	int cap;
+} member_table;
+
+/* What a merge changed, for the caller to turn into events. */
+typedef enum member_change {
+	MEMBER_SAME,
+	MEMBER_ADDED,     /* a new entry */
+	MEMBER_RESTARTED, /* same id, higher incarnation */
+	MEMBER_DEPARTED,  /* became LEFT or REJECTED */
+} member_change;
+
+void member_table_free(member_table *t);
+
+/* Add self as the first entry.  Returns it. */
+member *member_add_self(member_table *t, uint64_t id, uint64_t inc,
+			const char *nick, const char *host, uint16_t port);
+
+member *member_find(member_table *t, uint64_t id);
+
+/* The self entry (always index 0). */
+member *member_self(member_table *t);
+
+/*
+ * Merge one entry heard from the network (a hello or a gossiped entry).
+ * The entry's nick must already be valid.  *m receives the table entry
+ * (NULL when the input was stale).  Self is never changed by a merge.
+ */
+member_change member_merge(member_table *t, const wire_member *e, member **m);
+
+/* True when m counts as a live member in this node's view. */
+bool member_live(const member *m);
+
+/* The most senior live member (never NULL: self is live). */
+const member *member_leader(const member_table *t);
+
+/* Number of live members, self included. */
+int member_count_live(const member_table *t);
+
+/*
+ * The junior of the first pair of claims on one nick, or NULL.  Call
+ * repeatedly after marking each loser REJECTED until it returns NULL.
+ */
+member *member_nick_loser(member_table *t);
+
+/* Digest of (id, incarnation, tombstone status) over all entries. */
+uint64_t member_digest(const member_table *t);
+
+/* Fill a MEMBERS message with the table (at most WIRE_MAX_MEMBERS). */
+void member_gossip(const member_table *t, wire_msg *msg);
+
+/* The wire status of an entry. */
+uint8_t member_wire_status(const member *m);
+
+/* Seniority order: negative when a is more senior than b. */
+int member_senior(const member *a, const member *b);
+
+#endif

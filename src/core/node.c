@@ -1,0 +1,628 @@
+/*
+ * node — life cycle, links, timers and the membership transitions of the
+ * protocol core.  See node.h for the contract and the phases.
+ */
+#include "node_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+/* --- output helpers ---------------------------------------------------- */
+
+void
+node_log(node *n, int level, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	n->io.log(n->io.ctx, level, line);
+}
+
+void
+node_emit(node *n, event_kind kind, const char *nick, const char *text)
+{
+	event ev = {.kind = kind, .nick = nick, .text = text,
+		    .text_len = text ? strlen(text) : 0};
+
+	n->io.event(n->io.ctx, &ev);
+}
+
+void
+node_finish(node *n, int code)
+{
+	if (n->phase == PHASE_DONE)
+		return;
+	n->phase = PHASE_DONE;
+	n->io.exit(n->io.ctx, code);
+}
+
+/* --- links ------------------------------------------------------------- */
+
+link *
+node_link(node *n, uint32_t id)
+{
+	for (int i = 0; i < n->nlinks; i++)
+		if (n->links[i].id == id)
+			return &n->links[i];
+	return NULL;
+}
+
+static link *
+link_add(node *n, uint32_t id)
+{
+	if (n->nlinks == n->caplinks) {
+		n->caplinks = n->caplinks ? n->caplinks * 2 : 8;
+		n->links = xrealloc(n->links, (size_t)n->caplinks * sizeof *n->links);
+	}
+	link *l = &n->links[n->nlinks++];
+	*l = (link){.id = id, .seed = -1};
+	return l;
+}
+
+/* The link to use for a member: the first one up and bound to it. */
+static link *
+link_to(node *n, uint64_t id)
+{
+	for (int i = 0; i < n->nlinks; i++)
+		if (n->links[i].up && n->links[i].peer == id)
+			return &n->links[i];
+	return NULL;
+}
+
+void
+node_send(node *n, uint32_t link_id, const wire_msg *m)
+{
+	wire_buf_reset(&n->out);
+	wire_encode(&n->out, m);
+	n->io.send(n->io.ctx, link_id, n->out.data, n->out.len);
+}
+
+void
+node_send_to(node *n, const member *m, const wire_msg *msg)
+{
+	link *l = link_to(n, m->id);
+
+	if (l)
+		node_send(n, l->id, msg);
+}
+
+void
+node_broadcast(node *n, const wire_msg *msg)
+{
+	wire_buf_reset(&n->out);
+	wire_encode(&n->out, msg);
+	for (int i = 1; i < n->members.len; i++) {
+		link *l = link_to(n, n->members.v[i].id);
+		if (l)
+			n->io.send(n->io.ctx, l->id, n->out.data, n->out.len);
+	}
+}
+
+/*
+ * Forget a link: unbind it from its member (a member left with no link is
+ * lost at once), and from the seed or member it was dialled for.
+ */
+static void
+link_gone(node *n, link *l, uint64_t now)
+{
+	member *m = l->peer ? member_find(&n->members, l->peer) : NULL;
+
+	if (m && l->up) {
+		m->nlinks--;
+		if (m->nlinks == 0 && m->state == MEMBER_ALIVE) {
+			m->state = MEMBER_LOST;
+			if (n->phase == PHASE_MEMBER)
+				node_emit(n, EVENT_LOST, m->nick, NULL);
+		}
+	}
+	member *t = l->target ? member_find(&n->members, l->target) : NULL;
+	if (t && t->connecting) {
+		t->connecting = false;
+		t->next_try = now + t->backoff;
+		t->backoff = t->backoff * 2 > NODE_BACKOFF_MAX ? NODE_BACKOFF_MAX : t->backoff * 2;
+	}
+	*l = n->links[--n->nlinks];
+}
+
+void
+node_close_link(node *n, link *l)
+{
+	uint32_t id = l->id;
+
+	link_gone(n, l, n->last_tick);
+	n->io.close(n->io.ctx, id);
+}
+
+void
+node_close_member(node *n, member *m)
+{
+	for (int i = n->nlinks - 1; i >= 0; i--)
+		if (n->links[i].peer == m->id)
+			node_close_link(n, &n->links[i]);
+}
+
+/* --- membership transitions ------------------------------------------- */
+
+void
+node_greet(node *n, link *l)
+{
+	member *self = member_self(&n->members);
+	wire_msg hello = {.type = WIRE_HELLO};
+
+	if (l->greeted || !l->up || n->phase == PHASE_PROBE || n->phase == PHASE_DONE)
+		return;
+	hello.u.hello = (wire_member){.id = self->id, .inc = self->inc,
+				      .nick = wire_cstr(self->nick),
+				      .host = wire_cstr(self->host), .port = self->port};
+	node_send(n, l->id, &hello);
+	member_gossip(&n->members, n->gossip);
+	node_send(n, l->id, n->gossip);
+	l->greeted = true;
+}
+
+void
+node_gossip(node *n, member *m, uint64_t now)
+{
+	if (now - m->gossip_at < n->cfg.heartbeat_ms && m->gossip_at != 0)
+		return;
+	m->gossip_at = now;
+	member_gossip(&n->members, n->gossip);
+	node_send_to(n, m, n->gossip);
+}
+
+void
+node_set_alive(node *n, member *m, uint64_t now)
+{
+	member_state was = m->state;
+
+	m->last_heard = now;
+	if (was == MEMBER_ALIVE || was == MEMBER_LEFT || was == MEMBER_REJECTED)
+		return;
+	m->state = MEMBER_ALIVE;
+	m->backoff = NODE_BACKOFF_MIN;
+	if (n->phase != PHASE_MEMBER)
+		return;
+	if (!m->shown) {
+		m->shown = true;
+		node_emit(n, EVENT_JOIN, m->nick, NULL);
+	} else if (was == MEMBER_LOST) {
+		node_emit(n, EVENT_BACK, m->nick, NULL);
+	}
+}
+
+/* m became LEFT or REJECTED (its state is already set). */
+void
+node_depart(node *n, member *m, bool print)
+{
+	if (print && m->shown && n->phase == PHASE_MEMBER)
+		node_emit(n, EVENT_LEAVE, m->nick, NULL);
+	m->shown = false;
+}
+
+static void
+reject(node *n, member *loser)
+{
+	wire_msg r = {.type = WIRE_REJECT};
+
+	r.u.reject.reason = WIRE_NICK_TAKEN;
+	r.u.reject.nick = wire_cstr(loser->nick);
+	node_log(n, NODE_LOG_VERBOSE, "nick \"%s\" of %016llx loses its claim",
+		 loser->nick, (unsigned long long)loser->id);
+	node_send_to(n, loser, &r);
+	loser->state = MEMBER_REJECTED;
+	node_depart(n, loser, false);
+	node_close_member(n, loser);
+}
+
+/* Apply the nick-claim rule until no clash is left. */
+static void
+resolve_nicks(node *n)
+{
+	member *loser;
+
+	if (n->phase == PHASE_PROBE)
+		return; /* our incarnation is not final yet */
+	while ((loser = member_nick_loser(&n->members)) != NULL) {
+		if (loser->self) {
+			node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
+			node_finish(n, 3);
+			return;
+		}
+		reject(n, loser);
+	}
+}
+
+static void
+announce(node *n)
+{
+	n->phase = PHASE_MEMBER;
+	for (int i = 1; i < n->members.len; i++) {
+		member *m = &n->members.v[i];
+		m->shown = m->state == MEMBER_ALIVE;
+	}
+	node_emit(n, EVENT_JOIN, n->nick, NULL);
+	node_emit_users(n);
+	const member *leader = member_leader(&n->members);
+	n->leader = leader->id;
+	node_emit(n, EVENT_LEADER, leader->nick, NULL);
+	node_flush_queue(n);
+}
+
+/* The joiner is ready once no member it learned of is still pending. */
+static bool
+join_complete(node *n, uint64_t now)
+{
+	if (now >= n->join_deadline)
+		return true;
+	for (int i = 1; i < n->members.len; i++)
+		if (n->members.v[i].state == MEMBER_PENDING)
+			return false;
+	return true;
+}
+
+/*
+ * After any change: settle nick claims, finish a join, and report a new
+ * leader.
+ */
+void
+node_settle(node *n, uint64_t now)
+{
+	resolve_nicks(n);
+	if (n->phase == PHASE_JOINING && join_complete(n, now))
+		announce(n);
+	if (n->phase != PHASE_MEMBER)
+		return;
+	const member *leader = member_leader(&n->members);
+	if (leader->id != n->leader) {
+		n->leader = leader->id;
+		node_emit(n, EVENT_LEADER, leader->nick, NULL);
+	}
+}
+
+/* The first member list fixes our incarnation above everyone it names. */
+void
+node_end_probe(node *n, const wire_msg *members, uint64_t now)
+{
+	member *self = member_self(&n->members);
+
+	for (size_t i = 0; i < members->u.members.count; i++)
+		if (members->u.members.entry[i].inc >= self->inc)
+			self->inc = members->u.members.entry[i].inc + 1;
+	for (int i = 1; i < n->members.len; i++)
+		if (n->members.v[i].inc >= self->inc)
+			self->inc = n->members.v[i].inc + 1;
+	n->phase = PHASE_JOINING;
+	n->join_deadline = now + n->cfg.timeout_ms;
+	node_log(n, NODE_LOG_VERBOSE, "joined through a seed; incarnation %llu",
+		 (unsigned long long)self->inc);
+	for (int i = 0; i < n->nlinks; i++)
+		node_greet(n, &n->links[i]);
+}
+
+/* --- the entry points -------------------------------------------------- */
+
+node *
+node_new(const node_config *cfg, const node_io *io, uint64_t now)
+{
+	node *n = xcalloc(1, sizeof *n);
+
+	n->cfg = *cfg;
+	n->io = *io;
+	snprintf(n->nick, sizeof n->nick, "%s", cfg->nick);
+	snprintf(n->host, sizeof n->host, "%s", cfg->host);
+	n->cfg.nick = n->nick;
+	n->cfg.host = n->host;
+	n->cfg.seeds = NULL;
+	n->msg = xmalloc(sizeof *n->msg);
+	n->gossip = xmalloc(sizeof *n->gossip);
+	member_add_self(&n->members, cfg->id, cfg->inc, n->nick, n->host, cfg->port);
+	for (int i = 0; i < cfg->nseeds && n->nseeds < NODE_MAX_SEEDS; i++) {
+		seed *s = &n->seeds[n->nseeds];
+		const char *colon = strrchr(cfg->seeds[i], ':');
+		if (colon == NULL || (size_t)(colon - cfg->seeds[i]) > WIRE_MAX_HOST)
+			continue;
+		snprintf(s->host, sizeof s->host, "%.*s", (int)(colon - cfg->seeds[i]),
+			 cfg->seeds[i]);
+		s->port = (uint16_t)atoi(colon + 1);
+		s->backoff = NODE_BACKOFF_MIN;
+		n->nseeds++;
+	}
+	n->last_tick = now;
+	n->phase = n->nseeds ? PHASE_PROBE : PHASE_JOINING;
+	n->join_deadline = now;
+	node_settle(n, now);
+	node_tick(n, now);
+	return n;
+}
+
+void
+node_free(node *n)
+{
+	if (n == NULL)
+		return;
+	for (int i = 0; i < n->nqueue; i++)
+		free(n->queue[i].text);
+	member_table_free(&n->members);
+	wire_buf_free(&n->out);
+	free(n->links);
+	free(n->msg);
+	free(n->gossip);
+	free(n);
+}
+
+static void
+dial_seeds(node *n, uint64_t now)
+{
+	for (int i = 0; i < n->nseeds; i++) {
+		seed *s = &n->seeds[i];
+		if (s->link || now < s->next_try)
+			continue;
+		s->link = n->io.connect(n->io.ctx, s->host, s->port);
+		link *l = link_add(n, s->link);
+		l->outgoing = true;
+		l->seed = i;
+		snprintf(l->host, sizeof l->host, "%s", s->host);
+	}
+}
+
+static bool
+wants_link(node *n, const member *m, uint64_t now)
+{
+	if (m->self || m->nlinks > 0 || m->connecting || now < m->next_try)
+		return false;
+	if (m->state == MEMBER_LEFT || m->state == MEMBER_REJECTED)
+		return false;
+	if (m->port == 0 || m->host[0] == '\0')
+		return false;
+	/* A joiner dials everyone; afterwards the lower id dials. */
+	return n->phase == PHASE_JOINING || n->cfg.id < m->id;
+}
+
+static void
+dial_members(node *n, uint64_t now)
+{
+	for (int i = 1; i < n->members.len; i++) {
+		member *m = &n->members.v[i];
+		if (!wants_link(n, m, now))
+			continue;
+		m->connecting = true;
+		if (m->backoff == 0)
+			m->backoff = NODE_BACKOFF_MIN;
+		uint32_t id = n->io.connect(n->io.ctx, m->host, m->port);
+		link *l = link_add(n, id);
+		l->outgoing = true;
+		l->target = m->id;
+		snprintf(l->host, sizeof l->host, "%s", m->host);
+	}
+}
+
+/*
+ * Failure detection.  A member silent for timeout-ms is lost.  One silent
+ * for three timeouts while its link is still open gets the link closed, so
+ * that a healed partition is found by a fresh connect rather than by TCP's
+ * slow retransmission backoff.
+ */
+static void
+detect_failures(node *n, uint64_t now)
+{
+	for (int i = 1; i < n->members.len; i++) {
+		member *m = &n->members.v[i];
+		uint64_t silent = now - m->last_heard;
+		if (m->state == MEMBER_ALIVE && silent > n->cfg.timeout_ms) {
+			m->state = MEMBER_LOST;
+			node_log(n, NODE_LOG_VERBOSE, "%s silent for %llu ms", m->nick,
+				 (unsigned long long)silent);
+			if (n->phase == PHASE_MEMBER)
+				node_emit(n, EVENT_LOST, m->nick, NULL);
+		}
+		if (m->state == MEMBER_LOST && m->nlinks > 0 &&
+		    silent > 3ull * n->cfg.timeout_ms)
+			node_close_member(n, m);
+	}
+}
+
+static void
+heartbeat(node *n, uint64_t now)
+{
+	wire_msg hb = {.type = WIRE_HEARTBEAT};
+
+	if (now < n->next_heartbeat)
+		return;
+	n->next_heartbeat = now + n->cfg.heartbeat_ms;
+	hb.u.heartbeat.digest = member_digest(&n->members);
+	node_broadcast(n, &hb);
+}
+
+void
+node_tick(node *n, uint64_t now)
+{
+	if (n->phase == PHASE_DONE)
+		return;
+	/*
+	 * A gap longer than the timeout means this process was stalled (a
+	 * SIGSTOP, a swapped-out machine), not that everyone else was: give
+	 * the peers a fresh timeout before judging them.
+	 */
+	if (now - n->last_tick > n->cfg.timeout_ms) {
+		node_log(n, NODE_LOG_VERBOSE, "stalled for %llu ms",
+			 (unsigned long long)(now - n->last_tick));
+		for (int i = 1; i < n->members.len; i++)
+			if (n->members.v[i].state == MEMBER_ALIVE)
+				n->members.v[i].last_heard = now;
+	}
+	n->last_tick = now;
+	detect_failures(n, now);
+	heartbeat(n, now);
+	if (n->phase == PHASE_PROBE)
+		dial_seeds(n, now);
+	else
+		dial_members(n, now);
+	node_settle(n, now);
+}
+
+void
+node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host)
+{
+	link *l = node_link(n, id);
+
+	if (n->phase == PHASE_DONE)
+		return;
+	if (l == NULL) {
+		l = link_add(n, id);
+		snprintf(l->host, sizeof l->host, "%s", remote_host);
+	}
+	l->up = true;
+	l->outgoing = outgoing;
+	if (l->seed >= 0)
+		n->seeds[l->seed].backoff = NODE_BACKOFF_MIN;
+	node_log(n, NODE_LOG_VERBOSE, "link %u up (%s %s)", id,
+		 outgoing ? "to" : "from", l->host);
+	node_greet(n, l);
+	(void)now;
+}
+
+void
+node_link_down(node *n, uint64_t now, uint32_t id, const char *why)
+{
+	link *l = node_link(n, id);
+
+	if (l == NULL || n->phase == PHASE_DONE)
+		return;
+	if (l->seed >= 0 && n->seeds[l->seed].link == id) {
+		seed *s = &n->seeds[l->seed];
+		s->link = 0;
+		if (n->phase == PHASE_PROBE) {
+			node_log(n, NODE_LOG_ALWAYS,
+				 "cannot join through %s:%u (%s); retrying in %.1f s",
+				 s->host, s->port, why, (double)s->backoff / 1000);
+			s->next_try = now + s->backoff;
+			s->backoff = s->backoff * 2 > NODE_BACKOFF_MAX * 2 ? NODE_BACKOFF_MAX * 2
+									   : s->backoff * 2;
+		}
+	}
+	node_log(n, NODE_LOG_VERBOSE, "link %u down: %s", id, why);
+	link_gone(n, l, now);
+	node_settle(n, now);
+}
+
+void
+node_frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
+{
+	link *l = node_link(n, id);
+	int rc;
+
+	if (l == NULL || n->phase == PHASE_DONE)
+		return;
+	rc = wire_decode(body, len, n->msg);
+	if (rc < 0) {
+		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: %s", l->host,
+			 wire_strerror(rc));
+		node_close_link(n, l);
+		return;
+	}
+	node_dispatch(n, now, l, n->msg);
+	if (n->phase != PHASE_DONE)
+		node_settle(n, now);
+}
+
+void
+node_leave(node *n, uint64_t now)
+{
+	wire_msg leave = {.type = WIRE_LEAVE};
+
+	(void)now;
+	if (n->phase == PHASE_DONE)
+		return;
+	if (n->phase != PHASE_PROBE) {
+		leave.u.leave.inc = member_self(&n->members)->inc;
+		node_broadcast(n, &leave);
+	}
+	if (n->phase == PHASE_MEMBER)
+		node_emit(n, EVENT_LEAVE, n->nick, NULL);
+	node_finish(n, 0);
+}
+
+/* --- queries ----------------------------------------------------------- */
+
+bool
+node_done(const node *n)
+{
+	return n->phase == PHASE_DONE;
+}
+
+bool
+node_announced(const node *n)
+{
+	return n->phase == PHASE_MEMBER;
+}
+
+uint64_t
+node_id(const node *n)
+{
+	return n->cfg.id;
+}
+
+uint64_t
+node_leader(const node *n)
+{
+	return member_leader(&n->members)->id;
+}
+
+static int
+by_seniority(const void *a, const void *b)
+{
+	return member_senior(*(const member *const *)a, *(const member *const *)b);
+}
+
+int
+node_members(const node *n, uint64_t *ids, int cap)
+{
+	const member *live[WIRE_MAX_MEMBERS];
+	int k = 0;
+
+	for (int i = 0; i < n->members.len && k < WIRE_MAX_MEMBERS; i++)
+		if (member_live(&n->members.v[i]))
+			live[k++] = &n->members.v[i];
+	qsort(live, (size_t)k, sizeof live[0], by_seniority);
+	for (int i = 0; i < k && i < cap; i++)
+		ids[i] = live[i]->id;
+	return k < cap ? k : cap;
+}
+
+bool
+node_has_nick(const node *n, const char *nick)
+{
+	for (int i = 0; i < n->members.len; i++) {
+		const member *m = &n->members.v[i];
+		if (member_live(m) && nick_equal(m->nick, strlen(m->nick), nick, strlen(nick)))
+			return true;
+	}
+	return false;
+}
+
+const char *
+node_nick(const node *n)
+{
+	return n->nick;
+}
+
+uint64_t
+node_delivered(const node *n)
+{
+	return n->delivered;
+}
+
+unsigned
+node_tick_ms(const node *n)
+{
+	unsigned t = n->cfg.heartbeat_ms / 4;
+
+	return t < 10 ? 10 : t > 50 ? 50 : t;
+}

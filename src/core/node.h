@@ -1,0 +1,95 @@
+/*
+ * node — the protocol core of one Chorus node.
+ *
+ * The core is pure: it never reads a clock, a socket or a file.  The shell
+ * (or the simulator) feeds it events — a link came up or went down, a frame
+ * arrived, time passed, the user typed a line — each with the current time
+ * in milliseconds, and the core answers through the callbacks in node_io:
+ * open or close a link, send a frame, report an event to the user, log,
+ * exit.  Callbacks must not call back into the core.
+ *
+ * Life of a node:
+ *
+ *   PROBE   (only with seeds) connect to the --join addresses; the first
+ *           member list received fixes this node's incarnation above every
+ *           member it lists, so that a newcomer is always the junior.
+ *   JOINING link to every member learned; announce once all are linked or
+ *           after timeout-ms: print [JOIN] self, [USERS], [LEADER].
+ *   MEMBER  heartbeats, failure detection, gossip, chat.
+ *   DONE    left, rejected or removed; every entry point is a no-op.
+ *
+ * Link ids are chosen by the shell and are never 0.
+ */
+#ifndef CHORUS_NODE_H
+#define CHORUS_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+typedef struct node node;
+
+typedef struct node_config {
+	uint64_t id;            /* this node's identity (stable across restarts) */
+	uint64_t inc;           /* incarnation: wall time in ms at start */
+	const char *nick;
+	const char *host;       /* advertised listen host; "" = as seen by peers */
+	uint16_t port;          /* listen port */
+	const char *const *seeds; /* "HOST:PORT" to join through */
+	int nseeds;
+	unsigned heartbeat_ms;
+	unsigned timeout_ms;
+} node_config;
+
+enum node_log { NODE_LOG_ALWAYS, NODE_LOG_VERBOSE };
+
+typedef struct node_io {
+	void *ctx;
+	/* Open a link; the shell answers later with node_link_up or _down. */
+	uint32_t (*connect)(void *ctx, const char *host, uint16_t port);
+	/* Queue a whole frame on a link that is up; the bytes are copied. */
+	void (*send)(void *ctx, uint32_t link, const uint8_t *frame, size_t len);
+	/* Flush what is queued, then close.  No node_link_down follows. */
+	void (*close)(void *ctx, uint32_t link);
+	void (*event)(void *ctx, const event *ev);
+	void (*log)(void *ctx, int level, const char *line);
+	/* The node is done: flush the links and exit with this code. */
+	void (*exit)(void *ctx, int code);
+} node_io;
+
+/* The config's strings are copied.  The node starts at once. */
+node *node_new(const node_config *cfg, const node_io *io, uint64_t now);
+void node_free(node *n);
+
+void node_tick(node *n, uint64_t now);
+/* An outgoing connect succeeded, or an incoming link was accepted. */
+void node_link_up(node *n, uint64_t now, uint32_t link, bool outgoing,
+		  const char *remote_host);
+/* A link closed or a connect failed; why is for the log. */
+void node_link_down(node *n, uint64_t now, uint32_t link, const char *why);
+/* One frame body (after the length prefix) arrived on a link. */
+void node_frame(node *n, uint64_t now, uint32_t link, const uint8_t *body,
+		size_t len);
+/* A line the user typed (no newline). */
+void node_input(node *n, uint64_t now, const char *line, size_t len);
+/* Leave gracefully (end of input, a signal). */
+void node_leave(node *n, uint64_t now);
+
+/* --- queries, for the shell and the simulator -------------------------- */
+
+bool node_done(const node *n);
+bool node_announced(const node *n);
+uint64_t node_id(const node *n);
+uint64_t node_leader(const node *n);
+/* Ids of the live members in seniority order; returns how many (<= cap). */
+int node_members(const node *n, uint64_t *ids, int cap);
+/* Whether this node's table holds a live member with this nick (folded). */
+bool node_has_nick(const node *n, const char *nick);
+const char *node_nick(const node *n);
+uint64_t node_delivered(const node *n);
+/* The delay until the next tick the core wants. */
+unsigned node_tick_ms(const node *n);
+
+#endif

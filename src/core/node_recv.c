@@ -1,0 +1,182 @@
+/*
+ * node_recv — what the core does with each frame from a peer.
+ *
+ * Dispatch goes through a table: message type, handler, and whether the
+ * link must already be bound to a member (its HELLO arrived).  Frames that
+ * need a bound link and arrive before the HELLO close the link.
+ */
+#include "node_int.h"
+
+#include <string.h>
+
+typedef void handler(node *n, uint64_t now, link *l, const wire_msg *m);
+
+static bool
+valid_nick(wire_str s)
+{
+	return nick_check(s.ptr, s.len) == NULL;
+}
+
+/* A member's HELLO: it binds the link and makes the member alive. */
+static void
+on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	wire_member e = msg->u.hello;
+	member *m;
+
+	if (!valid_nick(e.nick) || e.id == 0) {
+		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: invalid hello", l->host);
+		node_close_link(n, l);
+		return;
+	}
+	if (e.id == n->cfg.id) {
+		node_log(n, NODE_LOG_ALWAYS, "dropping link to %s: it is this node", l->host);
+		node_close_link(n, l);
+		return;
+	}
+	if (l->peer && l->peer != e.id) {
+		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: identity changed", l->host);
+		node_close_link(n, l);
+		return;
+	}
+	if (e.host.len == 0)
+		e.host = wire_cstr(l->host);
+	e.status = WIRE_ACTIVE;
+	if (member_merge(&n->members, &e, &m) == MEMBER_SAME && m->inc != e.inc) {
+		node_close_link(n, l); /* a stale incarnation */
+		return;
+	}
+	if (m->state == MEMBER_LEFT || m->state == MEMBER_REJECTED) {
+		node_close_link(n, l);
+		return;
+	}
+	if (!l->peer) {
+		l->peer = e.id;
+		m->nlinks++;
+	}
+	if (l->target == m->id)
+		m->connecting = false;
+	node_set_alive(n, m, now);
+	node_greet(n, l);
+}
+
+/* Gossip: merge every entry; the first list ends a joiner's probe. */
+static void
+on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	member *self = member_self(&n->members);
+
+	(void)l;
+	if (n->phase == PHASE_PROBE)
+		node_end_probe(n, msg, now);
+	for (size_t i = 0; i < msg->u.members.count; i++) {
+		const wire_member *e = &msg->u.members.entry[i];
+		member *m;
+		if (!valid_nick(e->nick) || e->id == 0)
+			continue;
+		if (e->id == self->id) {
+			if (e->inc == self->inc && e->status == WIRE_REJECTED) {
+				node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
+				node_finish(n, 3);
+				return;
+			}
+			continue;
+		}
+		member_state was = (m = member_find(&n->members, e->id)) ? m->state : MEMBER_PENDING;
+		switch (member_merge(&n->members, e, &m)) {
+		case MEMBER_ADDED:
+		case MEMBER_RESTARTED:
+			/* A joiner dials at once; members leave the dialling to it. */
+			m->next_try = now + (n->phase == PHASE_MEMBER ? n->cfg.heartbeat_ms : 0);
+			break;
+		case MEMBER_DEPARTED:
+			node_depart(n, m, m->state == MEMBER_LEFT &&
+					      (was == MEMBER_ALIVE || was == MEMBER_LOST));
+			break;
+		case MEMBER_SAME:
+			break;
+		}
+	}
+}
+
+static void
+on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	member *m = member_find(&n->members, l->peer);
+
+	if (msg->u.heartbeat.digest != member_digest(&n->members))
+		node_gossip(n, m, now);
+}
+
+static void
+on_leave(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	member *m = member_find(&n->members, l->peer);
+
+	(void)now;
+	if (msg->u.leave.inc != m->inc || m->state == MEMBER_LEFT)
+		return;
+	member_state was = m->state;
+	m->state = MEMBER_LEFT;
+	node_depart(n, m, was == MEMBER_ALIVE || was == MEMBER_LOST);
+}
+
+static void
+on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	member *m = member_find(&n->members, l->peer);
+
+	(void)now;
+	if (msg->u.chat.sender != m->id) {
+		node_log(n, NODE_LOG_ALWAYS, "%s sent a message as someone else; ignored",
+			 m->nick);
+		return;
+	}
+	if (msg->u.chat.seq <= m->chat_seq || m->state == MEMBER_REJECTED)
+		return; /* a duplicate */
+	m->chat_seq = msg->u.chat.seq;
+	node_deliver(n, m, msg->u.chat.seq, msg->u.chat.time, msg->u.chat.text.ptr,
+		     msg->u.chat.text.len);
+}
+
+static void
+on_reject(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	(void)now;
+	(void)l;
+	if (msg->u.reject.reason == WIRE_NICK_TAKEN) {
+		node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
+		node_finish(n, 3);
+	}
+}
+
+static const struct {
+	handler *fn;
+	bool bound; /* needs the peer's HELLO first */
+} handlers[] = {
+	[WIRE_HELLO] = {on_hello, false},
+	[WIRE_MEMBERS] = {on_members, false},
+	[WIRE_HEARTBEAT] = {on_heartbeat, true},
+	[WIRE_LEAVE] = {on_leave, true},
+	[WIRE_CHAT] = {on_chat, true},
+	[WIRE_REJECT] = {on_reject, false},
+};
+
+void
+node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m)
+{
+	/* wire_decode only yields known types */
+	if (handlers[m->type].bound && l->peer == 0) {
+		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: %s before hello",
+			 l->host, wire_type_name(m->type));
+		node_close_link(n, l);
+		return;
+	}
+	if (l->peer) {
+		member *p = member_find(&n->members, l->peer);
+		if (p->state == MEMBER_REJECTED || p->state == MEMBER_LEFT)
+			return;
+		node_set_alive(n, p, now);
+	}
+	handlers[m->type].fn(n, now, l, m);
+}

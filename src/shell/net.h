@@ -1,0 +1,46 @@
+/*
+ * net — the node's TCP links, on libuv.
+ *
+ * A link is one TCP connection, named by a small integer id that is never 0.
+ * net cuts the byte stream into frames (wire_frame_split) and hands whole
+ * frame bodies up; a length prefix out of bounds closes the link with one
+ * log line.  Sends are copied and queued; net_close flushes what is queued
+ * before closing.  Callbacks never free anything net owns; a link closed
+ * from inside a callback is reaped after the callback returns.
+ */
+#ifndef CHORUS_NET_H
+#define CHORUS_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct net net;
+
+typedef struct net_callbacks {
+	void *ctx;
+	void (*up)(void *ctx, uint32_t link, bool outgoing, const char *host);
+	void (*down)(void *ctx, uint32_t link, const char *why);
+	void (*frame)(void *ctx, uint32_t link, const uint8_t *body, size_t len);
+	void (*log)(void *ctx, const char *line);
+} net_callbacks;
+
+net *net_new(uv_loop_t *loop, const net_callbacks *cb);
+
+/* Listen on host:port; *bound receives the actual port.  0 or -errno. */
+int net_listen(net *t, const char *host, uint16_t port, uint16_t *bound);
+
+/* Start a connect; up or down follows. */
+uint32_t net_connect(net *t, const char *host, uint16_t port);
+void net_send(net *t, uint32_t link, const uint8_t *data, size_t len);
+/* Flush, then close; no down callback follows. */
+void net_close(net *t, uint32_t link);
+
+/*
+ * Close the listener and every link, flushing queued writes for at most
+ * grace_ms; then done(ctx) runs.  The net is freed after done returns.
+ */
+void net_shutdown(net *t, unsigned grace_ms, void (*done)(void *ctx), void *ctx);
+
+#endif

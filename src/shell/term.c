@@ -1,0 +1,216 @@
+/* term — see term.h. */
+#include "term.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "xalloc.h"
+
+static struct {
+	uv_loop_t *loop;
+	term_callbacks cb;
+	bool tty;
+	bool active;
+	uv_poll_t poll;        /* tty: readline reads when fd 0 is readable */
+	uv_signal_t winch;
+	uv_pipe_t pipe;        /* pipe or socket on stdin */
+	uv_fs_t fsreq;         /* regular file on stdin */
+	char fsbuf[4096];
+	int64_t fsoff;
+	char line[TERM_MAX_LINE];
+	size_t len;
+	bool overlong;         /* discarding the rest of a line that was cut */
+} T;
+
+/* --- plain lines ------------------------------------------------------- */
+
+static void
+feed(const char *data, size_t n)
+{
+	for (size_t i = 0; i < n && T.active; i++) {
+		if (data[i] != '\n') {
+			if (T.len < sizeof T.line)
+				T.line[T.len++] = data[i];
+			else if (!T.overlong) {
+				T.overlong = true;
+				T.cb.line(T.cb.ctx, T.line, T.len);
+			}
+			continue;
+		}
+		size_t len = T.len;
+		if (len && T.line[len - 1] == '\r')
+			len--;
+		if (!T.overlong)
+			T.cb.line(T.cb.ctx, T.line, len);
+		T.len = 0;
+		T.overlong = false;
+	}
+}
+
+static void
+on_eof(void)
+{
+	if (T.len && !T.overlong && T.active)
+		T.cb.line(T.cb.ctx, T.line, T.len);
+	T.len = 0;
+	if (T.active)
+		T.cb.eof(T.cb.ctx);
+}
+
+static void
+on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	static char chunk[16384];
+
+	(void)h;
+	(void)hint;
+	*buf = uv_buf_init(chunk, sizeof chunk);
+}
+
+static void
+on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	(void)s;
+	if (n < 0) {
+		uv_read_stop((uv_stream_t *)&T.pipe);
+		on_eof();
+		return;
+	}
+	feed(buf->base, (size_t)n);
+}
+
+static void read_file(void);
+
+static void
+on_file(uv_fs_t *req)
+{
+	ssize_t n = req->result;
+
+	uv_fs_req_cleanup(req);
+	if (n <= 0) {
+		on_eof();
+		return;
+	}
+	T.fsoff += n;
+	feed(T.fsbuf, (size_t)n);
+	if (T.active)
+		read_file();
+}
+
+static void
+read_file(void)
+{
+	uv_buf_t b = uv_buf_init(T.fsbuf, sizeof T.fsbuf);
+
+	uv_fs_read(T.loop, &T.fsreq, 0, &b, 1, -1, on_file);
+}
+
+/* --- readline on a terminal ------------------------------------------- */
+
+static void
+on_rl_line(char *line)
+{
+	if (line == NULL) {
+		on_eof();
+		return;
+	}
+	if (*line)
+		add_history(line);
+	size_t len = strlen(line);
+	T.cb.line(T.cb.ctx, line, len > TERM_MAX_LINE ? TERM_MAX_LINE : len);
+	free(line);
+}
+
+static void
+on_readable(uv_poll_t *p, int status, int events)
+{
+	(void)p;
+	(void)events;
+	if (status == 0)
+		rl_callback_read_char();
+}
+
+static void
+on_winch(uv_signal_t *s, int sig)
+{
+	(void)s;
+	(void)sig;
+	rl_resize_terminal();
+}
+
+static int
+start_tty(void)
+{
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_callback_handler_install("-> ", on_rl_line);
+	uv_signal_init(T.loop, &T.winch);
+	uv_signal_start(&T.winch, on_winch, SIGWINCH);
+	uv_poll_init(T.loop, &T.poll, 0);
+	return uv_poll_start(&T.poll, UV_READABLE, on_readable);
+}
+
+/* --- the face ---------------------------------------------------------- */
+
+int
+term_start(uv_loop_t *loop, const term_callbacks *cb, bool headless)
+{
+	T.loop = loop;
+	T.cb = *cb;
+	T.tty = isatty(0) && isatty(1) && !headless;
+	if (headless)
+		return 0;
+	T.active = true;
+	if (T.tty)
+		return start_tty();
+	switch (uv_guess_handle(0)) {
+	case UV_NAMED_PIPE:
+	case UV_TCP:
+		uv_pipe_init(loop, &T.pipe, 0);
+		uv_pipe_open(&T.pipe, 0);
+		return uv_read_start((uv_stream_t *)&T.pipe, on_alloc, on_read);
+	default:
+		read_file();
+		return 0;
+	}
+}
+
+void
+term_print(const char *line)
+{
+	if (T.tty && T.active) {
+		rl_clear_visible_line();
+		fprintf(stdout, "%s\n", line);
+		fflush(stdout);
+		rl_on_new_line();
+		rl_redisplay();
+		return;
+	}
+	fprintf(stdout, "%s\n", line);
+	fflush(stdout);
+}
+
+void
+term_stop(void)
+{
+	if (!T.active)
+		return;
+	T.active = false;
+	if (T.tty) {
+		rl_callback_handler_remove();
+		uv_poll_stop(&T.poll);
+		uv_close((uv_handle_t *)&T.poll, NULL);
+		uv_close((uv_handle_t *)&T.winch, NULL);
+		return;
+	}
+	if (uv_is_active((uv_handle_t *)&T.pipe) || T.pipe.type == UV_NAMED_PIPE) {
+		uv_read_stop((uv_stream_t *)&T.pipe);
+		if (!uv_is_closing((uv_handle_t *)&T.pipe))
+			uv_close((uv_handle_t *)&T.pipe, NULL);
+	}
+}

@@ -1,0 +1,35 @@
+/*
+ * term — the node's user interface on standard input and output.
+ *
+ * On a terminal (stdin and stdout both ttys): a "-> " prompt with line
+ * editing through GNU Readline's callback interface, driven by the libuv
+ * loop; an incoming line is printed above the prompt and the line being
+ * typed is redrawn intact.  Otherwise: plain lines in, plain lines out,
+ * stdout flushed per line, no prompt and no colours.
+ */
+#ifndef CHORUS_TERM_H
+#define CHORUS_TERM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+typedef struct term_callbacks {
+	void *ctx;
+	void (*line)(void *ctx, const char *line, size_t len);
+	void (*eof)(void *ctx);
+} term_callbacks;
+
+/* Start reading standard input (unless headless).  0 or -errno. */
+int term_start(uv_loop_t *loop, const term_callbacks *cb, bool headless);
+
+/* Print one line (no newline) to standard output. */
+void term_print(const char *line);
+
+/* Stop reading and give the terminal back. */
+void term_stop(void);
+
+/* Longest line passed up; a longer one is cut (the core then refuses it). */
+#define TERM_MAX_LINE 8192
+
+#endif
