@@ -222,8 +222,8 @@ reject(node *n, member *loser)
 }
 
 /* Apply the nick-claim rule until no clash is left. */
-static void
-resolve_nicks(node *n)
+void
+node_resolve_nicks(node *n)
 {
 	member *loser;
 
@@ -274,7 +274,7 @@ join_complete(node *n, uint64_t now)
 void
 node_settle(node *n, uint64_t now)
 {
-	resolve_nicks(n);
+	node_resolve_nicks(n);
 	if (n->phase == PHASE_JOINING && join_complete(n, now))
 		announce(n);
 	if (n->phase != PHASE_MEMBER)

@@ -56,6 +56,10 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	}
 	if (l->target == m->id)
 		m->connecting = false;
+	/* Settle its nick claim before anyone sees it join. */
+	node_resolve_nicks(n);
+	if (n->phase == PHASE_DONE || m->state == MEMBER_REJECTED)
+		return;
 	node_set_alive(n, m, now);
 	node_greet(n, l);
 }

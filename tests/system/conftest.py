@@ -1,6 +1,18 @@
-"""Shared fixtures for the system tests: real chorus processes on loopback."""
+"""Shared harness for the system tests: real chorus processes on loopback,
+driven through pipes.
+
+A Node is one `chorus` process.  Its stdout lines are collected by a thread
+with the time each arrived, so tests can wait for a line and compare when
+lines appeared on different nodes.  Every process is killed at the end of
+the test that started it, whatever the outcome.
+"""
 import os
 import pathlib
+import re
+import signal
+import subprocess
+import threading
+import time
 
 import pytest
 
@@ -8,7 +20,145 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CHORUS_BIN", str(ROOT / "build" / "chorus"))
 
 
+class Node:
+    def __init__(self, binary, nick, data, join=(), extra=(), listen="127.0.0.1:0"):
+        self.nick = nick
+        args = [binary, "--listen", listen, "--data", str(data)]
+        for j in join:
+            args += ["--join", j]
+        args += list(extra) + [nick]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.lines = []          # (time, line) from stdout
+        self.err = []            # stderr lines
+        self.cond = threading.Condition()
+        self.readers = [threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines), daemon=True),
+                        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err), daemon=True)]
+        for t in self.readers:
+            t.start()
+        self.addr = None
+        m = self.wait_err(r"listening on [^ ]+:(\d+)", 10)
+        if m:
+            self.addr = f"127.0.0.1:{m.group(1)}"
+
+    def _pump(self, stream, into):
+        for line in stream:
+            with self.cond:
+                into.append((time.monotonic(), line.rstrip("\n")) if into is self.lines else line.rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    # --- input -----------------------------------------------------------
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def close_stdin(self):
+        self.proc.stdin.close()
+
+    # --- output ----------------------------------------------------------
+    def output(self):
+        with self.cond:
+            return [l for _, l in self.lines]
+
+    def wait_line(self, pattern, timeout=10, start=0):
+        """Wait for a stdout line matching pattern (a regex) at index >= start;
+        returns (index, time, match) or fails the test."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for i in range(start, len(self.lines)):
+                    m = rx.search(self.lines[i][1])
+                    if m:
+                        return i, self.lines[i][0], m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pytest.fail(f"{self.nick}: no line matching {pattern!r} in {timeout}s; "
+                                f"got {[l for _, l in self.lines]}; stderr {self.err}")
+                self.cond.wait(left)
+
+    def wait_err(self, pattern, timeout=10):
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for line in self.err:
+                    m = rx.search(line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None and not any(rx.search(l) for l in self.err):
+                    if self.proc.poll() is not None:
+                        return None
+                    pytest.fail(f"{self.nick}: no stderr line matching {pattern!r}; got {self.err}")
+                self.cond.wait(min(left, 0.1))
+
+    def ask(self, command, tag, timeout=5):
+        """Send a command and return the text of its reply line."""
+        start = len(self.lines)
+        self.send(command)
+        return self.wait_line(r"^\[" + tag + r"\] (.*)$", timeout, start)[2].group(1)
+
+    def count(self, pattern):
+        rx = re.compile(pattern)
+        return sum(1 for l in self.output() if rx.search(l))
+
+    # --- life ------------------------------------------------------------
+    def wait_exit(self, timeout=10):
+        return self.proc.wait(timeout)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+
 @pytest.fixture
 def chorus_bin():
     assert os.access(BIN, os.X_OK), f"{BIN} is not built: run make first"
     return BIN
+
+
+@pytest.fixture
+def cluster(chorus_bin, tmp_path):
+    """Start nodes with cluster.start(nick, join=[node...]); all are killed
+    at the end of the test."""
+    nodes = []
+
+    class Cluster:
+        def start(self, nick, join=(), extra=(), wait_joined=True):
+            addrs = [j.addr if isinstance(j, Node) else j for j in join]
+            n = Node(chorus_bin, nick, tmp_path / nick, addrs, extra)
+            nodes.append(n)
+            if wait_joined:
+                n.wait_line(rf"^\[LEADER\] ")
+            return n
+
+        def restart(self, node, join=(), extra=()):
+            addrs = [j.addr if isinstance(j, Node) else j for j in join]
+            n = Node(chorus_bin, node.nick, tmp_path / node.nick, addrs, extra)
+            nodes.append(n)
+            return n
+
+        def settle(self, members, expect, timeout=10):
+            """Wait until every node's \\list_users equals expect."""
+            deadline = time.monotonic() + timeout
+            while True:
+                got = [m.ask("\\list_users", "USERS") for m in members]
+                if all(g == expect for g in got):
+                    return
+                if time.monotonic() > deadline:
+                    pytest.fail(f"members never settled on {expect!r}: {got}")
+                time.sleep(0.2)
+
+    yield Cluster()
+    for n in nodes:
+        n.kill()
