@@ -83,7 +83,10 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); \
 		echo "== $$n"; mkdir -p build/fuzz/corpus-$$n; \
-		./$$f -runs=50000 -max_len=4096 build/fuzz/corpus-$$n fuzz/corpus/$${n#fuzz_} 2>&1 | tail -n 1 || exit 1; done
+		if ! ./$$f -runs=50000 -max_len=4096 build/fuzz/corpus-$$n \
+			fuzz/corpus/$${n#fuzz_} > build/fuzz/$$n.log 2>&1; then \
+			tail -n 40 build/fuzz/$$n.log; exit 1; fi; \
+		tail -n 1 build/fuzz/$$n.log; done
 
 test: unit fuzz-smoke system system-san
 
