@@ -33,7 +33,8 @@ def test_prompt_and_typed_line_survive_incoming_messages(cluster, chorus_bin, tm
                             env={**os.environ, "TERM": "xterm"})
     os.close(slave)
     try:
-        read_until(master, rb"-> ")
+        read_until(master, rb"\[LEADER\] bob is the leader")
+        peer.wait_line(r"^\[JOIN\] alice joined the chat$")
         os.write(master, b"half typ")
         read_until(master, rb"half typ")
         peer.send("incoming while typing")
