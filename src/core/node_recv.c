@@ -56,12 +56,17 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	}
 	if (l->target == m->id)
 		m->connecting = false;
-	/* Settle its nick claim before anyone sees it join. */
+	/*
+	 * Settle its nick claim before anyone sees it join.  Rejecting
+	 * someone closes links, which may move ours: look it up again.
+	 */
+	uint32_t id = l->id;
 	node_resolve_nicks(n);
 	if (n->phase == PHASE_DONE || m->state == MEMBER_REJECTED)
 		return;
 	node_set_alive(n, m, now);
-	node_greet(n, l);
+	if ((l = node_link(n, id)) != NULL)
+		node_greet(n, l);
 }
 
 /* Gossip: merge every entry; the first list ends a joiner's probe. */
