@@ -112,6 +112,7 @@ member_merge(member_table *t, const wire_member *e, member **out)
 	if (e->inc > m->inc) {
 		take_entry(m, e);
 		m->chat_seq = 0;
+		m->sent_seq = 0;
 		if (tombstone(state_of(e->status))) {
 			m->state = state_of(e->status);
 			return MEMBER_DEPARTED;

@@ -60,6 +60,7 @@ typedef struct member {
 
 	/* Message path, owned by node.c. */
 	uint64_t chat_seq;   /* highest sequence shown from this incarnation */
+	uint64_t sent_seq;   /* our highest sequence handed to this incarnation */
 } member;
 
 typedef struct member_table {

@@ -55,14 +55,14 @@ node_link(node *n, uint32_t id)
 }
 
 static link *
-link_add(node *n, uint32_t id)
+link_add(node *n, uint32_t id, uint64_t now)
 {
 	if (n->nlinks == n->caplinks) {
 		n->caplinks = n->caplinks ? n->caplinks * 2 : 8;
 		n->links = xrealloc(n->links, (size_t)n->caplinks * sizeof *n->links);
 	}
 	link *l = &n->links[n->nlinks++];
-	*l = (link){.id = id, .seed = -1};
+	*l = (link){.id = id, .seed = -1, .since = now};
 	return l;
 }
 
@@ -82,6 +82,12 @@ node_send(node *n, uint32_t link_id, const wire_msg *m)
 	wire_buf_reset(&n->out);
 	wire_encode(&n->out, m);
 	n->io.send(n->io.ctx, link_id, n->out.data, n->out.len);
+}
+
+bool
+node_linked(node *n, const member *m)
+{
+	return link_to(n, m->id) != NULL;
 }
 
 void
@@ -105,15 +111,34 @@ node_broadcast(node *n, const wire_msg *msg)
 	}
 }
 
+/* A link dialled for a seed is gone: while probing, retry with backoff. */
+static void
+seed_failed(node *n, link *l, uint64_t now, const char *why)
+{
+	seed *s = l->seed >= 0 ? &n->seeds[l->seed] : NULL;
+
+	if (s == NULL || s->link != l->id)
+		return;
+	s->link = 0;
+	if (n->phase != PHASE_PROBE)
+		return;
+	node_log(n, NODE_LOG_ALWAYS, "cannot join through %s:%u (%s); retrying in %.1f s",
+		 s->host, s->port, why, (double)s->backoff / 1000);
+	s->next_try = now + s->backoff;
+	s->backoff = s->backoff * 2 > NODE_BACKOFF_MAX * 2 ? NODE_BACKOFF_MAX * 2 : s->backoff * 2;
+}
+
 /*
  * Forget a link: unbind it from its member (a member left with no link is
- * lost at once), and from the seed or member it was dialled for.
+ * lost at once), and from the seed or member it was dialled for.  Every
+ * way a link ends (closed here, or down) comes through here.
  */
 static void
-link_gone(node *n, link *l, uint64_t now)
+link_gone(node *n, link *l, uint64_t now, const char *why)
 {
 	member *m = l->peer ? member_find(&n->members, l->peer) : NULL;
 
+	seed_failed(n, l, now, why);
 	if (m && l->up) {
 		m->nlinks--;
 		if (m->nlinks == 0 && m->state == MEMBER_ALIVE) {
@@ -136,7 +161,7 @@ node_close_link(node *n, link *l)
 {
 	uint32_t id = l->id;
 
-	link_gone(n, l, n->last_tick);
+	link_gone(n, l, n->last_tick, "closed here");
 	n->io.close(n->io.ctx, id);
 }
 
@@ -145,6 +170,19 @@ node_close_member(node *n, member *m)
 {
 	for (int i = n->nlinks - 1; i >= 0; i--)
 		if (n->links[i].peer == m->id)
+			node_close_link(n, &n->links[i]);
+}
+
+/*
+ * Close the links bound to an earlier incarnation of m: what is still in
+ * flight on them comes from a process that is gone, and must not be taken
+ * for the new one's (its sequence numbers start again at 1).
+ */
+void
+node_close_stale(node *n, const member *m)
+{
+	for (int i = n->nlinks - 1; i >= 0; i--)
+		if (n->links[i].peer == m->id && n->links[i].inc != m->inc)
 			node_close_link(n, &n->links[i]);
 }
 
@@ -240,7 +278,7 @@ node_resolve_nicks(node *n)
 }
 
 static void
-announce(node *n)
+announce(node *n, uint64_t now)
 {
 	n->phase = PHASE_MEMBER;
 	for (int i = 1; i < n->members.len; i++) {
@@ -252,7 +290,8 @@ announce(node *n)
 	const member *leader = member_leader(&n->members);
 	n->leader = leader->id;
 	node_emit(n, EVENT_LEADER, leader->nick, NULL);
-	node_flush_queue(n);
+	node_flush_held(n);
+	node_flush_queue(n, now);
 }
 
 /* The joiner is ready once no member it learned of is still pending. */
@@ -276,7 +315,7 @@ node_settle(node *n, uint64_t now)
 {
 	node_resolve_nicks(n);
 	if (n->phase == PHASE_JOINING && join_complete(n, now))
-		announce(n);
+		announce(n, now);
 	if (n->phase != PHASE_MEMBER)
 		return;
 	const member *leader = member_leader(&n->members);
@@ -349,6 +388,10 @@ node_free(node *n)
 		return;
 	for (int i = 0; i < n->nqueue; i++)
 		free(n->queue[i].text);
+	for (int i = 0; i < n->ninbox; i++)
+		free(n->inbox[i].text);
+	for (int i = 0; i < n->nsent; i++)
+		free(n->sent[(n->sent_start + i) % NODE_MAX_SENT].text);
 	member_table_free(&n->members);
 	wire_buf_free(&n->out);
 	free(n->links);
@@ -365,7 +408,7 @@ dial_seeds(node *n, uint64_t now)
 		if (s->link || now < s->next_try)
 			continue;
 		s->link = n->io.connect(n->io.ctx, s->host, s->port);
-		link *l = link_add(n, s->link);
+		link *l = link_add(n, s->link, now);
 		l->outgoing = true;
 		l->seed = i;
 		snprintf(l->host, sizeof l->host, "%s", s->host);
@@ -381,8 +424,14 @@ wants_link(node *n, const member *m, uint64_t now)
 		return false;
 	if (m->port == 0 || m->host[0] == '\0')
 		return false;
-	/* A joiner dials everyone; afterwards the lower id dials. */
-	return n->phase == PHASE_JOINING || n->cfg.id < m->id;
+	/*
+	 * A joiner dials everyone; afterwards the lower id dials.  The higher
+	 * id dials too once the member has been silent for a timeout: it may
+	 * not know this node at all (the link broke before our HELLO got
+	 * through), and then nobody else would.
+	 */
+	return n->phase == PHASE_JOINING || n->cfg.id < m->id ||
+	       now - m->last_heard > n->cfg.timeout_ms;
 }
 
 static void
@@ -396,7 +445,7 @@ dial_members(node *n, uint64_t now)
 		if (m->backoff == 0)
 			m->backoff = NODE_BACKOFF_MIN;
 		uint32_t id = n->io.connect(n->io.ctx, m->host, m->port);
-		link *l = link_add(n, id);
+		link *l = link_add(n, id, now);
 		l->outgoing = true;
 		l->target = m->id;
 		snprintf(l->host, sizeof l->host, "%s", m->host);
@@ -425,6 +474,25 @@ detect_failures(node *n, uint64_t now)
 		if (m->state == MEMBER_LOST && m->nlinks > 0 &&
 		    silent > 3ull * n->cfg.timeout_ms)
 			node_close_member(n, m);
+	}
+}
+
+/*
+ * A link that has not been bound by a HELLO within timeout-ms leads
+ * nowhere: a host that accepted and then hung or lost power, or a
+ * stranger who never speaks.  Close it, so that a joiner retries its seed
+ * and a member dials again, instead of waiting on it forever.
+ */
+static void
+expire_links(node *n, uint64_t now)
+{
+	for (int i = n->nlinks - 1; i >= 0; i--) {
+		link *l = &n->links[i];
+		if (l->peer || now - l->since <= n->cfg.timeout_ms)
+			continue;
+		node_log(n, NODE_LOG_VERBOSE, "link %u to %s: no hello within %u ms", l->id,
+			 l->host, n->cfg.timeout_ms);
+		node_close_link(n, l);
 	}
 }
 
@@ -459,6 +527,7 @@ node_tick(node *n, uint64_t now)
 	}
 	n->last_tick = now;
 	detect_failures(n, now);
+	expire_links(n, now);
 	heartbeat(n, now);
 	if (n->phase == PHASE_PROBE)
 		dial_seeds(n, now);
@@ -475,7 +544,7 @@ node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remo
 	if (n->phase == PHASE_DONE)
 		return;
 	if (l == NULL) {
-		l = link_add(n, id);
+		l = link_add(n, id, now);
 		snprintf(l->host, sizeof l->host, "%s", remote_host);
 	}
 	l->up = true;
@@ -495,20 +564,8 @@ node_link_down(node *n, uint64_t now, uint32_t id, const char *why)
 
 	if (l == NULL || n->phase == PHASE_DONE)
 		return;
-	if (l->seed >= 0 && n->seeds[l->seed].link == id) {
-		seed *s = &n->seeds[l->seed];
-		s->link = 0;
-		if (n->phase == PHASE_PROBE) {
-			node_log(n, NODE_LOG_ALWAYS,
-				 "cannot join through %s:%u (%s); retrying in %.1f s",
-				 s->host, s->port, why, (double)s->backoff / 1000);
-			s->next_try = now + s->backoff;
-			s->backoff = s->backoff * 2 > NODE_BACKOFF_MAX * 2 ? NODE_BACKOFF_MAX * 2
-									   : s->backoff * 2;
-		}
-	}
 	node_log(n, NODE_LOG_VERBOSE, "link %u down: %s", id, why);
-	link_gone(n, l, now);
+	link_gone(n, l, now, why);
 	node_settle(n, now);
 }
 

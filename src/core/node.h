@@ -51,7 +51,11 @@ typedef struct node_io {
 	uint32_t (*connect)(void *ctx, const char *host, uint16_t port);
 	/* Queue a whole frame on a link that is up; the bytes are copied. */
 	void (*send)(void *ctx, uint32_t link, const uint8_t *frame, size_t len);
-	/* Flush what is queued, then close.  No node_link_down follows. */
+	/*
+	 * Flush what is queued, then close.  No node_link_down follows.  May
+	 * come for a connect still in flight (one that got no answer within
+	 * timeout-ms): cancel it; no node_link_up follows either.
+	 */
 	void (*close)(void *ctx, uint32_t link);
 	void (*event)(void *ctx, const event *ev);
 	void (*log)(void *ctx, int level, const char *line);

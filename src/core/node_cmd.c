@@ -3,8 +3,11 @@
  * and the message path (submit, deliver).
  *
  * The message path is a direct broadcast over the mesh with per-sender
- * sequence numbers for dedup.  It is kept to node_submit / node_deliver so
- * that the replicated history can take their place.
+ * sequence numbers for dedup.  A member that had no link here when a
+ * message went out (it was joining, or we had not heard of it yet) is
+ * handed the messages it missed when its link comes up (node_catch_up).
+ * It is kept to node_submit / node_deliver / node_catch_up so that the
+ * replicated history can take their place.
  */
 #include "node_int.h"
 
@@ -28,6 +31,21 @@ fnv(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+/*
+ * A message that arrives before this node printed its own [JOIN], [USERS]
+ * and [LEADER] lines waits for them: the announce comes first (SPEC 4).
+ */
+static void
+hold(node *n, const member *from, uint64_t seq, uint64_t time, const char *text,
+     size_t len)
+{
+	if (n->ninbox == NODE_MAX_QUEUED) {
+		node_log(n, NODE_LOG_ALWAYS, "too many messages before joining; one dropped");
+		return;
+	}
+	n->inbox[n->ninbox++] = (held){from->id, seq, time, xstrndup(text, len), len};
+}
+
 void
 node_deliver(node *n, const member *from, uint64_t seq, uint64_t time,
 	     const char *text, size_t len)
@@ -35,6 +53,10 @@ node_deliver(node *n, const member *from, uint64_t seq, uint64_t time,
 	event ev = {.kind = EVENT_MESSAGE, .nick = from->nick, .text = text,
 		    .text_len = len, .time = time};
 
+	if (n->phase != PHASE_MEMBER) {
+		hold(n, from, seq, time, text, len);
+		return;
+	}
 	n->delivered++;
 	n->digest = fnv(n->digest ? n->digest : 0xcbf29ce484222325ULL, &from->id, 8);
 	n->digest = fnv(n->digest, &seq, 8);
@@ -42,29 +64,74 @@ node_deliver(node *n, const member *from, uint64_t seq, uint64_t time,
 	n->io.event(n->io.ctx, &ev);
 }
 
+/* Keep our message for members that are not linked yet; the oldest goes. */
 static void
-send_chat(node *n, const char *text, size_t len)
+remember(node *n, uint64_t seq, uint64_t time, const char *text, size_t len)
+{
+	held *h;
+
+	if (n->nsent == NODE_MAX_SENT) {
+		h = &n->sent[n->sent_start];
+		free(h->text);
+		n->sent_start = (n->sent_start + 1) % NODE_MAX_SENT;
+		n->nsent--;
+	}
+	h = &n->sent[(n->sent_start + n->nsent++) % NODE_MAX_SENT];
+	*h = (held){n->cfg.id, seq, time, xstrndup(text, len), len};
+}
+
+static void
+send_chat(node *n, uint64_t now, const char *text, size_t len)
 {
 	member *self = member_self(&n->members);
 	wire_msg chat = {.type = WIRE_CHAT};
 
 	chat.u.chat.sender = self->id;
 	chat.u.chat.seq = ++n->seq;
-	chat.u.chat.time = n->last_tick;
+	chat.u.chat.time = now;
 	chat.u.chat.text = (wire_str){text, len};
+	remember(n, chat.u.chat.seq, now, text, len);
 	node_broadcast(n, &chat);
+	for (int i = 1; i < n->members.len; i++)
+		if (node_linked(n, &n->members.v[i]))
+			n->members.v[i].sent_seq = chat.u.chat.seq;
 	node_deliver(n, self, chat.u.chat.seq, chat.u.chat.time, text, len);
 }
 
+/*
+ * m's link came up: hand it our messages it has not had, those sent since
+ * its incarnation began (the ones before are history, not news to it).
+ * It drops any it already has by their sequence numbers.
+ */
 void
-node_submit(node *n, const char *text, size_t len)
+node_catch_up(node *n, member *m)
+{
+	wire_msg chat = {.type = WIRE_CHAT};
+
+	for (int i = 0; i < n->nsent; i++) {
+		const held *h = &n->sent[(n->sent_start + i) % NODE_MAX_SENT];
+		if (h->seq <= m->sent_seq)
+			continue;
+		if (h->time >= m->inc) {
+			chat.u.chat.sender = n->cfg.id;
+			chat.u.chat.seq = h->seq;
+			chat.u.chat.time = h->time;
+			chat.u.chat.text = (wire_str){h->text, h->len};
+			node_send_to(n, m, &chat);
+		}
+		m->sent_seq = h->seq;
+	}
+}
+
+void
+node_submit(node *n, uint64_t now, const char *text, size_t len)
 {
 	if (len > WIRE_MAX_TEXT) {
 		node_emit(n, EVENT_ERROR, NULL, "message too long");
 		return;
 	}
 	if (n->phase == PHASE_MEMBER) {
-		send_chat(n, text, len);
+		send_chat(n, now, text, len);
 		return;
 	}
 	if (n->nqueue == NODE_MAX_QUEUED) {
@@ -75,13 +142,25 @@ node_submit(node *n, const char *text, size_t len)
 }
 
 void
-node_flush_queue(node *n)
+node_flush_queue(node *n, uint64_t now)
 {
 	for (int i = 0; i < n->nqueue; i++) {
-		send_chat(n, n->queue[i].text, n->queue[i].len);
+		send_chat(n, now, n->queue[i].text, n->queue[i].len);
 		free(n->queue[i].text);
 	}
 	n->nqueue = 0;
+}
+
+void
+node_flush_held(node *n)
+{
+	for (int i = 0; i < n->ninbox; i++) {
+		held *h = &n->inbox[i];
+		node_deliver(n, member_find(&n->members, h->sender), h->seq, h->time, h->text,
+			     h->len);
+		free(h->text);
+	}
+	n->ninbox = 0;
 }
 
 void
@@ -168,7 +247,7 @@ node_input(node *n, uint64_t now, const char *line, size_t len)
 		return;
 	switch (c.kind) {
 	case CMD_NONE: break;
-	case CMD_MESSAGE: node_submit(n, line, len); break;
+	case CMD_MESSAGE: node_submit(n, now, line, len); break;
 	case CMD_QUIT: node_leave(n, now); break;
 	case CMD_LIST_USERS: node_emit_users(n); break;
 	case CMD_CURRENT_LEADER:

@@ -12,6 +12,7 @@
 
 #define NODE_MAX_SEEDS 16
 #define NODE_MAX_QUEUED 1000
+#define NODE_MAX_SENT 1000
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
@@ -25,6 +26,8 @@ typedef struct link {
 	bool up;
 	bool outgoing;
 	bool greeted;      /* our HELLO went out on it */
+	uint64_t inc;      /* the peer's incarnation when its HELLO bound it */
+	uint64_t since;    /* when it was dialled or accepted */
 	char host[WIRE_MAX_HOST + 1];
 } link;
 
@@ -40,6 +43,19 @@ typedef struct queued {
 	char *text;
 	size_t len;
 } queued;
+
+/*
+ * A chat message kept for later: one that arrived before this node
+ * announced itself (shown right after), or one of our own (handed to a
+ * member whose link comes up later, see node_catch_up).
+ */
+typedef struct held {
+	uint64_t sender;
+	uint64_t seq;
+	uint64_t time;
+	char *text;
+	size_t len;
+} held;
 
 struct node {
 	node_config cfg;   /* strings point into the copies below */
@@ -61,6 +77,11 @@ struct node {
 	int nqueue;
 
 	/* Message path (direct broadcast; the replicated history replaces it). */
+	held inbox[NODE_MAX_QUEUED]; /* messages held until the announce */
+	int ninbox;
+	held sent[NODE_MAX_SENT]; /* our latest messages, a ring, for catch-up */
+	int sent_start;
+	int nsent;
 	uint64_t seq;       /* last sequence number this node sent */
 	uint64_t delivered; /* messages shown */
 	uint64_t digest;    /* running digest of the messages shown */
@@ -76,9 +97,11 @@ void node_log(node *n, int level, const char *fmt, ...)
 void node_emit(node *n, event_kind kind, const char *nick, const char *text);
 void node_send(node *n, uint32_t link, const wire_msg *m);
 void node_send_to(node *n, const member *m, const wire_msg *msg);
+bool node_linked(node *n, const member *m);
 void node_broadcast(node *n, const wire_msg *msg);
 void node_close_link(node *n, link *l);
 void node_close_member(node *n, member *m);
+void node_close_stale(node *n, const member *m);
 link *node_link(node *n, uint32_t id);
 void node_finish(node *n, int code);
 void node_greet(node *n, link *l);
@@ -95,8 +118,10 @@ void node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m);
 /* node_cmd.c */
 void node_deliver(node *n, const member *from, uint64_t seq, uint64_t time,
 		  const char *text, size_t len);
-void node_submit(node *n, const char *text, size_t len);
-void node_flush_queue(node *n);
+void node_submit(node *n, uint64_t now, const char *text, size_t len);
+void node_flush_queue(node *n, uint64_t now);
+void node_catch_up(node *n, member *m);
+void node_flush_held(node *n);
 void node_emit_users(node *n);
 
 #endif

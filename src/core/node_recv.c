@@ -52,6 +52,7 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	}
 	if (!l->peer) {
 		l->peer = e.id;
+		l->inc = e.inc;
 		m->nlinks++;
 	}
 	if (l->target == m->id)
@@ -61,12 +62,14 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	 * someone closes links, which may move ours: look it up again.
 	 */
 	uint32_t id = l->id;
+	node_close_stale(n, m);
 	node_resolve_nicks(n);
 	if (n->phase == PHASE_DONE || m->state == MEMBER_REJECTED)
 		return;
 	node_set_alive(n, m, now);
 	if ((l = node_link(n, id)) != NULL)
 		node_greet(n, l);
+	node_catch_up(n, m);
 }
 
 /* Gossip: merge every entry; the first list ends a joiner's probe. */
@@ -93,8 +96,10 @@ on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
 		}
 		member_state was = (m = member_find(&n->members, e->id)) ? m->state : MEMBER_PENDING;
 		switch (member_merge(&n->members, e, &m)) {
-		case MEMBER_ADDED:
 		case MEMBER_RESTARTED:
+			node_close_stale(n, m);
+			/* fall through */
+		case MEMBER_ADDED:
 			/* A joiner dials at once; members leave the dialling to it. */
 			m->next_try = now + (n->phase == PHASE_MEMBER ? n->cfg.heartbeat_ms : 0);
 			break;
@@ -183,6 +188,10 @@ node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m)
 	}
 	if (l->peer) {
 		member *p = member_find(&n->members, l->peer);
+		if (l->inc != p->inc) {
+			node_close_link(n, l); /* an earlier incarnation's */
+			return;
+		}
 		if (p->state == MEMBER_REJECTED || p->state == MEMBER_LEFT)
 			return;
 		node_set_alive(n, p, now);

@@ -1,0 +1,704 @@
+/*
+ * Unit tests of the node core, driven by hand through its API: two or
+ * three nodes whose io callbacks record what they print and send, with the
+ * test carrying each frame across like a network would.  Covers the
+ * joining sequence, failure and failover, nick claims, commands, the
+ * message path, and the fixes the simulator asked for.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "node.h"
+#include "wire.h"
+
+#define MAX_LINES 128
+#define MAX_FRAMES 256
+
+typedef struct frame {
+	uint32_t link;
+	uint8_t *buf;
+	size_t len;
+} frame;
+
+/* One node and everything its io callbacks were asked to do. */
+typedef struct fake {
+	node *n;
+	const char *host;
+	char lines[MAX_LINES][256];
+	int nlines;
+	frame out[MAX_FRAMES];
+	int nout;
+	char dialled[16][80]; /* "host:port" of each connect, in order */
+	int ndialled;
+	uint32_t next_link;
+	uint32_t closed[32];
+	int nclosed;
+	int exit_code;
+	char last_log[512];
+} fake;
+
+static uint32_t
+io_connect(void *ctx, const char *host, uint16_t port)
+{
+	fake *f = ctx;
+
+	snprintf(f->dialled[f->ndialled++ % 16], 80, "%s:%u", host, port);
+	return ++f->next_link;
+}
+
+static void
+io_send(void *ctx, uint32_t link, const uint8_t *buf, size_t len)
+{
+	fake *f = ctx;
+	frame *fr = &f->out[f->nout++];
+
+	assert_true(f->nout <= MAX_FRAMES);
+	fr->link = link;
+	fr->buf = malloc(len);
+	memcpy(fr->buf, buf, len);
+	fr->len = len;
+}
+
+static void
+io_close(void *ctx, uint32_t link)
+{
+	fake *f = ctx;
+
+	f->closed[f->nclosed++ % 32] = link;
+}
+
+static void
+io_event(void *ctx, const event *ev)
+{
+	fake *f = ctx;
+
+	assert_true(f->nlines < MAX_LINES);
+	event_format(ev, f->lines[f->nlines++], sizeof f->lines[0]);
+}
+
+static void
+io_log(void *ctx, int level, const char *line)
+{
+	fake *f = ctx;
+
+	if (level == NODE_LOG_ALWAYS)
+		snprintf(f->last_log, sizeof f->last_log, "%s", line);
+}
+
+static void
+io_exit(void *ctx, int code)
+{
+	fake *f = ctx;
+
+	f->exit_code = code;
+}
+
+/* Start a node on fake f; seed is "HOST:PORT" or NULL. */
+static void
+start(fake *f, uint64_t id, uint64_t now, const char *nick, const char *host,
+      const char *seed)
+{
+	node_io io = {f, io_connect, io_send, io_close, io_event, io_log, io_exit};
+	const char *seeds[1] = {seed};
+	node_config cfg = {.id = id, .inc = now, .nick = nick, .host = host, .port = 7420,
+			   .seeds = seeds, .nseeds = seed ? 1 : 0,
+			   .heartbeat_ms = 200, .timeout_ms = 1000};
+
+	memset(f, 0, sizeof *f);
+	f->exit_code = -1;
+	f->host = host;
+	f->n = node_new(&cfg, &io, now);
+}
+
+static void
+stop(fake *f)
+{
+	for (int i = 0; i < f->nout; i++)
+		free(f->out[i].buf);
+	node_free(f->n);
+}
+
+/* Forget what f sent so far (a link that lost it, or frames not wanted). */
+static void
+drop_sent(fake *f)
+{
+	for (int i = 0; i < f->nout; i++)
+		free(f->out[i].buf);
+	f->nout = 0;
+}
+
+/* Carry what `from` sent on link fl, in order, to `to` on link tl. */
+static int
+pump(fake *from, uint32_t fl, fake *to, uint32_t tl, uint64_t now)
+{
+	int moved = 0, keep = 0;
+	frame mine[MAX_FRAMES];
+	int nmine = 0;
+
+	for (int i = 0; i < from->nout; i++) {
+		if (from->out[i].link == fl)
+			mine[nmine++] = from->out[i];
+		else
+			from->out[keep++] = from->out[i];
+	}
+	from->nout = keep;
+	for (int i = 0; i < nmine; i++) {
+		node_frame(to->n, now, tl, mine[i].buf + WIRE_HEADER, mine[i].len - WIRE_HEADER);
+		free(mine[i].buf);
+		moved++;
+	}
+	return moved;
+}
+
+/* A connect from a (its link al) accepted by b (its link bl). */
+static void
+link_up(fake *a, uint32_t al, fake *b, uint32_t bl, uint64_t now)
+{
+	node_link_up(b->n, now, bl, false, a->host);
+	node_link_up(a->n, now, al, true, b->host);
+}
+
+/* Pump both ways until nothing moves. */
+static void
+settle(fake *a, uint32_t al, fake *b, uint32_t bl, uint64_t now)
+{
+	while (pump(a, al, b, bl, now) + pump(b, bl, a, al, now) > 0)
+		;
+}
+
+static int
+find_line(const fake *f, const char *line)
+{
+	for (int i = 0; i < f->nlines; i++)
+		if (strcmp(f->lines[i], line) == 0)
+			return i;
+	return -1;
+}
+
+static int
+count_line(const fake *f, const char *line)
+{
+	int k = 0;
+
+	for (int i = 0; i < f->nlines; i++)
+		k += strcmp(f->lines[i], line) == 0;
+	return k;
+}
+
+static const char *
+last_line(const fake *f)
+{
+	return f->nlines ? f->lines[f->nlines - 1] : "";
+}
+
+static void
+input(fake *f, uint64_t now, const char *line)
+{
+	node_input(f->n, now, line, strlen(line));
+}
+
+/* Ticks every 50 ms from `from` to `to`. */
+static void
+ticks(fake *f, uint64_t from, uint64_t to)
+{
+	for (uint64_t t = from; t <= to; t += 50)
+		node_tick(f->n, t);
+}
+
+enum { A_ID = 0x10, B_ID = 0x20, C_ID = 0x30 };
+
+/*
+ * alice (first), then bob joining through alice: bob's link 1 is alice's
+ * link 101.  Returns with both announced and linked.
+ */
+static void
+pair(fake *a, fake *b)
+{
+	start(a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	start(b, B_ID, 2000, "bob", "10.0.0.2", "10.0.0.1:7420");
+	assert_int_equal(b->ndialled, 1);
+	assert_string_equal(b->dialled[0], "10.0.0.1:7420");
+	link_up(b, 1, a, 101, 2005);
+	settle(a, 101, b, 1, 2010);
+}
+
+static void
+test_first_node_announces_itself(void **state)
+{
+	(void)state;
+	fake a;
+
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	assert_int_equal(a.nlines, 3);
+	assert_string_equal(a.lines[0], "[JOIN] alice joined the chat");
+	assert_string_equal(a.lines[1], "[USERS] alice (leader)");
+	assert_string_equal(a.lines[2], "[LEADER] alice is the leader");
+	assert_true(node_announced(a.n));
+	assert_true(node_leader(a.n) == A_ID);
+	assert_int_equal(a.ndialled, 0);
+	stop(&a);
+}
+
+static void
+test_join_through_a_member(void **state)
+{
+	(void)state;
+	static fake a, b;
+	uint64_t ids[4];
+
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	start(&b, B_ID, 2000, "bob", "10.0.0.2", "10.0.0.1:7420");
+	assert_int_equal(b.nlines, 0); /* probing: nothing shown yet */
+	assert_false(node_announced(b.n));
+	link_up(&b, 1, &a, 101, 2005);
+	assert_true(pump(&a, 101, &b, 1, 2006) == 2); /* HELLO, MEMBERS */
+	/* bob is in: its own lines, in the SPEC's order. */
+	assert_int_equal(b.nlines, 3);
+	assert_string_equal(b.lines[0], "[JOIN] bob joined the chat");
+	assert_string_equal(b.lines[1], "[USERS] alice (leader), bob");
+	assert_string_equal(b.lines[2], "[LEADER] alice is the leader");
+	pump(&b, 1, &a, 101, 2007);
+	assert_string_equal(last_line(&a), "[JOIN] bob joined the chat");
+	for (fake *f = &a; f; f = f == &a ? &b : NULL) {
+		assert_int_equal(node_members(f->n, ids, 4), 2);
+		assert_true(ids[0] == A_ID && ids[1] == B_ID);
+		assert_true(node_leader(f->n) == A_ID);
+	}
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_commands_answer(void **state)
+{
+	(void)state;
+	static fake a, b;
+
+	pair(&a, &b);
+	input(&a, 2100, "\\is_leader");
+	assert_string_equal(last_line(&a), "[IS_LEADER] yes");
+	input(&b, 2100, "\\is_leader");
+	assert_string_equal(last_line(&b), "[IS_LEADER] no");
+	input(&b, 2100, "\\current_leader");
+	assert_string_equal(last_line(&b), "[CURRENT_LEADER] alice");
+	input(&b, 2100, "\\list_users");
+	assert_string_equal(last_line(&b), "[USERS] alice (leader), bob");
+	input(&b, 2100, "\\state");
+	assert_non_null(strstr(last_line(&b), "[STATE] nick=bob "));
+	assert_non_null(strstr(last_line(&b), " role=follower leader=alice members=2"));
+	input(&b, 2100, "\\checksum");
+	assert_int_equal(strncmp(last_line(&b), "[CHECKSUM] count=0 digest=", 26), 0);
+	input(&b, 2100, "\\bogus");
+	assert_string_equal(last_line(&b), "[ERROR] unknown command: \\bogus");
+	input(&b, 2100, "!silence alice");
+	assert_string_equal(last_line(&b), "[ERROR] only the leader can silence");
+	int before = a.nout + b.nout;
+	input(&b, 2100, "\\help");
+	assert_int_equal(a.nout + b.nout, before); /* commands send nothing */
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_chat_is_shown_everywhere_once(void **state)
+{
+	(void)state;
+	static fake a, b;
+
+	pair(&a, &b);
+	input(&b, 2100, "hi there");
+	assert_string_equal(last_line(&b), "[bob] hi there");
+	/* Deliver bob's frame twice: the second is a duplicate. */
+	assert_int_equal(b.nout, 1);
+	frame copy = b.out[0];
+	uint8_t *dup = malloc(copy.len);
+	memcpy(dup, copy.buf, copy.len);
+	pump(&b, 1, &a, 101, 2101);
+	node_frame(a.n, 2102, 101, dup + WIRE_HEADER, copy.len - WIRE_HEADER);
+	free(dup);
+	assert_int_equal(count_line(&a, "[bob] hi there"), 1);
+	assert_true(node_delivered(a.n) == 1 && node_delivered(b.n) == 1);
+	/* An escape sequence from the network is shown defused. */
+	input(&a, 2200, "\x1b]0;pwned\x07");
+	pump(&a, 101, &b, 1, 2201);
+	assert_string_equal(last_line(&b), "[alice] \\e]0;pwned\\x07");
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_link_break_loses_member_and_moves_leadership(void **state)
+{
+	(void)state;
+	static fake a, b;
+	uint64_t ids[4];
+
+	pair(&a, &b);
+	node_link_down(b.n, 2500, 1, "connection reset by peer");
+	assert_string_equal(b.lines[b.nlines - 2], "[LOST] alice is unreachable");
+	assert_string_equal(b.lines[b.nlines - 1], "[LEADER] bob is the leader");
+	assert_int_equal(node_members(b.n, ids, 4), 1);
+	assert_true(node_leader(b.n) == B_ID);
+	int lines = a.nlines;
+	node_link_down(a.n, 2500, 101, "connection reset by peer");
+	assert_int_equal(a.nlines, lines + 1); /* alice stays leader: no [LEADER] */
+	assert_string_equal(last_line(&a), "[LOST] bob is unreachable");
+	/* alice has the lower id: she dials bob again, and he is back. */
+	drop_sent(&a);
+	ticks(&a, 2550, 2800);
+	assert_string_equal(a.dialled[a.ndialled - 1], "10.0.0.2:7420");
+	uint32_t al = a.next_link;
+	link_up(&a, al, &b, 2, 2810);
+	settle(&a, al, &b, 2, 2811);
+	assert_string_equal(last_line(&a), "[BACK] bob is reachable again");
+	assert_string_equal(b.lines[b.nlines - 2], "[BACK] alice is reachable again");
+	assert_string_equal(b.lines[b.nlines - 1], "[LEADER] alice is the leader");
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_silence_loses_member_after_timeout(void **state)
+{
+	(void)state;
+	static fake a, b;
+
+	pair(&a, &b);
+	/* alice goes quiet (hung): bob hears nothing from her. */
+	ticks(&b, 2050, 2950);
+	assert_int_equal(find_line(&b, "[LOST] alice is unreachable"), -1);
+	ticks(&b, 3000, 3100);
+	assert_true(find_line(&b, "[LOST] alice is unreachable") > 0);
+	assert_string_equal(last_line(&b), "[LEADER] bob is the leader");
+	/* After three timeouts of silence, the link itself is closed. */
+	ticks(&b, 3150, 5100);
+	assert_true(b.nclosed >= 1 && b.closed[0] == 1);
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_stall_does_not_blame_the_peers(void **state)
+{
+	(void)state;
+	static fake a, b;
+
+	pair(&a, &b);
+	/* bob's process was stopped for 5 s: on waking, it gives alice a chance. */
+	node_tick(b.n, 7000);
+	assert_int_equal(find_line(&b, "[LOST] alice is unreachable"), -1);
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_taken_nick_exits_3(void **state)
+{
+	(void)state;
+	static fake a, c;
+
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	start(&c, C_ID, 3000, "ALICE", "10.0.0.3", "10.0.0.1:7420");
+	link_up(&c, 1, &a, 101, 3005);
+	pump(&a, 101, &c, 1, 3006);
+	/* The newcomer sees the clash in alice's list and loses it. */
+	assert_int_equal(c.exit_code, 3);
+	assert_string_equal(c.last_log, "nick \"ALICE\" is taken");
+	assert_int_equal(find_line(&c, "[JOIN] ALICE joined the chat"), -1);
+	assert_true(node_done(c.n));
+	/* Its hello reached alice anyway: she refuses it, and shows no join. */
+	int lines = a.nlines;
+	pump(&c, 1, &a, 101, 3007);
+	assert_int_equal(a.nlines, lines);
+	assert_true(a.nclosed == 1 && a.closed[0] == 101);
+	assert_int_equal(a.nout, 1); /* the REJECT, flushed before the close */
+	wire_msg m;
+	assert_int_equal(wire_decode(a.out[0].buf + WIRE_HEADER, a.out[0].len - WIRE_HEADER, &m), 0);
+	assert_int_equal(m.type, WIRE_REJECT);
+	assert_int_equal(a.exit_code, -1);
+	stop(&a);
+	stop(&c);
+}
+
+static void
+test_reject_frame_exits_3(void **state)
+{
+	(void)state;
+	static fake a, b;
+	wire_buf w = {0};
+	wire_msg r = {.type = WIRE_REJECT};
+
+	pair(&a, &b);
+	r.u.reject.reason = WIRE_NICK_TAKEN;
+	r.u.reject.nick = wire_cstr("bob");
+	wire_encode(&w, &r);
+	node_frame(b.n, 2100, 1, w.data + WIRE_HEADER, w.len - WIRE_HEADER);
+	assert_int_equal(b.exit_code, 3);
+	/* Once done, every entry point is a no-op. */
+	int lines = b.nlines;
+	input(&b, 2200, "\\is_leader");
+	node_tick(b.n, 2300);
+	assert_int_equal(b.nlines, lines);
+	wire_buf_free(&w);
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_leave_is_announced(void **state)
+{
+	(void)state;
+	static fake a, b;
+
+	pair(&a, &b);
+	input(&b, 2100, "bye");
+	assert_int_equal(b.exit_code, 0);
+	assert_string_equal(last_line(&b), "[LEAVE] bob left the chat");
+	pump(&b, 1, &a, 101, 2101);
+	assert_string_equal(last_line(&a), "[LEAVE] bob left the chat");
+	node_link_down(a.n, 2102, 101, "closed by peer");
+	assert_string_equal(last_line(&a), "[LEAVE] bob left the chat"); /* no [LOST] */
+	stop(&a);
+	stop(&b);
+}
+
+/*
+ * Three nodes: carol joins through bob, learns alice from him and dials
+ * her.  Links: bob 1 = alice 101; carol 1 = bob 102; carol 2 = alice 103.
+ */
+static void
+trio(fake *a, fake *b, fake *c)
+{
+	pair(a, b);
+	start(c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
+	link_up(c, 1, b, 102, 3001);
+	settle(b, 102, c, 1, 3002);
+	assert_false(node_announced(c->n)); /* alice is still pending */
+	ticks(c, 3050, 3050);
+	assert_string_equal(c->dialled[c->ndialled - 1], "10.0.0.1:7420");
+	link_up(c, 2, a, 103, 3060);
+	settle(a, 103, c, 2, 3061);
+	assert_true(node_announced(c->n));
+}
+
+static void
+test_three_nodes_and_leader_crash(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+	uint64_t ids[4];
+
+	trio(&a, &b, &c);
+	assert_string_equal(c.lines[0], "[JOIN] carol joined the chat");
+	assert_string_equal(c.lines[1], "[USERS] alice (leader), bob, carol");
+	assert_string_equal(c.lines[2], "[LEADER] alice is the leader");
+	assert_true(find_line(&a, "[JOIN] carol joined the chat") >= 0);
+	assert_true(find_line(&b, "[JOIN] carol joined the chat") >= 0);
+	/* alice crashes: both links break, both survivors pick bob. */
+	node_link_down(b.n, 4000, 1, "connection reset by peer");
+	node_link_down(c.n, 4000, 2, "connection reset by peer");
+	for (fake *f = &b; f; f = f == &b ? &c : NULL) {
+		assert_string_equal(f->lines[f->nlines - 2], "[LOST] alice is unreachable");
+		assert_string_equal(last_line(f), "[LEADER] bob is the leader");
+		assert_int_equal(node_members(f->n, ids, 4), 2);
+		assert_true(ids[0] == B_ID && ids[1] == C_ID);
+	}
+	input(&b, 4001, "\\is_leader");
+	assert_string_equal(last_line(&b), "[IS_LEADER] yes");
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
+static void
+test_messages_wait_for_the_announce(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+
+	pair(&a, &b);
+	start(&c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
+	link_up(&c, 1, &b, 102, 3001);
+	settle(&b, 102, &c, 1, 3002);
+	/* bob talks while carol still waits for alice: she holds it. */
+	input(&b, 3010, "early");
+	pump(&b, 102, &c, 1, 3011);
+	assert_int_equal(c.nlines, 0);
+	ticks(&c, 3050, 3050);
+	link_up(&c, 2, &a, 103, 3060);
+	settle(&a, 103, &c, 2, 3061);
+	assert_string_equal(c.lines[0], "[JOIN] carol joined the chat");
+	assert_string_equal(c.lines[2], "[LEADER] alice is the leader");
+	assert_string_equal(c.lines[3], "[bob] early");
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
+static void
+test_messages_catch_up_a_member_linked_late(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+
+	pair(&a, &b);
+	start(&c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
+	link_up(&c, 1, &b, 102, 3001);
+	settle(&b, 102, &c, 1, 3002);
+	/* alice has never heard of carol when she speaks: nothing goes to her. */
+	input(&a, 3010, "while you joined");
+	drop_sent(&a);
+	ticks(&c, 3050, 3050);
+	link_up(&c, 2, &a, 103, 3060);
+	settle(&a, 103, &c, 2, 3061);
+	/* Once carol's link is bound, alice hands it over. */
+	assert_int_equal(count_line(&c, "[alice] while you joined"), 1);
+	/* Older lines, sent before carol started, are not news to her. */
+	input(&a, 3100, "after");
+	pump(&a, 103, &c, 2, 3101);
+	assert_int_equal(count_line(&c, "[alice] after"), 1);
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
+static void
+test_old_messages_are_not_replayed_to_newcomers(void **state)
+{
+	(void)state;
+	static fake a, b;
+
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	input(&a, 1500, "before bob");
+	start(&b, B_ID, 2000, "bob", "10.0.0.2", "10.0.0.1:7420");
+	link_up(&b, 1, &a, 101, 2005);
+	settle(&a, 101, &b, 1, 2010);
+	assert_int_equal(count_line(&b, "[alice] before bob"), 0);
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_restarted_member_old_link_is_dropped(void **state)
+{
+	(void)state;
+	static fake a, b, b2;
+
+	pair(&a, &b);
+	input(&b, 2100, "one");
+	input(&b, 2101, "two");
+	/* bob crashes and restarts before alice saw his last frames. */
+	start(&b2, B_ID, 5000, "bob", "10.0.0.2", "10.0.0.1:7420");
+	link_up(&b2, 1, &a, 104, 5005);
+	settle(&a, 104, &b2, 1, 5006);
+	input(&b2, 5010, "new one");
+	/* Now the old process's frames arrive on its old link. */
+	pump(&b, 1, &a, 101, 5011);
+	assert_int_equal(count_line(&a, "[bob] one"), 0);
+	assert_true(a.nclosed >= 1 && a.closed[a.nclosed - 1] == 101);
+	pump(&b2, 1, &a, 104, 5012);
+	assert_int_equal(count_line(&a, "[bob] new one"), 1);
+	stop(&a);
+	stop(&b);
+	stop(&b2);
+}
+
+static void
+test_silent_seed_is_dialled_again(void **state)
+{
+	(void)state;
+	static fake b;
+
+	start(&b, B_ID, 2000, "bob", "10.0.0.2", "10.0.0.1:7420");
+	node_link_up(b.n, 2005, 1, true, "10.0.0.1");
+	/* The seed accepted, then never said a word. */
+	ticks(&b, 2050, 3100);
+	assert_true(b.nclosed == 1 && b.closed[0] == 1);
+	ticks(&b, 3150, 3400);
+	assert_int_equal(b.ndialled, 2);
+	assert_false(node_announced(b.n));
+	stop(&b);
+}
+
+static void
+test_seed_that_hangs_after_its_hello_is_dialled_again(void **state)
+{
+	(void)state;
+	static fake a, b;
+
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	start(&b, B_ID, 2000, "bob", "10.0.0.2", "10.0.0.1:7420");
+	link_up(&b, 1, &a, 101, 2005);
+	/* Only alice's HELLO gets through; her member list never does. */
+	assert_int_equal(a.nout, 2);
+	node_frame(b.n, 2006, 1, a.out[0].buf + WIRE_HEADER, a.out[0].len - WIRE_HEADER);
+	drop_sent(&a);
+	assert_false(node_announced(b.n));
+	/* The failure detector closes the silent link; the probe starts over. */
+	ticks(&b, 2050, 5200);
+	assert_true(b.nclosed >= 1 && b.closed[0] == 1);
+	ticks(&b, 5250, 5500);
+	assert_int_equal(b.ndialled, 2);
+	assert_string_equal(b.dialled[1], "10.0.0.1:7420");
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_higher_id_dials_a_member_that_lost_its_hello(void **state)
+{
+	(void)state;
+	static fake a, b;
+
+	/* bob (the higher id) joins; the link breaks before alice hears him. */
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	start(&b, B_ID, 2000, "bob", "10.0.0.2", "10.0.0.1:7420");
+	link_up(&b, 1, &a, 101, 2005);
+	pump(&a, 101, &b, 1, 2006);
+	assert_true(node_announced(b.n));
+	drop_sent(&b);
+	node_link_down(b.n, 2007, 1, "connection reset by peer");
+	node_link_down(a.n, 2007, 101, "connection reset by peer");
+	/* alice does not know bob; bob must dial her once she stays silent. */
+	int dials = b.ndialled;
+	ticks(&b, 2050, 2950);
+	assert_int_equal(b.ndialled, dials);
+	ticks(&b, 3000, 3200);
+	assert_int_equal(b.ndialled, dials + 1);
+	assert_string_equal(b.dialled[b.ndialled - 1], "10.0.0.1:7420");
+	stop(&a);
+	stop(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_node_announces_itself),
+		cmocka_unit_test(test_join_through_a_member),
+		cmocka_unit_test(test_commands_answer),
+		cmocka_unit_test(test_chat_is_shown_everywhere_once),
+		cmocka_unit_test(test_link_break_loses_member_and_moves_leadership),
+		cmocka_unit_test(test_silence_loses_member_after_timeout),
+		cmocka_unit_test(test_stall_does_not_blame_the_peers),
+		cmocka_unit_test(test_taken_nick_exits_3),
+		cmocka_unit_test(test_reject_frame_exits_3),
+		cmocka_unit_test(test_leave_is_announced),
+		cmocka_unit_test(test_three_nodes_and_leader_crash),
+		cmocka_unit_test(test_messages_wait_for_the_announce),
+		cmocka_unit_test(test_messages_catch_up_a_member_linked_late),
+		cmocka_unit_test(test_old_messages_are_not_replayed_to_newcomers),
+		cmocka_unit_test(test_restarted_member_old_link_is_dropped),
+		cmocka_unit_test(test_silent_seed_is_dialled_again),
+		cmocka_unit_test(test_seed_that_hangs_after_its_hello_is_dialled_again),
+		cmocka_unit_test(test_higher_id_dials_a_member_that_lost_its_hello),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
