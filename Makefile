@@ -88,7 +88,7 @@ fuzz-smoke: $(FUZZ_BINS)
 			tail -n 40 build/fuzz/$$n.log; exit 1; fi; \
 		tail -n 1 build/fuzz/$$n.log; done
 
-test: unit fuzz-smoke system system-san
+test: unit sim fuzz-smoke system system-san
 
 clean:
 	rm -rf build

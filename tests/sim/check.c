@@ -1,0 +1,208 @@
+/* check — see check.h. */
+#include "check.h"
+
+#include <string.h>
+
+#define MAXM 16
+
+static const char *
+nick_of(cluster *c, uint64_t id)
+{
+	simnode *sn = cluster_by_id(c, id);
+
+	return sn ? sn->nick : "?";
+}
+
+static bool
+same_nick(const char *a, const char *b)
+{
+	return nick_equal(a, strlen(a), b, strlen(b));
+}
+
+/* The node's live members; fails on ids no simulated node has. */
+static int
+members_of(cluster *c, simnode *sn, uint64_t *ids)
+{
+	int k = node_members(sn->core, ids, MAXM);
+
+	for (int i = 0; i < k; i++)
+		if (cluster_by_id(c, ids[i]) == NULL)
+			cluster_fail(c, "n%d lists an unknown member %016llx", sn->idx,
+				     (unsigned long long)ids[i]);
+	return k;
+}
+
+static bool
+contains(const uint64_t *ids, int k, uint64_t id)
+{
+	for (int i = 0; i < k; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static void
+step_node(cluster *c, simnode *sn)
+{
+	uint64_t ids[MAXM];
+	int k = members_of(c, sn, ids);
+	uint64_t leader = node_leader(sn->core);
+
+	if (!contains(ids, k, leader))
+		cluster_fail(c, "(c) n%d names %s as leader, not one of its live members",
+			     sn->idx, nick_of(c, leader));
+	if (strcmp(sn->leader, nick_of(c, leader)) != 0)
+		cluster_fail(c, "(c) n%d last printed [LEADER] %s but its leader is %s", sn->idx,
+			     sn->leader, nick_of(c, leader));
+	for (int i = 0; i < k; i++)
+		for (int j = i + 1; j < k; j++)
+			if (same_nick(nick_of(c, ids[i]), nick_of(c, ids[j])))
+				cluster_fail(c, "(d) n%d has two live members with nick %s",
+					     sn->idx, nick_of(c, ids[i]));
+}
+
+void
+check_step(cluster *c)
+{
+	for (int i = 0; i < c->n && !c->failed; i++)
+		if (cluster_alive(c, i) && node_announced(c->nodes[i].core))
+			step_node(c, &c->nodes[i]);
+}
+
+/* --- the end of a run -------------------------------------------------------- */
+
+/* Label the live nodes by part of the knowledge graph; returns how many. */
+static int
+parts(cluster *c, int *part)
+{
+	int np = 0;
+
+	for (int i = 0; i < c->n; i++)
+		part[i] = -1;
+	for (int i = 0; i < c->n; i++) {
+		if (!cluster_alive(c, i) || part[i] >= 0)
+			continue;
+		part[i] = np;
+		for (bool grew = true; grew;) {
+			grew = false;
+			for (int a = 0; a < c->n; a++)
+				for (int b = 0; b < c->n; b++)
+					if (part[a] == np && part[b] < 0 && cluster_alive(c, b) &&
+					    cluster_acquainted(c, a, b)) {
+						part[b] = np;
+						grew = true;
+					}
+		}
+		np++;
+	}
+	return np;
+}
+
+/* (a), (b): one member list, one leader, and they are the live nodes. */
+static void
+final_part(cluster *c, const int *part, int p)
+{
+	uint64_t want[MAXM], ids[MAXM];
+	int nwant = 0, ref = -1;
+
+	for (int i = 0; i < c->n; i++)
+		if (part[i] == p)
+			want[nwant++] = c->nodes[i].id;
+	for (int i = 0; i < c->n && !c->failed; i++) {
+		simnode *sn = &c->nodes[i];
+		if (part[i] != p)
+			continue;
+		if (!node_announced(sn->core)) {
+			cluster_fail(c, "(a) n%d never announced itself", i);
+			return;
+		}
+		int k = members_of(c, sn, ids);
+		bool same = k == nwant;
+		for (int j = 0; j < nwant && same; j++)
+			same = contains(ids, k, want[j]);
+		if (!same) {
+			cluster_fail(c, "(a) n%d lists %d live members, not the %d live nodes",
+				     i, k, nwant);
+			return;
+		}
+		if (node_leader(sn->core) != ids[0])
+			cluster_fail(c, "(a) n%d: leader %s is not its most senior member %s", i,
+				     nick_of(c, node_leader(sn->core)), nick_of(c, ids[0]));
+		if (ref < 0) {
+			ref = i;
+			memcpy(want, ids, sizeof ids[0] * (size_t)k);
+		} else if (memcmp(want, ids, sizeof ids[0] * (size_t)k) != 0) {
+			cluster_fail(c, "(a) n%d and n%d order the members differently", ref, i);
+		}
+	}
+}
+
+static void
+final_agreement(cluster *c)
+{
+	c->parts = parts(c, c->part);
+	for (int p = 0; p < c->parts && !c->failed; p++)
+		final_part(c, c->part, p);
+}
+
+/* (d): distinct nicks; clash pairs resolved; nobody else exited with 3. */
+static void
+final_nicks(cluster *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		simnode *a = &c->nodes[i];
+		if (a->exits[1] || a->exits[2] || (a->exits[0] && !a->left))
+			cluster_fail(c, "n%d exited with an unexpected code", i);
+		if (a->exits[3] && !a->clash)
+			cluster_fail(c, "(d) n%d exited with 3 but its nick is unique", i);
+		for (int j = i + 1; j < c->n; j++) {
+			simnode *b = &c->nodes[j];
+			if (!same_nick(a->nick, b->nick))
+				continue;
+			if (cluster_alive(c, i) && cluster_alive(c, j)) {
+				if (c->part[i] == c->part[j])
+					cluster_fail(c, "(d) n%d and n%d both live with nick %s", i,
+						     j, a->nick);
+			} else if (a->exits[3] + b->exits[3] != 1)
+				cluster_fail(c, "(d) of n%d and n%d (%s, %s), %d exited with code 3",
+					     i, j, a->nick, b->nick, a->exits[3] + b->exits[3]);
+		}
+	}
+}
+
+/*
+ * (e): every checked line reached every live node (of its part) exactly
+ * once; and every line reached its own sender, if it still runs the life
+ * in which it was typed.
+ */
+static void
+final_lines(cluster *c)
+{
+	for (int k = 0; k < c->nlines && !c->failed; k++) {
+		const line_rec *l = &c->lines[k];
+		const simnode *from = &c->nodes[l->from];
+		if (cluster_alive(c, l->from) && from->life == l->life && from->got[k] != 1)
+			cluster_fail(c, "n%d showed its own line m%d %d times", l->from, k,
+				     from->got[k]);
+		if (!l->checked || !cluster_alive(c, l->from))
+			continue;
+		for (int i = 0; i < c->n; i++)
+			if (c->part[i] == c->part[l->from] && c->nodes[i].got[k] != 1) {
+				cluster_fail(c, "(e) n%d showed line m%d (from n%d) %d times", i, k,
+					     l->from, c->nodes[i].got[k]);
+				break;
+			}
+	}
+}
+
+void
+check_final(cluster *c)
+{
+	if (!c->failed)
+		final_agreement(c);
+	if (!c->failed)
+		final_nicks(c);
+	if (!c->failed)
+		final_lines(c);
+	check_step(c);
+}

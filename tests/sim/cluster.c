@@ -1,0 +1,513 @@
+/* cluster — see cluster.h. */
+#include "cluster.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "event.h"
+#include "wire.h"
+
+static const char *const names[SIM_MAX_NODES] = {"alice", "carol", "dave", "erin", "frank"};
+
+/* --- reporting ------------------------------------------------------------ */
+
+static void
+vtrace(cluster *c, const char *fmt, va_list ap)
+{
+	printf("%9.3f ", (double)(c->now - SIM_T0) / 1000);
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
+void
+cluster_trace(cluster *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->verbose)
+		return;
+	va_start(ap, fmt);
+	vtrace(c, fmt, ap);
+	va_end(ap);
+}
+
+void
+cluster_fail(cluster *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->failed)
+		return;
+	c->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+	cluster_trace(c, "VIOLATION: %s", c->why);
+}
+
+/* --- the io callbacks ------------------------------------------------------ */
+
+static uint32_t
+io_connect(void *ctx, const char *host, uint16_t port)
+{
+	simnode *sn = ctx;
+	cluster *c = sn->c;
+	uint32_t id = net_connect(c->net, sn->idx, host, port, c->now);
+
+	cluster_trace(c, "n%d connect %s:%u (link %u)", sn->idx, host, port, id);
+	return id;
+}
+
+static void
+trace_frame(cluster *c, const char *what, int who, uint32_t link, const uint8_t *body,
+	    size_t len)
+{
+	static wire_msg m;
+	char detail[96] = "";
+
+	if (!c->verbose)
+		return;
+	if (wire_decode(body, len, &m) < 0) {
+		cluster_trace(c, "n%d %s link %u: undecodable frame", who, what, link);
+		return;
+	}
+	if (m.type == WIRE_HELLO)
+		snprintf(detail, sizeof detail, " %.*s id=%016llx inc=%llu",
+			 (int)m.u.hello.nick.len, m.u.hello.nick.ptr,
+			 (unsigned long long)m.u.hello.id, (unsigned long long)m.u.hello.inc);
+	else if (m.type == WIRE_MEMBERS)
+		snprintf(detail, sizeof detail, " (%zu entries)", m.u.members.count);
+	else if (m.type == WIRE_CHAT)
+		snprintf(detail, sizeof detail, " seq=%llu %.*s",
+			 (unsigned long long)m.u.chat.seq, (int)m.u.chat.text.len,
+			 m.u.chat.text.ptr);
+	cluster_trace(c, "n%d %s link %u: %s%s", who, what, link, wire_type_name(m.type),
+		      detail);
+}
+
+static void
+io_send(void *ctx, uint32_t link, const uint8_t *frame, size_t len)
+{
+	simnode *sn = ctx;
+	cluster *c = sn->c;
+	size_t flen = 0;
+
+	if (wire_frame_split(frame, len, &flen) != 1 || flen != len) {
+		cluster_fail(c, "n%d sent a malformed frame on link %u", sn->idx, link);
+		return;
+	}
+	trace_frame(c, "sends on", sn->idx, link, frame + WIRE_HEADER, len - WIRE_HEADER);
+	if (net_send(c->net, sn->idx, link, frame, len, c->now) < 0)
+		cluster_fail(c, "n%d sent on link %u, which is not up", sn->idx, link);
+}
+
+static void
+io_close(void *ctx, uint32_t link)
+{
+	simnode *sn = ctx;
+	cluster *c = sn->c;
+
+	cluster_trace(c, "n%d closes link %u", sn->idx, link);
+	if (net_close(c->net, sn->idx, link, c->now) < 0)
+		cluster_fail(c, "n%d closed link %u, which it does not hold", sn->idx, link);
+}
+
+/* Check the announce sequence: [JOIN] self, [USERS], [LEADER]. */
+static void
+check_announce(simnode *sn, const event *ev)
+{
+	static const event_kind want[3] = {EVENT_JOIN, EVENT_USERS, EVENT_LEADER};
+
+	if (sn->nevents >= 3)
+		return;
+	if (ev->kind != want[sn->nevents] ||
+	    (sn->nevents == 0 && strcmp(ev->nick, sn->nick) != 0))
+		cluster_fail(sn->c, "n%d: event %d of its life is not [JOIN] self, [USERS], [LEADER]",
+			     sn->idx, sn->nevents + 1);
+}
+
+static void
+count_message(simnode *sn, const event *ev)
+{
+	cluster *c = sn->c;
+	char text[16];
+	int k;
+
+	if (ev->text_len == 0 || ev->text_len >= sizeof text)
+		return;
+	memcpy(text, ev->text, ev->text_len);
+	text[ev->text_len] = '\0';
+	if (sscanf(text, "m%d", &k) != 1 || k < 0 || k >= c->nlines)
+		return;
+	if (strcmp(ev->nick, c->nodes[c->lines[k].from].nick) != 0)
+		cluster_fail(c, "n%d showed line m%d from %s, typed by %s", sn->idx, k, ev->nick,
+			     c->nodes[c->lines[k].from].nick);
+	if (++sn->got[k] > 1)
+		cluster_fail(c, "n%d showed line m%d twice", sn->idx, k);
+	/* Lines are numbered as typed: a sender's own order is increasing. */
+	int *last = &sn->last_shown[c->lines[k].from];
+	if (k < *last)
+		cluster_fail(c, "n%d showed m%d after m%d, both from n%d", sn->idx, k, *last,
+			     c->lines[k].from);
+	*last = k;
+}
+
+static void
+io_event(void *ctx, const event *ev)
+{
+	simnode *sn = ctx;
+	cluster *c = sn->c;
+	static char line[4 * WIRE_MAX_TEXT + 256];
+
+	event_format(ev, line, sizeof line);
+	for (const char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			cluster_fail(c, "n%d printed a control byte: %s", sn->idx, line);
+	cluster_trace(c, "n%d | %s", sn->idx, line);
+	check_announce(sn, ev);
+	sn->nevents++;
+	if (ev->kind == EVENT_LEADER)
+		snprintf(sn->leader, sizeof sn->leader, "%s", ev->nick);
+	if (ev->kind == EVENT_MESSAGE)
+		count_message(sn, ev);
+}
+
+static void
+io_log(void *ctx, int level, const char *line)
+{
+	simnode *sn = ctx;
+
+	(void)level;
+	cluster_trace(sn->c, "n%d log: %s", sn->idx, line);
+}
+
+static void
+io_exit(void *ctx, int code)
+{
+	simnode *sn = ctx;
+
+	cluster_trace(sn->c, "n%d exits with code %d", sn->idx, code);
+	if (code < 0 || code > 3 || sn->exiting) {
+		cluster_fail(sn->c, "n%d: exit(%d) unexpected", sn->idx, code);
+		return;
+	}
+	sn->exits[code]++;
+	sn->exiting = true;
+}
+
+/* After every core call: tear the node down if it asked to exit. */
+static void
+after_call(simnode *sn)
+{
+	cluster *c = sn->c;
+
+	if (!sn->exiting)
+		return;
+	sn->exiting = false;
+	sn->state = SN_EXITED;
+	sn->stalled = false;
+	net_exit(c->net, sn->idx, c->now);
+	net_set_running(c->net, sn->idx, false);
+	net_set_stalled(c->net, sn->idx, false);
+	node_free(sn->core);
+	sn->core = NULL;
+}
+
+/* --- life cycle ------------------------------------------------------------ */
+
+void
+cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
+{
+	*c = (cluster){.seed = seed, .now = SIM_T0, .verbose = verbose, .n = n,
+		       .heartbeat_ms = 200, .timeout_ms = 1000};
+	rng_seed(&c->rng, seed);
+	c->net = net_new(&c->rng, (unsigned)rng_range(&c->rng, 2, 20));
+	for (int i = 0; i < n; i++) {
+		simnode *sn = &c->nodes[i];
+		sn->c = c;
+		sn->idx = i;
+		do
+			sn->id = rng_next(&c->rng);
+		while (sn->id == 0 || cluster_by_id(c, sn->id) != sn);
+		snprintf(sn->nick, sizeof sn->nick, "%s", names[i]);
+		snprintf(sn->host, sizeof sn->host, "10.0.0.%d", (i + 1) % 100);
+		sn->port = (uint16_t)(7420 + rng_range(&c->rng, 0, 1));
+		sn->advertise = rng_chance(&c->rng, 50);
+		net_add_host(c->net, i, sn->host, sn->port);
+	}
+}
+
+void
+cluster_free(cluster *c)
+{
+	for (int i = 0; i < c->n; i++)
+		node_free(c->nodes[i].core);
+	net_free(c->net);
+}
+
+simnode *
+cluster_by_id(cluster *c, uint64_t id)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->nodes[i].id == id)
+			return &c->nodes[i];
+	return NULL;
+}
+
+bool
+cluster_alive(const cluster *c, int i)
+{
+	const simnode *sn = &c->nodes[i];
+
+	return sn->state == SN_RUNNING && !node_done(sn->core);
+}
+
+bool
+cluster_all_announced(const cluster *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		if (c->nodes[i].state == SN_IDLE)
+			return false;
+		if (cluster_alive(c, i) && !node_announced(c->nodes[i].core))
+			return false;
+	}
+	return true;
+}
+
+void
+cluster_start(cluster *c, int i)
+{
+	simnode *sn = &c->nodes[i];
+	char addr[SIM_MAX_NODES][32];
+	const char *seeds[SIM_MAX_NODES];
+	node_io io = {sn, io_connect, io_send, io_close, io_event, io_log, io_exit};
+
+	for (int k = 0; k < sn->nseeds; k++) {
+		const simnode *s = &c->nodes[sn->seeds[k]];
+		snprintf(addr[k], sizeof addr[k], "%s:%u", s->host, s->port);
+		seeds[k] = addr[k];
+	}
+	node_config cfg = {.id = sn->id, .inc = c->now, .nick = sn->nick,
+			   .host = sn->advertise ? sn->host : "", .port = sn->port,
+			   .seeds = seeds, .nseeds = sn->nseeds,
+			   .heartbeat_ms = c->heartbeat_ms, .timeout_ms = c->timeout_ms};
+	sn->life++;
+	sn->nevents = 0;
+	sn->leader[0] = '\0';
+	memset(sn->got, 0, sizeof sn->got);
+	memset(sn->last_shown, 0, sizeof sn->last_shown);
+	memset(sn->known, 0, sizeof sn->known);
+	memset(sn->peers, 0, sizeof sn->peers);
+	sn->state = SN_RUNNING;
+	sn->stalled = sn->powered_off = false;
+	sn->started_at = c->now;
+	net_set_power(c->net, i, true);
+	net_set_running(c->net, i, true);
+	net_set_stalled(c->net, i, false);
+	cluster_trace(c, "n%d starts: %s id=%016llx life %d, %d seed(s)%s%s", i, sn->nick,
+		      (unsigned long long)sn->id, sn->life, sn->nseeds, sn->nseeds ? " first " : "",
+		      sn->nseeds ? addr[0] : "");
+	sn->core = node_new(&cfg, &io, c->now);
+	sn->next_tick = c->now + node_tick_ms(sn->core);
+	after_call(sn);
+}
+
+void
+cluster_crash(cluster *c, int i, bool rst)
+{
+	simnode *sn = &c->nodes[i];
+
+	cluster_trace(c, "n%d CRASHES (%s)", i, rst ? "process killed" : "power off");
+	node_free(sn->core);
+	sn->core = NULL;
+	sn->state = SN_CRASHED;
+	sn->stalled = false;
+	sn->powered_off = !rst;
+	net_crash(c->net, i, rst, c->now);
+	net_set_running(c->net, i, false);
+	net_set_stalled(c->net, i, false);
+	if (!rst)
+		net_set_power(c->net, i, false);
+	c->faults = true;
+}
+
+void
+cluster_stall(cluster *c, int i, bool stalled)
+{
+	simnode *sn = &c->nodes[i];
+
+	cluster_trace(c, "n%d %s", i, stalled ? "STALLS" : "resumes");
+	sn->stalled = stalled;
+	net_set_stalled(c->net, i, stalled);
+	if (!stalled)
+		sn->next_tick = c->now; /* overdue timers fire first */
+	else
+		c->faults = true;
+}
+
+int
+cluster_type(cluster *c, int i)
+{
+	simnode *sn = &c->nodes[i];
+	char text[16];
+
+	if (!cluster_alive(c, i) || sn->stalled || c->nlines == SIM_MAX_LINES)
+		return -1;
+	int k = c->nlines++;
+	c->lines[k] = (line_rec){.from = i, .life = sn->life};
+	int len = snprintf(text, sizeof text, "m%d", k);
+	cluster_trace(c, "n%d types \"%s\"", i, text);
+	node_input(sn->core, c->now, text, (size_t)len);
+	after_call(sn);
+	return k;
+}
+
+void
+cluster_leave(cluster *c, int i)
+{
+	simnode *sn = &c->nodes[i];
+
+	cluster_trace(c, "n%d LEAVES", i);
+	sn->left = true;
+	c->faults = true;
+	node_leave(sn->core, c->now);
+	after_call(sn);
+}
+
+/* --- what each node can know --------------------------------------------------- */
+
+static void
+learn(simnode *sn, uint64_t id, uint64_t inc, bool tomb)
+{
+	simnode *o = cluster_by_id(sn->c, id);
+	knowledge *k;
+
+	if (o == NULL || o == sn)
+		return;
+	k = &sn->known[o->idx];
+	if (!k->any || inc > k->inc)
+		*k = (knowledge){.any = true, .tomb = tomb, .inc = inc};
+	else if (inc == k->inc && tomb)
+		k->tomb = true;
+}
+
+/* Note what a frame delivered to sn on `link` tells it about others. */
+static void
+learn_frame(simnode *sn, uint32_t link, const uint8_t *body, size_t len)
+{
+	static wire_msg m;
+	int slot = (int)(link % SIM_PEER_SLOTS);
+
+	if (wire_decode(body, len, &m) < 0)
+		return;
+	if (m.type == WIRE_HELLO) {
+		simnode *o = cluster_by_id(sn->c, m.u.hello.id);
+		sn->peers[slot].link = link;
+		sn->peers[slot].peer = o ? o->idx : -1;
+		learn(sn, m.u.hello.id, m.u.hello.inc, false);
+	} else if (m.type == WIRE_MEMBERS) {
+		for (size_t i = 0; i < m.u.members.count; i++)
+			learn(sn, m.u.members.entry[i].id, m.u.members.entry[i].inc,
+			      m.u.members.entry[i].status != WIRE_ACTIVE);
+	} else if (m.type == WIRE_LEAVE && sn->peers[slot].link == link &&
+		   sn->peers[slot].peer >= 0) {
+		learn(sn, sn->c->nodes[sn->peers[slot].peer].id, m.u.leave.inc, true);
+	}
+}
+
+bool
+cluster_acquainted(const cluster *c, int a, int b)
+{
+	const knowledge *ab = &c->nodes[a].known[b], *ba = &c->nodes[b].known[a];
+
+	return (ab->any && !ab->tomb) || (ba->any && !ba->tomb);
+}
+
+/* --- the clock -------------------------------------------------------------- */
+
+static void
+deliver(cluster *c, const net_delivery *d)
+{
+	simnode *sn = &c->nodes[d->host];
+	size_t flen = 0;
+
+	if (!cluster_alive(c, d->host)) {
+		cluster_fail(c, "sim: delivery to n%d, which is not running", d->host);
+		return;
+	}
+	switch (d->kind) {
+	case NET_UP:
+		cluster_trace(c, "n%d link %u up (%s %s)", d->host, d->link,
+			      d->outgoing ? "to" : "from", d->text);
+		node_link_up(sn->core, c->now, d->link, d->outgoing, d->text);
+		break;
+	case NET_DOWN:
+		cluster_trace(c, "n%d link %u down: %s", d->host, d->link, d->text);
+		node_link_down(sn->core, c->now, d->link, d->text);
+		break;
+	case NET_FRAME:
+		if (wire_frame_split(d->data, d->len, &flen) != 1 || flen != d->len) {
+			cluster_fail(c, "sim: a frame was cut in transit");
+			return;
+		}
+		trace_frame(c, "gets on", d->host, d->link, d->data + WIRE_HEADER,
+			    d->len - WIRE_HEADER);
+		learn_frame(sn, d->link, d->data + WIRE_HEADER, d->len - WIRE_HEADER);
+		node_frame(sn->core, c->now, d->link, d->data + WIRE_HEADER, d->len - WIRE_HEADER);
+		break;
+	}
+	after_call(sn);
+}
+
+/* Everything due at c->now: timers first (as in libuv), then the network. */
+static void
+step(cluster *c)
+{
+	net_delivery d;
+
+	for (int i = 0; i < c->n && !c->failed; i++) {
+		simnode *sn = &c->nodes[i];
+		if (!cluster_alive(c, i) || sn->stalled || sn->next_tick > c->now)
+			continue;
+		node_tick(sn->core, c->now);
+		if (sn->core)
+			sn->next_tick = c->now + node_tick_ms(sn->core) + rng_range(&c->rng, 0, 2);
+		after_call(sn);
+	}
+	while (!c->failed && net_pop(c->net, c->now, &d))
+		deliver(c, &d);
+	if (!c->failed)
+		check_step(c);
+	c->steps++;
+}
+
+static uint64_t
+next_due(cluster *c)
+{
+	uint64_t next = net_next(c->net);
+
+	for (int i = 0; i < c->n; i++) {
+		simnode *sn = &c->nodes[i];
+		if (cluster_alive(c, i) && !sn->stalled && sn->next_tick < next)
+			next = sn->next_tick;
+	}
+	return next;
+}
+
+void
+cluster_run_until(cluster *c, uint64_t t)
+{
+	while (!c->failed) {
+		uint64_t next = next_due(c);
+		if (next >= t)
+			break;
+		if (next > c->now)
+			c->now = next;
+		step(c);
+	}
+	if (t > c->now)
+		c->now = t;
+}

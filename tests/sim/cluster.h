@@ -1,0 +1,145 @@
+/*
+ * cluster — N node cores in one process, on one virtual clock, wired to the
+ * fake network (net.h).
+ *
+ * The cluster owns the simulated hosts: it starts, crashes, restarts,
+ * stalls and resumes the node running on each, feeds the cores their ticks
+ * and the network's deliveries, and records what every node reports (its
+ * events, its exit code, every chat line it shows) for the invariant checks
+ * in check.c.  A violation is recorded with cluster_fail; the first one
+ * stops the run.
+ *
+ * The io callbacks never call back into a core: an exit is only noted, and
+ * the node is torn down after the core call that asked for it returns.
+ */
+#ifndef SIM_CLUSTER_H
+#define SIM_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net.h"
+#include "nick.h"
+#include "node.h"
+#include "rng.h"
+
+#define SIM_MAX_NODES 5
+#define SIM_MAX_LINES 4096
+#define SIM_T0 1000000000ULL /* virtual time of the start: like a wall clock */
+
+typedef enum sn_state {
+	SN_IDLE,    /* not started yet */
+	SN_RUNNING, /* a core is running (perhaps stalled) */
+	SN_CRASHED, /* the process died */
+	SN_EXITED,  /* the core asked to exit */
+} sn_state;
+
+/*
+ * What a node can know of another, judged from the outside: the frames
+ * delivered to it that named the other (HELLO, MEMBERS, LEAVE), merged as
+ * the membership rule does (the highest incarnation wins; a tombstone ends
+ * it).  A node that knows another will link to it, so live nodes joined
+ * by such knowledge must end up agreeing; nodes that nobody alive can
+ * introduce to each other cannot.
+ */
+typedef struct knowledge {
+	bool any;
+	bool tomb;
+	uint64_t inc;
+} knowledge;
+
+#define SIM_PEER_SLOTS 64
+
+typedef struct simnode {
+	struct cluster *c;
+	int idx;
+	uint64_t id;
+	char nick[NICK_MAX + 1];
+	char host[16];
+	uint16_t port;
+	bool advertise;        /* config host set, else "" (as seen by peers) */
+	int seeds[SIM_MAX_NODES]; /* hosts it joins through */
+	int nseeds;
+	bool clash;            /* its nick clashes with another node's */
+
+	node *core;
+	sn_state state;
+	bool stalled;
+	bool powered_off;      /* crashed without a RST */
+	int life;              /* how many times it was started */
+	uint64_t started_at;
+	uint64_t next_tick;
+	int exits[4];          /* how many exits with code 0..3 */
+	bool exiting;          /* the exit callback ran in this core call */
+	bool left;             /* we asked it to leave */
+
+	/* What the current life printed. */
+	int nevents;
+	char leader[NICK_MAX + 1]; /* nick of the last [LEADER] line */
+	uint8_t got[SIM_MAX_LINES]; /* how often each typed line was shown */
+	int last_shown[SIM_MAX_NODES]; /* the latest line shown from each sender */
+	knowledge known[SIM_MAX_NODES];
+	struct {
+		uint32_t link;
+		int peer;
+	} peers[SIM_PEER_SLOTS]; /* who said HELLO on a link, for LEAVE */
+} simnode;
+
+typedef struct line_rec {
+	int from;
+	int life;              /* the sender's life when it was typed */
+	bool checked;          /* typed in a quiet, fully announced cluster */
+} line_rec;
+
+typedef struct cluster {
+	rng rng;
+	net *net;
+	uint64_t seed;
+	uint64_t now;
+	bool verbose;
+	unsigned heartbeat_ms;
+	unsigned timeout_ms;
+	int n;
+	simnode nodes[SIM_MAX_NODES];
+	int nlines;
+	line_rec lines[SIM_MAX_LINES];
+	bool faults;           /* whether any fault was injected so far */
+	int parts;             /* at the end: live nodes fall into this many parts */
+	int part[SIM_MAX_NODES]; /* the part of each live node, else -1 */
+	bool failed;
+	char why[512];
+	uint64_t steps;
+} cluster;
+
+void cluster_init(cluster *c, uint64_t seed, int n, bool verbose);
+void cluster_free(cluster *c);
+
+/* Print a trace line (with -v only), prefixed with the virtual time. */
+void cluster_trace(cluster *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Record a violation (the first one wins) and trace it. */
+void cluster_fail(cluster *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Start (or restart, with a new incarnation) the node on host i. */
+void cluster_start(cluster *c, int i);
+/* Kill the node on host i; rst: the far ends see the links break. */
+void cluster_crash(cluster *c, int i, bool rst);
+void cluster_stall(cluster *c, int i, bool stalled);
+/* Type a new, unique chat line at node i; returns its number or -1. */
+int cluster_type(cluster *c, int i);
+void cluster_leave(cluster *c, int i);
+
+/* Run every tick and delivery due before time t, then set the clock to t. */
+void cluster_run_until(cluster *c, uint64_t t);
+
+/* Whether node i runs a core that has not finished. */
+bool cluster_alive(const cluster *c, int i);
+/* Whether every started node that is alive has announced itself. */
+bool cluster_all_announced(const cluster *c);
+/* Whether a knows b, or b knows a (both as seen from outside). */
+bool cluster_acquainted(const cluster *c, int a, int b);
+/* The node with this id, or NULL. */
+simnode *cluster_by_id(cluster *c, uint64_t id);
+
+#endif
