@@ -9,7 +9,7 @@ BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -DCHORUS_VERSION='"$(VERSION)"' -Isrc/
 PKGS    := libuv libsodium sqlite3 jansson
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lreadline
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-SEEDS   ?= 1000
+SEEDS   ?= 5000
 PYTEST  := /usr/bin/python3 -m pytest
 
 CORE_SRC  := $(wildcard src/core/*.c)
@@ -58,7 +58,7 @@ unit: $(UNIT_BINS)
 
 sim: build/sim build/san/sim
 	./build/sim --seeds $(SEEDS)
-	./build/san/sim --seeds 200
+	./build/san/sim --seeds 1000
 
 sim-long: build/sim
 	./build/sim --seeds 50000

@@ -1,7 +1,8 @@
 /*
  * node_int — the node core's private state, shared by node.c (life cycle,
- * links, timers), node_recv.c (frame handlers) and node_cmd.c (user input
- * and the message path).  Nothing outside src/core/node*.c includes it.
+ * timers, membership transitions), node_link.c (links, dialling, sending),
+ * node_recv.c (frame handlers) and node_cmd.c (user input and the message
+ * path).  Nothing outside src/core/node*.c includes it.
  */
 #ifndef CHORUS_NODE_INT_H
 #define CHORUS_NODE_INT_H
@@ -95,14 +96,6 @@ struct node {
 void node_log(node *n, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void node_emit(node *n, event_kind kind, const char *nick, const char *text);
-void node_send(node *n, uint32_t link, const wire_msg *m);
-void node_send_to(node *n, const member *m, const wire_msg *msg);
-bool node_linked(node *n, const member *m);
-void node_broadcast(node *n, const wire_msg *msg);
-void node_close_link(node *n, link *l);
-void node_close_member(node *n, member *m);
-void node_close_stale(node *n, const member *m);
-link *node_link(node *n, uint32_t id);
 void node_finish(node *n, int code);
 void node_greet(node *n, link *l);
 void node_gossip(node *n, member *m, uint64_t now);
@@ -111,6 +104,21 @@ void node_depart(node *n, member *m, bool print);
 void node_settle(node *n, uint64_t now);
 void node_resolve_nicks(node *n);
 void node_end_probe(node *n, const wire_msg *members, uint64_t now);
+
+/* node_link.c */
+link *node_link(node *n, uint32_t id);
+link *node_link_add(node *n, uint32_t id, uint64_t now);
+void node_link_gone(node *n, link *l, uint64_t now, const char *why);
+void node_send(node *n, uint32_t link, const wire_msg *m);
+void node_send_to(node *n, const member *m, const wire_msg *msg);
+bool node_linked(node *n, const member *m);
+void node_broadcast(node *n, const wire_msg *msg);
+void node_close_link(node *n, link *l);
+void node_close_member(node *n, member *m);
+void node_close_stale(node *n, const member *m);
+void node_dial_seeds(node *n, uint64_t now);
+void node_dial_members(node *n, uint64_t now);
+void node_expire_links(node *n, uint64_t now);
 
 /* node_recv.c */
 void node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m);

@@ -1,0 +1,225 @@
+/*
+ * node_link — the node core's links: which link leads to which member or
+ * seed, sending on them, dialling the members and seeds that want a link,
+ * and forgetting a link whichever way it ends (one path, so that member
+ * and seed bookkeeping cannot drift).  Part of the core: no I/O here, only
+ * the node_io callbacks.
+ */
+#include "node_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+link *
+node_link(node *n, uint32_t id)
+{
+	for (int i = 0; i < n->nlinks; i++)
+		if (n->links[i].id == id)
+			return &n->links[i];
+	return NULL;
+}
+
+link *
+node_link_add(node *n, uint32_t id, uint64_t now)
+{
+	if (n->nlinks == n->caplinks) {
+		n->caplinks = n->caplinks ? n->caplinks * 2 : 8;
+		n->links = xrealloc(n->links, (size_t)n->caplinks * sizeof *n->links);
+	}
+	link *l = &n->links[n->nlinks++];
+	*l = (link){.id = id, .seed = -1, .since = now};
+	return l;
+}
+
+/* The link to use for a member: the first one up and bound to it. */
+static link *
+link_to(node *n, uint64_t id)
+{
+	for (int i = 0; i < n->nlinks; i++)
+		if (n->links[i].up && n->links[i].peer == id)
+			return &n->links[i];
+	return NULL;
+}
+
+void
+node_send(node *n, uint32_t link_id, const wire_msg *m)
+{
+	wire_buf_reset(&n->out);
+	wire_encode(&n->out, m);
+	n->io.send(n->io.ctx, link_id, n->out.data, n->out.len);
+}
+
+bool
+node_linked(node *n, const member *m)
+{
+	return link_to(n, m->id) != NULL;
+}
+
+void
+node_send_to(node *n, const member *m, const wire_msg *msg)
+{
+	link *l = link_to(n, m->id);
+
+	if (l)
+		node_send(n, l->id, msg);
+}
+
+void
+node_broadcast(node *n, const wire_msg *msg)
+{
+	wire_buf_reset(&n->out);
+	wire_encode(&n->out, msg);
+	for (int i = 1; i < n->members.len; i++) {
+		link *l = link_to(n, n->members.v[i].id);
+		if (l)
+			n->io.send(n->io.ctx, l->id, n->out.data, n->out.len);
+	}
+}
+
+/* A link dialled for a seed is gone: while probing, retry with backoff. */
+static void
+seed_failed(node *n, link *l, uint64_t now, const char *why)
+{
+	seed *s = l->seed >= 0 ? &n->seeds[l->seed] : NULL;
+
+	if (s == NULL || s->link != l->id)
+		return;
+	s->link = 0;
+	if (n->phase != PHASE_PROBE)
+		return;
+	node_log(n, NODE_LOG_ALWAYS, "cannot join through %s:%u (%s); retrying in %.1f s",
+		 s->host, s->port, why, (double)s->backoff / 1000);
+	s->next_try = now + s->backoff;
+	s->backoff = s->backoff * 2 > NODE_BACKOFF_MAX * 2 ? NODE_BACKOFF_MAX * 2 : s->backoff * 2;
+}
+
+/*
+ * Forget a link: unbind it from its member (a member left with no link is
+ * lost at once), and from the seed or member it was dialled for.  Every
+ * way a link ends (closed here, or down) comes through here.
+ */
+void
+node_link_gone(node *n, link *l, uint64_t now, const char *why)
+{
+	member *m = l->peer ? member_find(&n->members, l->peer) : NULL;
+
+	seed_failed(n, l, now, why);
+	if (m && l->up) {
+		m->nlinks--;
+		if (m->nlinks == 0 && m->state == MEMBER_ALIVE) {
+			m->state = MEMBER_LOST;
+			if (n->phase == PHASE_MEMBER)
+				node_emit(n, EVENT_LOST, m->nick, NULL);
+		}
+	}
+	member *t = l->target ? member_find(&n->members, l->target) : NULL;
+	if (t && t->connecting) {
+		t->connecting = false;
+		t->next_try = now + t->backoff;
+		t->backoff = t->backoff * 2 > NODE_BACKOFF_MAX ? NODE_BACKOFF_MAX : t->backoff * 2;
+	}
+	*l = n->links[--n->nlinks];
+}
+
+void
+node_close_link(node *n, link *l)
+{
+	uint32_t id = l->id;
+
+	node_link_gone(n, l, n->last_tick, "closed here");
+	n->io.close(n->io.ctx, id);
+}
+
+void
+node_close_member(node *n, member *m)
+{
+	for (int i = n->nlinks - 1; i >= 0; i--)
+		if (n->links[i].peer == m->id)
+			node_close_link(n, &n->links[i]);
+}
+
+/*
+ * Close the links bound to an earlier incarnation of m: what is still in
+ * flight on them comes from a process that is gone, and must not be taken
+ * for the new one's (its sequence numbers start again at 1).
+ */
+void
+node_close_stale(node *n, const member *m)
+{
+	for (int i = n->nlinks - 1; i >= 0; i--)
+		if (n->links[i].peer == m->id && n->links[i].inc != m->inc)
+			node_close_link(n, &n->links[i]);
+}
+
+void
+node_dial_seeds(node *n, uint64_t now)
+{
+	for (int i = 0; i < n->nseeds; i++) {
+		seed *s = &n->seeds[i];
+		if (s->link || now < s->next_try)
+			continue;
+		s->link = n->io.connect(n->io.ctx, s->host, s->port);
+		link *l = node_link_add(n, s->link, now);
+		l->outgoing = true;
+		l->seed = i;
+		snprintf(l->host, sizeof l->host, "%s", s->host);
+	}
+}
+
+static bool
+wants_link(node *n, const member *m, uint64_t now)
+{
+	if (m->self || m->nlinks > 0 || m->connecting || now < m->next_try)
+		return false;
+	if (m->state == MEMBER_LEFT || m->state == MEMBER_REJECTED)
+		return false;
+	if (m->port == 0 || m->host[0] == '\0')
+		return false;
+	/*
+	 * A joiner dials everyone; afterwards the lower id dials.  The higher
+	 * id dials too once the member has been silent for a timeout: it may
+	 * not know this node at all (the link broke before our HELLO got
+	 * through), and then nobody else would.
+	 */
+	return n->phase == PHASE_JOINING || n->cfg.id < m->id ||
+	       now - m->last_heard > n->cfg.timeout_ms;
+}
+
+void
+node_dial_members(node *n, uint64_t now)
+{
+	for (int i = 1; i < n->members.len; i++) {
+		member *m = &n->members.v[i];
+		if (!wants_link(n, m, now))
+			continue;
+		m->connecting = true;
+		if (m->backoff == 0)
+			m->backoff = NODE_BACKOFF_MIN;
+		uint32_t id = n->io.connect(n->io.ctx, m->host, m->port);
+		link *l = node_link_add(n, id, now);
+		l->outgoing = true;
+		l->target = m->id;
+		snprintf(l->host, sizeof l->host, "%s", m->host);
+	}
+}
+
+/*
+ * A link that has not been bound by a HELLO within timeout-ms leads
+ * nowhere: a host that accepted and then hung or lost power, or a
+ * stranger who never speaks.  Close it, so that a joiner retries its seed
+ * and a member dials again, instead of waiting on it forever.
+ */
+void
+node_expire_links(node *n, uint64_t now)
+{
+	for (int i = n->nlinks - 1; i >= 0; i--) {
+		link *l = &n->links[i];
+		if (l->peer || now - l->since <= n->cfg.timeout_ms)
+			continue;
+		node_log(n, NODE_LOG_VERBOSE, "link %u to %s: no hello within %u ms", l->id,
+			 l->host, n->cfg.timeout_ms);
+		node_close_link(n, l);
+	}
+}
