@@ -3,6 +3,8 @@ import socket
 import struct
 import time
 
+from conftest import Node
+
 
 def raw(addr, payload, wait=0.3):
     host, port = addr.split(":")
@@ -35,7 +37,7 @@ def test_garbage_huge_and_truncated_frames_drop_only_that_link(cluster):
     cluster.settle([a, b], "alice (leader), bob")
 
 
-def test_join_where_nobody_listens_retries_then_joins(cluster, chorus_bin):
+def test_join_where_nobody_listens_retries_then_joins(cluster, chorus_bin, tmp_path):
     # find a free port, then start a joiner that points at it
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -44,10 +46,8 @@ def test_join_where_nobody_listens_retries_then_joins(cluster, chorus_bin):
     j = cluster.start("joiner", join=[f"127.0.0.1:{port}"], wait_joined=False)
     j.wait_err(r"cannot join through 127\.0\.0\.1:\d+ \(connection refused\); retrying")
     assert j.alive()
-    seed = cluster.start("seed", extra=[], wait_joined=True) if False else None
-    # a seed comes up at that very address: the joiner gets in
-    from conftest import Node
-    seed = Node(chorus_bin, "seed", j.proc.args[4] + "-seed", listen=f"127.0.0.1:{port}")
+    # a first node comes up at that very address: the joiner gets in
+    seed = Node(chorus_bin, "seed", tmp_path / "seed", listen=f"127.0.0.1:{port}")
     try:
         seed.wait_line(r"^\[LEADER\] seed")
         j.wait_line(r"^\[LEADER\] seed is the leader$", timeout=10)
