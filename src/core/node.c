@@ -116,6 +116,14 @@ reject(node *n, member *loser)
 	node_close_member(n, loser);
 }
 
+/* This node lost a nick claim: say so (SPEC 2) and end with code 3. */
+void
+node_nick_taken(node *n)
+{
+	node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
+	node_finish(n, 3);
+}
+
 /* Apply the nick-claim rule until no clash is left. */
 void
 node_resolve_nicks(node *n)
@@ -126,8 +134,7 @@ node_resolve_nicks(node *n)
 		return; /* our incarnation is not final yet */
 	while ((loser = member_nick_loser(&n->members)) != NULL) {
 		if (loser->self) {
-			node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
-			node_finish(n, 3);
+			node_nick_taken(n);
 			return;
 		}
 		reject(n, loser);

@@ -103,6 +103,7 @@ void node_set_alive(node *n, member *m, uint64_t now);
 void node_depart(node *n, member *m, bool print);
 void node_settle(node *n, uint64_t now);
 void node_resolve_nicks(node *n);
+void node_nick_taken(node *n);
 void node_end_probe(node *n, const wire_msg *members, uint64_t now);
 
 /* node_link.c */

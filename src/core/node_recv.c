@@ -88,8 +88,7 @@ on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
 			continue;
 		if (e->id == self->id) {
 			if (e->inc == self->inc && e->status == WIRE_REJECTED) {
-				node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
-				node_finish(n, 3);
+				node_nick_taken(n);
 				return;
 			}
 			continue;
@@ -158,10 +157,8 @@ on_reject(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
 	(void)now;
 	(void)l;
-	if (msg->u.reject.reason == WIRE_NICK_TAKEN) {
-		node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
-		node_finish(n, 3);
-	}
+	if (msg->u.reject.reason == WIRE_NICK_TAKEN)
+		node_nick_taken(n);
 }
 
 static const struct {

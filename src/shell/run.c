@@ -248,7 +248,6 @@ run_node(const node_opts *o)
 	fprintf(stderr, "chorus: %s listening on %s:%u\n", o->nick, o->listen_host, port);
 	if ((rc = start(&r, &id, port)) != 0)
 		return rc;
-	/* The core may have finished already (it never does at start today). */
 	uv_run(r.loop, UV_RUN_DEFAULT);
 	node_free(r.core);
 	fflush(stdout);
