@@ -1,0 +1,426 @@
+/*
+ * store — see store.h.
+ *
+ * Schema (user_version 1):
+ *
+ *   messages(sender, seq, hlc, nick TEXT, text BLOB,
+ *            PRIMARY KEY (sender, seq)) WITHOUT ROWID
+ *   index messages_order on messages(hlc, sender)
+ *   meta(key TEXT PRIMARY KEY, value INTEGER)
+ *
+ * SQLite integers are signed, ours are not: ids are random and have the
+ * top bit set half the time, and a signed comparison would put those
+ * senders first.  So sender, seq and hlc are stored as key(v) = v ^ 2^63,
+ * reinterpreted as int64: this maps 0 .. 2^64-1 onto INT64_MIN ..
+ * INT64_MAX in order, so ORDER BY and >= on the stored column are the
+ * unsigned order of the values, and the index on (hlc, sender) is the
+ * history order.  (To read a row by hand, add 2^63 back.)  The mark in
+ * meta is never compared, so it is stored as a plain cast.
+ *
+ * All statements are prepared once by store_open.  Writes run in one
+ * explicit transaction (BEGIN IMMEDIATE takes the write lock up front, so
+ * a commit cannot fail on a lock upgrade); whether it is open is SQLite's
+ * autocommit flag, never a copy of it that could go stale when SQLite
+ * rolls back by itself after an I/O error.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+#define SCHEMA_VERSION 1 /* PRAGMA user_version; schema_sql sets it */
+#define BUSY_MS        2000 /* another process holding the file: wait, then fail */
+#define KEY_FLIP       UINT64_C(0x8000000000000000)
+
+enum query {
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_PUT,
+	Q_SET_MARK,
+	Q_GET_MARK,
+	Q_RANGE,
+	Q_RECENT,
+	Q_SCAN,
+	Q_COUNT
+};
+
+#define COLUMNS "sender, seq, hlc, nick, text"
+
+static const char *const query_sql[Q_COUNT] = {
+	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_PUT] = "INSERT OR IGNORE INTO messages (" COLUMNS ") VALUES (?, ?, ?, ?, ?)",
+	[Q_SET_MARK] = "INSERT OR REPLACE INTO meta (key, value)"
+		       " VALUES ('mark_hlc', ?1), ('mark_sender', ?2)",
+	[Q_GET_MARK] = "SELECT (SELECT value FROM meta WHERE key = 'mark_hlc'),"
+		       " (SELECT value FROM meta WHERE key = 'mark_sender')",
+	[Q_RANGE] = "SELECT " COLUMNS " FROM messages"
+		    " WHERE sender = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
+	[Q_RECENT] = "SELECT * FROM (SELECT " COLUMNS " FROM messages"
+		     " ORDER BY hlc DESC, sender DESC LIMIT ?1) ORDER BY hlc, sender",
+	[Q_SCAN] = "SELECT " COLUMNS " FROM messages ORDER BY hlc, sender",
+};
+
+static const char schema_sql[] =
+	"BEGIN IMMEDIATE;"
+	"CREATE TABLE IF NOT EXISTS messages ("
+	" sender INTEGER NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
+	" nick TEXT NOT NULL, text BLOB NOT NULL,"
+	" PRIMARY KEY (sender, seq)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS messages_order ON messages (hlc, sender);"
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"PRAGMA user_version = 1;"
+	"COMMIT;";
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT];
+	char *dir;  /* owned copies, for messages */
+	char *path; /* dir/history.db */
+	char err[4096 + 256];
+};
+
+enum doing { OPENING, READING, WRITING };
+
+/* The stored form of an ordered uint64: see the top of the file. */
+static int64_t
+key(uint64_t v)
+{
+	return (int64_t)(v ^ KEY_FLIP);
+}
+
+static uint64_t
+unkey(int64_t k)
+{
+	return (uint64_t)k ^ KEY_FLIP;
+}
+
+static void
+set_err(store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+}
+
+/* Record SQLite's last error; the errno too when the OS refused. */
+static void
+sql_err(store *s, enum doing what)
+{
+	static const char *const verb[] = {
+		[OPENING] = "open history", [READING] = "read history in",
+		[WRITING] = "write history in",
+	};
+	const char *where = what == OPENING ? s->path : s->dir;
+	int code = sqlite3_errcode(s->db) & 0xff, sys = sqlite3_system_errno(s->db);
+
+	if (sys != 0 && (code == SQLITE_IOERR || code == SQLITE_CANTOPEN || code == SQLITE_FULL))
+		set_err(s, "cannot %s %s: %s (%s)", verb[what], where, sqlite3_errmsg(s->db),
+			strerror(sys));
+	else
+		set_err(s, "cannot %s %s: %s", verb[what], where, sqlite3_errmsg(s->db));
+}
+
+/* Step a statement that returns no row, and make it ready for reuse. */
+static int
+run(store *s, enum query q)
+{
+	sqlite3_stmt *st = s->q[q];
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		sql_err(s, WRITING);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Drop the open transaction, if SQLite has not already; keeps s->err.
+ * (A store that failed to open may have no statements: sqlite3_close
+ * rolls back then.)
+ */
+static void
+abandon(store *s)
+{
+	if (s->q[Q_ROLLBACK] == NULL || sqlite3_get_autocommit(s->db))
+		return;
+	sqlite3_step(s->q[Q_ROLLBACK]);
+	sqlite3_reset(s->q[Q_ROLLBACK]);
+}
+
+/* A write failed: the error is recorded; undo the whole transaction. */
+static int
+write_failed(store *s)
+{
+	abandon(s);
+	return -1;
+}
+
+static int
+begin(store *s)
+{
+	return sqlite3_get_autocommit(s->db) ? run(s, Q_BEGIN) : 0;
+}
+
+/*
+ * Create the file ourselves, so that it is born 0600 (SQLite would use
+ * 0644 less the umask); SQLite gives the -wal and -shm files the same mode.
+ */
+static int
+create_file(store *s)
+{
+	int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		set_err(s, "cannot open history %s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+exec(store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sql_err(s, OPENING);
+	return -1;
+}
+
+/* Create the schema in a new file; refuse one written by a newer Chorus. */
+static int
+check_schema(store *s)
+{
+	sqlite3_stmt *st;
+	int version;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sql_err(s, OPENING);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version == 0)
+		return exec(s, schema_sql);
+	if (version == SCHEMA_VERSION)
+		return 0;
+	set_err(s, "cannot open history %s: schema version %d, this Chorus knows %d", s->path,
+		version, SCHEMA_VERSION);
+	return -1;
+}
+
+static int
+open_db(store *s)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
+		sql_err(s, OPENING);
+		return -1;
+	}
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		set_err(s, "cannot open history %s: the file is read-only", s->path);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_MS);
+	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") != 0)
+		return -1;
+	return check_schema(s);
+}
+
+static int
+prepare_all(store *s)
+{
+	for (int i = 0; i < Q_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, query_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->q[i], NULL) != SQLITE_OK) {
+			sql_err(s, OPENING);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+store *
+store_open(const char *dir, char *err, size_t errlen)
+{
+	store *s = xcalloc(1, sizeof *s);
+	size_t cap = strlen(dir) + sizeof "/history.db";
+
+	s->dir = xstrdup(dir);
+	s->path = xmalloc(cap);
+	snprintf(s->path, cap, "%s/history.db", dir);
+	if (create_file(s) != 0 || open_db(s) != 0 || prepare_all(s) != 0) {
+		snprintf(err, errlen, "%s", s->err);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+store_close(store *s)
+{
+	if (s == NULL)
+		return;
+	abandon(s);
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(s->q[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s->dir);
+	free(s);
+}
+
+int
+store_put(store *s, const hist_rec *r)
+{
+	sqlite3_stmt *st = s->q[Q_PUT];
+
+	if (begin(s) != 0)
+		return write_failed(s);
+	/* SQLITE_STATIC is safe: run() clears the bindings before we return. */
+	sqlite3_bind_int64(st, 1, key(r->sender));
+	sqlite3_bind_int64(st, 2, key(r->seq));
+	sqlite3_bind_int64(st, 3, key(r->hlc));
+	sqlite3_bind_text(st, 4, r->nick, (int)strnlen(r->nick, NICK_MAX), SQLITE_STATIC);
+	/* A non-NULL pointer, so that an empty text is an empty blob, not NULL. */
+	sqlite3_bind_blob64(st, 5, r->len ? r->text : "", r->len, SQLITE_STATIC);
+	return run(s, Q_PUT) == 0 ? 0 : write_failed(s);
+}
+
+int
+store_set_mark(store *s, uint64_t hlc, uint64_t sender)
+{
+	sqlite3_stmt *st = s->q[Q_SET_MARK];
+
+	if (begin(s) != 0)
+		return write_failed(s);
+	sqlite3_bind_int64(st, 1, (int64_t)hlc);
+	sqlite3_bind_int64(st, 2, (int64_t)sender);
+	return run(s, Q_SET_MARK) == 0 ? 0 : write_failed(s);
+}
+
+int
+store_get_mark(store *s, uint64_t *hlc, uint64_t *sender)
+{
+	sqlite3_stmt *st = s->q[Q_GET_MARK];
+	int rc = sqlite3_step(st);
+
+	/* A missing row reads as NULL, and NULL as 0. */
+	if (rc == SQLITE_ROW) {
+		*hlc = (uint64_t)sqlite3_column_int64(st, 0);
+		*sender = (uint64_t)sqlite3_column_int64(st, 1);
+	} else
+		sql_err(s, READING);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_commit(store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return run(s, Q_COMMIT) == 0 ? 0 : write_failed(s);
+}
+
+bool
+store_dirty(const store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
+/* The current row as a record; text and len point into SQLite's memory. */
+static void
+read_row(sqlite3_stmt *st, hist_rec *r)
+{
+	const unsigned char *nick = sqlite3_column_text(st, 3);
+	size_t nlen = nick ? (size_t)sqlite3_column_bytes(st, 3) : 0;
+
+	r->sender = unkey(sqlite3_column_int64(st, 0));
+	r->seq = unkey(sqlite3_column_int64(st, 1));
+	r->hlc = unkey(sqlite3_column_int64(st, 2));
+	if (nlen > NICK_MAX)
+		nlen = NICK_MAX;
+	memcpy(r->nick, nick ? (const char *)nick : "", nlen);
+	r->nick[nlen] = '\0';
+	r->text = sqlite3_column_blob(st, 4);
+	r->len = (size_t)sqlite3_column_bytes(st, 4);
+	if (r->text == NULL)
+		r->text = "";
+}
+
+/* Step st to the end or until fn says stop; the count visited, or -1. */
+static int
+visit(store *s, sqlite3_stmt *st, hist_visit *fn, void *arg)
+{
+	hist_rec r;
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_row(st, &r);
+		n++;
+		if (!fn(arg, &r)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		sql_err(s, READING);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+store_range(store *s, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
+{
+	sqlite3_stmt *st = s->q[Q_RANGE];
+
+	if (max <= 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, key(sender));
+	sqlite3_bind_int64(st, 2, key(from));
+	sqlite3_bind_int(st, 3, max);
+	return visit(s, st, fn, arg);
+}
+
+int
+store_recent(store *s, int n, hist_visit *fn, void *arg)
+{
+	sqlite3_stmt *st = s->q[Q_RECENT];
+
+	if (n <= 0)
+		return 0;
+	sqlite3_bind_int(st, 1, n);
+	return visit(s, st, fn, arg);
+}
+
+int
+store_scan(store *s, hist_visit *fn, void *arg)
+{
+	return visit(s, s->q[Q_SCAN], fn, arg);
+}
+
+const char *
+store_error(const store *s)
+{
+	return s->err;
+}

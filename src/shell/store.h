@@ -1,0 +1,99 @@
+/*
+ * store — the node's history on disk, in DIR/history.db (SQLite).
+ *
+ * The replicated history outlives the process: a node restarted with the
+ * same data directory still holds every record it had committed, and knows
+ * how far it had shown the history (the mark), so it neither loses nor
+ * repeats lines.  This is the only module that includes sqlite3.h.
+ *
+ * Writes go into one transaction, begun by the first write and ended by
+ * store_commit: the caller batches a loop pass's records and commits once,
+ * before it acknowledges or shows them.  A commit is durable (WAL journal,
+ * synchronous=FULL).  Whatever was not committed is gone after a close or a
+ * crash, and a failed write or commit rolls the whole transaction back, so
+ * the file never holds half a batch.
+ *
+ * Reads visit records in place: the hist_rec a visitor gets points into
+ * SQLite's memory and is valid only during that call.  A visitor must not
+ * call into the same store.  A store is used by one thread.
+ *
+ * Errors: functions return -1 (or NULL) and store_error() says why,
+ * naming the directory and giving SQLite's message.
+ */
+#ifndef CHORUS_STORE_H
+#define CHORUS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+typedef struct store store;
+
+/*
+ * Open DIR/history.db, creating it (mode 0600) and its schema if needed.
+ * dir must exist.  On failure writes why into err (errlen bytes, with the
+ * file's path and the system's or SQLite's message) and returns NULL.  The
+ * caller owns the store and frees it with store_close.
+ */
+store *store_open(const char *dir, char *err, size_t errlen);
+
+/*
+ * Roll back the open transaction, if any, close the file and free s.
+ * NULL is a no-op.
+ */
+void store_close(store *s);
+
+/*
+ * Add a record to the open transaction (begun here if there is none).  The
+ * store copies what it needs; r stays the caller's.  A record whose
+ * (sender, seq) is already stored is ignored: that is not an error.
+ * Returns 0, or -1 with store_error set and the transaction rolled back.
+ */
+int store_put(store *s, const hist_rec *r);
+
+/*
+ * Remember the delivery frontier, the history key (hlc, sender) of the
+ * last record shown, in the open transaction (begun here if there is
+ * none).  Returns 0, or -1 like store_put.
+ */
+int store_set_mark(store *s, uint64_t hlc, uint64_t sender);
+
+/*
+ * Read the mark into *hlc and *sender, as the open transaction sees it;
+ * both 0 when none was ever set.  Returns 0, or -1 with store_error set.
+ */
+int store_get_mark(store *s, uint64_t *hlc, uint64_t *sender);
+
+/*
+ * Make the open transaction durable; 0 at once when none is open.  On
+ * failure (disk full, I/O error) the transaction is rolled back, nothing
+ * of it reaches the file, and -1 is returned with store_error set.
+ */
+int store_commit(store *s);
+
+/* True while a transaction is open: there are writes not yet committed. */
+bool store_dirty(const store *s);
+
+/*
+ * Visit up to max records of sender with seq >= from, in ascending seq,
+ * open transaction included.  Returns the number visited (the one on which
+ * fn returned false counts), or -1 with store_error set.
+ */
+int store_range(store *s, uint64_t sender, uint64_t from, int max, hist_visit *fn,
+		void *arg);
+
+/*
+ * Visit the last n records in history order (the n greatest (hlc, sender)
+ * keys), oldest first.  Returns the number visited or -1.
+ */
+int store_recent(store *s, int n, hist_visit *fn, void *arg);
+
+/* Visit every record in history order.  Returns the number visited or -1. */
+int store_scan(store *s, hist_visit *fn, void *arg);
+
+/* Why the last call on s failed; valid until the next call on s. */
+const char *store_error(const store *s);
+
+#endif
