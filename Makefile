@@ -5,9 +5,10 @@ CC      ?= cc
 VERSION := 0.1.0
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CFLAGS  ?= -O2 -g
-BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -DCHORUS_VERSION='"$(VERSION)"' -Isrc/core -Isrc/shell
+BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -DCHORUS_VERSION='"$(VERSION)"' -Isrc/core -Isrc/shell -Itests/sim
 PKGS    := libuv libsodium sqlite3 jansson
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lreadline
+CORE_LIBS := $(shell pkg-config --libs libsodium)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SEEDS   ?= 5000
 PYTEST  := /usr/bin/python3 -m pytest
@@ -37,10 +38,20 @@ $(1)/libcore.a: $(call obj,$(1),$(CORE_SRC))
 
 $(1)/unit/%: $(1)/obj/tests/unit/%.o $(1)/libcore.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) $$^ -lcmocka -o $$@
+	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lcmocka -o $$@
+
+# The store's test also needs the store (shell code) and SQLite.
+$(1)/unit/test_store: $(1)/obj/tests/unit/test_store.o $(1)/obj/src/shell/store.o $(1)/libcore.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lsqlite3 -lcmocka -o $$@
+
+# The node's test keeps its nodes' records in the simulator's memory store.
+$(1)/unit/test_node: $(1)/obj/tests/unit/test_node.o $(1)/obj/tests/sim/memstore.o $(1)/libcore.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lcmocka -o $$@
 
 $(1)/sim: $(call obj,$(1),$(SIM_SRC)) $(1)/libcore.a
-	$$(CC) $$(CFLAGS) $(2) $$^ -o $$@
+	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -o $$@
 endef
 
 $(eval $(call tree,build,))
@@ -72,11 +83,11 @@ system-san: build/san/chorus
 # libFuzzer targets, one per decoder; a short run of each in `make test`.
 FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc/core -fsanitize=fuzzer,address,undefined
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc/core -Itests/sim -fsanitize=fuzzer,address,undefined
 
-build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/core/*.h)
+build/fuzz/%: fuzz/%.c $(CORE_SRC) tests/sim/memstore.c $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) $< $(CORE_SRC) -o $@
+	clang $(FUZZ_FLAGS) $< $(CORE_SRC) tests/sim/memstore.c $(CORE_LIBS) -o $@
 
 fuzz: $(FUZZ_BINS)
 

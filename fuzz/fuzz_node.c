@@ -1,12 +1,13 @@
 /*
  * libFuzzer target: any bytes a peer can send, fed through the whole core
- * (decoder and every frame handler) on two links, one of them a seed link
- * of a node still probing.  The core must never crash, leak or misbehave
+ * (decoder, every frame handler, the history's ordering and pulls) on two
+ * links, one of them a seed link of a node still probing.  The core must never crash, leak or misbehave
  * under the sanitizers, whatever arrives.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memstore.h"
 #include "node.h"
 #include "wire.h"
 
@@ -54,6 +55,47 @@ io_exit(void *ctx, int code)
 	(void)ctx, (void)code;
 }
 
+static size_t
+io_pending(void *ctx, uint32_t link)
+{
+	(void)ctx, (void)link;
+	return 0;
+}
+
+static void
+io_store_put(void *ctx, const hist_rec *r)
+{
+	memstore_put(ctx, r);
+}
+
+static void
+io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
+{
+	memstore *s = ctx;
+
+	s->mark_hlc = hlc;
+	s->mark_sender = sender;
+}
+
+static int
+io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
+{
+	return memstore_range(ctx, sender, from, max, fn, arg);
+}
+
+static int
+io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
+{
+	return memstore_recent(ctx, n, fn, arg);
+}
+
+static int
+io_store_scan(void *ctx, hist_visit *fn, void *arg)
+{
+	return memstore_scan(ctx, fn, arg);
+}
+
+/* Every frame, then a tick and the end of the batch. */
 static void
 feed(node *n, uint64_t *now, uint32_t link, const uint8_t *data, size_t size)
 {
@@ -63,6 +105,7 @@ feed(node *n, uint64_t *now, uint32_t link, const uint8_t *data, size_t size)
 		node_frame(n, *now, link, data + WIRE_HEADER, flen - WIRE_HEADER);
 		*now += 7;
 		node_tick(n, *now);
+		node_flush(n, *now);
 		data += flen;
 		size -= flen;
 	}
@@ -72,9 +115,17 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const seeds[] = {"127.0.0.1:7000"};
-	node_io io = {NULL, io_connect, io_send, io_close, io_event, io_log, io_exit};
+	static memstore store;
+	node_io io = {
+		.ctx = &store, .connect = io_connect, .send = io_send, .close = io_close,
+		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
+		.store_put = io_store_put, .store_mark = io_store_mark,
+		.store_range = io_store_range, .store_recent = io_store_recent,
+		.store_scan = io_store_scan,
+	};
 	node_config member = {.id = 42, .inc = 1000, .nick = "alice", .host = "",
-			      .port = 7001, .heartbeat_ms = 200, .timeout_ms = 1000};
+			      .port = 7001, .heartbeat_ms = 200, .timeout_ms = 1000,
+			      .wall_ms = 1000};
 	node_config joiner = member;
 	uint64_t now = 1000;
 
@@ -84,16 +135,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	joiner.nseeds = 1;
 
 	node *a = node_new(&member, &io, now);
+	node_input(a, now, "mine", 4);
+	node_flush(a, now);
 	node_link_up(a, now, 1, false, "127.0.0.1");
 	feed(a, &now, 1, data, size);
-	node_input(a, now, "\\list_users", 11);
+	node_input(a, now, "\\history 5", 10);
 	node_link_down(a, now, 1, "fuzz");
+	node_flush(a, now);
 	node_free(a);
+	memstore_free(&store);
 
 	node *b = node_new(&joiner, &io, now);
 	node_link_up(b, now, 100, true, "127.0.0.1");
 	feed(b, &now, 100, data, size);
 	node_tick(b, now + 5000);
+	node_flush(b, now + 5000);
 	node_free(b);
+	memstore_free(&store);
 	return 0;
 }

@@ -112,9 +112,17 @@ event_format(const event *ev, char *buf, size_t cap)
 
 	if (cap == 0)
 		return 0;
-	if (ev->kind == EVENT_MESSAGE) {
+	if (ev->kind == EVENT_MESSAGE || ev->kind == EVENT_HISTORY) {
 		event_escape(ev->text, ev->text_len, text, sizeof text);
-		return put(buf, cap, "[%s] %s", ev->nick, text);
+		return put(buf, cap, fmts[ev->kind], ev->nick, text);
+	}
+	if (ev->kind == EVENT_LATE) {
+		char utc[16];
+		uint64_t s = ev->time / 1000;
+		snprintf(utc, sizeof utc, "%02u:%02u:%02u", (unsigned)(s / 3600 % 24),
+			 (unsigned)(s / 60 % 60), (unsigned)(s % 60));
+		event_escape(ev->text, ev->text_len, text, sizeof text);
+		return put(buf, cap, fmts[ev->kind], ev->stamp ? ev->stamp : utc, ev->nick, text);
 	}
 	/* Every other event carries a nick or a text that the node built. */
 	return put(buf, cap, fmts[ev->kind], ev->nick ? ev->nick : ev->text);

@@ -26,7 +26,9 @@
 	X(CHECKSUM, "[CHECKSUM] %s")                      \
 	X(HELP, "%s")                                     \
 	X(ERROR, "[ERROR] %s")                            \
-	X(MESSAGE, "[%s] %s")
+	X(MESSAGE, "[%s] %s")                             \
+	X(HISTORY, "[HISTORY] [%s] %s")                   \
+	X(LATE, "[LATE %s] [%s] %s")
 
 typedef enum event_kind {
 #define EVENT_ENUM(name, fmt) EVENT_##name,
@@ -39,7 +41,9 @@ typedef struct event {
 	const char *nick; /* the member concerned, or the sender */
 	const char *text; /* the rest; for MESSAGE, raw bytes from the network */
 	size_t text_len;
-	uint64_t time;    /* sender's wall time in ms, for MESSAGE */
+	uint64_t time;    /* sender's wall time in ms, for messages */
+	const char *stamp; /* LATE: time as HH:MM:SS (the shell's local time);
+			    * NULL: formatted from time, in UTC */
 } event;
 
 /*

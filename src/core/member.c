@@ -111,8 +111,6 @@ member_merge(member_table *t, const wire_member *e, member **out)
 		return MEMBER_SAME;
 	if (e->inc > m->inc) {
 		take_entry(m, e);
-		m->chat_seq = 0;
-		m->sent_seq = 0;
 		if (tombstone(state_of(e->status))) {
 			m->state = state_of(e->status);
 			return MEMBER_DEPARTED;

@@ -58,9 +58,12 @@ typedef struct member {
 	uint64_t backoff;    /* current reconnect delay */
 	uint64_t gossip_at;  /* last time a member list was sent to it */
 
-	/* Message path, owned by node.c. */
-	uint64_t chat_seq;   /* highest sequence shown from this incarnation */
-	uint64_t sent_seq;   /* our highest sequence handed to this incarnation */
+	/* History bookkeeping, owned by node_hist.c. */
+	bool reported;       /* a clock report came since its HELLO */
+	bool vec_seen;       /* a version vector came since its HELLO */
+	bool agrees;         /* its last heartbeat's member digest was ours */
+	bool flushed;        /* gone, and its records are settled */
+	uint64_t gone_at;    /* when it was first seen lost or left, else 0 */
 } member;
 
 typedef struct member_table {

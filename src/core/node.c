@@ -60,6 +60,9 @@ node_greet(node *n, link *l)
 	member_gossip(&n->members, n->gossip);
 	node_send(n, l->id, n->gossip);
 	l->greeted = true;
+	/* A bound link gets our clock and version vector at once. */
+	if (l->peer)
+		node_send_heartbeat(n, n->last_tick, l->id);
 }
 
 void
@@ -82,6 +85,8 @@ node_set_alive(node *n, member *m, uint64_t now)
 		return;
 	m->state = MEMBER_ALIVE;
 	m->backoff = NODE_BACKOFF_MIN;
+	m->gone_at = 0;
+	m->flushed = false;
 	if (n->phase != PHASE_MEMBER)
 		return;
 	if (!m->shown) {
@@ -154,8 +159,7 @@ announce(node *n, uint64_t now)
 	const member *leader = member_leader(&n->members);
 	n->leader = leader->id;
 	node_emit(n, EVENT_LEADER, leader->nick, NULL);
-	node_flush_held(n);
-	node_flush_queue(n, now);
+	(void)now;
 }
 
 /* The joiner is ready once no member it learned of is still pending. */
@@ -225,7 +229,9 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->cfg.seeds = NULL;
 	n->msg = xmalloc(sizeof *n->msg);
 	n->gossip = xmalloc(sizeof *n->gossip);
+	n->hb = xmalloc(sizeof *n->hb);
 	member_add_self(&n->members, cfg->id, cfg->inc, n->nick, n->host, cfg->port);
+	node_hist_restore(n, now);
 	for (int i = 0; i < cfg->nseeds && n->nseeds < NODE_MAX_SEEDS; i++) {
 		seed *s = &n->seeds[n->nseeds];
 		const char *colon = strrchr(cfg->seeds[i], ':');
@@ -252,15 +258,13 @@ node_free(node *n)
 		return;
 	for (int i = 0; i < n->nqueue; i++)
 		free(n->queue[i].text);
-	for (int i = 0; i < n->ninbox; i++)
-		free(n->inbox[i].text);
-	for (int i = 0; i < n->nsent; i++)
-		free(n->sent[(n->sent_start + i) % NODE_MAX_SENT].text);
+	node_hist_free(n);
 	member_table_free(&n->members);
 	wire_buf_free(&n->out);
 	free(n->links);
 	free(n->msg);
 	free(n->gossip);
+	free(n->hb);
 	free(n);
 }
 
@@ -289,16 +293,25 @@ detect_failures(node *n, uint64_t now)
 	}
 }
 
+void
+node_send_heartbeat(node *n, uint64_t now, uint32_t to)
+{
+	n->hb->type = WIRE_HEARTBEAT;
+	n->hb->u.heartbeat.digest = member_digest(&n->members);
+	node_hist_heartbeat(n, now, n->hb);
+	if (to)
+		node_send(n, to, n->hb);
+	else
+		node_broadcast(n, n->hb);
+}
+
 static void
 heartbeat(node *n, uint64_t now)
 {
-	wire_msg hb = {.type = WIRE_HEARTBEAT};
-
 	if (now < n->next_heartbeat)
 		return;
 	n->next_heartbeat = now + n->cfg.heartbeat_ms;
-	hb.u.heartbeat.digest = member_digest(&n->members);
-	node_broadcast(n, &hb);
+	node_send_heartbeat(n, now, 0);
 }
 
 void
@@ -322,6 +335,7 @@ node_tick(node *n, uint64_t now)
 	detect_failures(n, now);
 	node_expire_links(n, now);
 	heartbeat(n, now);
+	node_hist_tick(n, now);
 	if (n->phase == PHASE_PROBE)
 		node_dial_seeds(n, now);
 	else
@@ -464,9 +478,15 @@ node_nick(const node *n)
 }
 
 uint64_t
-node_delivered(const node *n)
+node_history_count(const node *n)
 {
-	return n->delivered;
+	return n->hist.count;
+}
+
+void
+node_history_digest(const node *n, char *buf)
+{
+	hist_digest_hex(&n->hist, buf);
 }
 
 unsigned

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "hist.h"
 
 typedef struct node node;
 
@@ -41,6 +42,9 @@ typedef struct node_config {
 	int nseeds;
 	unsigned heartbeat_ms;
 	unsigned timeout_ms;
+	uint64_t wall_ms;       /* the wall clock (ms since 1970) at node_new */
+	uint64_t mark_hlc;      /* the key of the last record shown in an ... */
+	uint64_t mark_sender;   /* ... earlier life (store_mark), else 0 */
 } node_config;
 
 enum node_log { NODE_LOG_ALWAYS, NODE_LOG_VERBOSE };
@@ -61,6 +65,25 @@ typedef struct node_io {
 	void (*log)(void *ctx, int level, const char *line);
 	/* The node is done: flush the links and exit with this code. */
 	void (*exit)(void *ctx, int code);
+	/* Bytes queued on a link and not yet written. */
+	size_t (*pending)(void *ctx, uint32_t link);
+
+	/*
+	 * The store.  store_put and store_mark are part of the current batch:
+	 * the shell makes the batch durable before any frame or event that
+	 * followed them leaves the process (group commit), and exits when it
+	 * cannot.  The readers see the batch's records too.
+	 */
+	void (*store_put)(void *ctx, const hist_rec *r);
+	/* The key of the last record shown, for the next life. */
+	void (*store_mark)(void *ctx, uint64_t hlc, uint64_t sender);
+	/* Up to max records of one sender from sequence from on, in order. */
+	int (*store_range)(void *ctx, uint64_t sender, uint64_t from, int max,
+			   hist_visit *fn, void *arg);
+	/* The last n records in history order, oldest first. */
+	int (*store_recent)(void *ctx, int n, hist_visit *fn, void *arg);
+	/* Every record in history order (read once, by node_new). */
+	int (*store_scan)(void *ctx, hist_visit *fn, void *arg);
 } node_io;
 
 /* The config's strings are copied.  The node starts at once. */
@@ -80,6 +103,11 @@ void node_frame(node *n, uint64_t now, uint32_t link, const uint8_t *body,
 void node_input(node *n, uint64_t now, const char *line, size_t len);
 /* Leave gracefully (end of input, a signal). */
 void node_leave(node *n, uint64_t now);
+/*
+ * The end of a batch of events (one turn of the shell's loop): send the
+ * coalesced acknowledgements, show what became stable, serve pulls.
+ */
+void node_flush(node *n, uint64_t now);
 
 /* --- queries, for the shell and the simulator -------------------------- */
 
@@ -92,7 +120,12 @@ int node_members(const node *n, uint64_t *ids, int cap);
 /* Whether this node's table holds a live member with this nick (folded). */
 bool node_has_nick(const node *n, const char *nick);
 const char *node_nick(const node *n);
-uint64_t node_delivered(const node *n);
+/* Records held (the agreed history as far as this node has it). */
+uint64_t node_history_count(const node *n);
+/* The history digest, 32 hex digits (buf: at least 33 bytes). */
+void node_history_digest(const node *n, char *buf);
+/* Too much of our own is in flight: stop reading input for now. */
+bool node_busy(const node *n);
 /* The delay until the next tick the core wants. */
 unsigned node_tick_ms(const node *n);
 

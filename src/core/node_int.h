@@ -13,11 +13,23 @@
 
 #define NODE_MAX_SEEDS 16
 #define NODE_MAX_QUEUED 1000
-#define NODE_MAX_SENT 1000
+#define NODE_WINDOW 1000      /* own records in flight before input pauses */
+#define NODE_MAX_SERVE 8      /* pulls a peer may have queued here */
+#define NODE_SERVE_BATCH 256  /* records read from the store at a time */
+#define NODE_MAX_PENDING (256 * 1024) /* bytes queued on a link before serving waits */
+#define NODE_SYNC_KEEP 4096   /* records kept unshown while catching up */
+#define NODE_SHOW_HISTORY 20  /* caught-up records shown as [HISTORY] */
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
 typedef enum node_phase { PHASE_PROBE, PHASE_JOINING, PHASE_MEMBER, PHASE_DONE } node_phase;
+
+/* A range of one author's records a peer asked us for. */
+typedef struct serve {
+	uint64_t sender;
+	uint64_t next;
+	uint64_t to;
+} serve;
 
 typedef struct link {
 	uint32_t id;
@@ -30,6 +42,8 @@ typedef struct link {
 	uint64_t inc;      /* the peer's incarnation when its HELLO bound it */
 	uint64_t since;    /* when it was dialled or accepted */
 	char host[WIRE_MAX_HOST + 1];
+	serve serve[NODE_MAX_SERVE]; /* pulls to answer, oldest first */
+	int nserve;
 } link;
 
 typedef struct seed {
@@ -45,18 +59,13 @@ typedef struct queued {
 	size_t len;
 } queued;
 
-/*
- * A chat message kept for later: one that arrived before this node
- * announced itself (shown right after), or one of our own (handed to a
- * member whose link comes up later, see node_catch_up).
- */
-typedef struct held {
-	uint64_t sender;
-	uint64_t seq;
-	uint64_t time;
-	char *text;
-	size_t len;
-} held;
+/* A peer's latest version vector, for settling a departed member. */
+typedef struct peer_vec {
+	uint64_t id;
+	uint64_t at;      /* when it came */
+	int count;
+	wire_have *have;  /* owned */
+} peer_vec;
 
 struct node {
 	node_config cfg;   /* strings point into the copies below */
@@ -77,19 +86,26 @@ struct node {
 	queued queue[NODE_MAX_QUEUED];
 	int nqueue;
 
-	/* Message path (direct broadcast; the replicated history replaces it). */
-	held inbox[NODE_MAX_QUEUED]; /* messages held until the announce */
-	int ninbox;
-	held sent[NODE_MAX_SENT]; /* our latest messages, a ring, for catch-up */
-	int sent_start;
-	int nsent;
-	uint64_t seq;       /* last sequence number this node sent */
-	uint64_t delivered; /* messages shown */
-	uint64_t digest;    /* running digest of the messages shown */
+	/* The history (node_hist.c). */
+	hist hist;
+	uint64_t clock;     /* hybrid logical clock: the latest stamp seen */
+	uint64_t start;     /* now at node_new, for the wall clock */
+	bool ready;         /* every member has answered: our records may go */
+	bool synced;        /* caught up: records are shown as they come */
+	uint64_t sync_deadline;
+	uint64_t sync_hlc;  /* the latest stamp taken in while catching up */
+	uint64_t ready_deadline;
+	bool ack_due;       /* records came in since our last report */
+	bool vector_due;    /* a member departed: tell everyone what we hold */
+	uint64_t own_shown; /* our latest record shown */
+	uint64_t own_restored; /* our latest record when this life began */
+	peer_vec *vecs;
+	int nvecs;
 
 	wire_buf out;       /* scratch for encoding */
 	wire_msg *msg;      /* the frame being handled (large) */
 	wire_msg *gossip;   /* scratch for an outgoing member list (large) */
+	wire_msg *hb;       /* scratch for an outgoing heartbeat (large) */
 };
 
 /* node.c */
@@ -105,6 +121,8 @@ void node_settle(node *n, uint64_t now);
 void node_resolve_nicks(node *n);
 void node_nick_taken(node *n);
 void node_end_probe(node *n, const wire_msg *members, uint64_t now);
+/* Our heartbeat to one link, or to every member (link 0). */
+void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
 
 /* node_link.c */
 link *node_link(node *n, uint32_t id);
@@ -125,12 +143,19 @@ void node_expire_links(node *n, uint64_t now);
 void node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m);
 
 /* node_cmd.c */
-void node_deliver(node *n, const member *from, uint64_t seq, uint64_t time,
-		  const char *text, size_t len);
-void node_submit(node *n, uint64_t now, const char *text, size_t len);
-void node_flush_queue(node *n, uint64_t now);
-void node_catch_up(node *n, member *m);
-void node_flush_held(node *n);
 void node_emit_users(node *n);
+
+/* node_hist.c */
+void node_hist_restore(node *n, uint64_t now);
+void node_hist_free(node *n);
+void node_submit(node *n, uint64_t now, const char *text, size_t len);
+void node_hist_bound(node *n, member *m);
+void node_hist_heartbeat(node *n, uint64_t now, wire_msg *hb);
+void node_hist_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg);
+void node_hist_on_status(node *n, link *l, const wire_msg *msg);
+void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);
+void node_hist_on_pull(node *n, link *l, const wire_msg *msg);
+void node_hist_tick(node *n, uint64_t now);
+void node_hist_history(node *n, int count);
 
 #endif

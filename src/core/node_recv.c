@@ -67,9 +67,13 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	if (n->phase == PHASE_DONE || m->state == MEMBER_REJECTED)
 		return;
 	node_set_alive(n, m, now);
-	if ((l = node_link(n, id)) != NULL)
-		node_greet(n, l);
-	node_catch_up(n, m);
+	node_hist_bound(n, m);
+	if ((l = node_link(n, id)) == NULL)
+		return;
+	if (l->greeted)
+		node_send_heartbeat(n, now, l->id);
+	else
+		node_greet(n, l); /* the heartbeat follows our HELLO */
 }
 
 /* Gossip: merge every entry; the first list ends a joiner's probe. */
@@ -119,6 +123,7 @@ on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
 
 	if (msg->u.heartbeat.digest != member_digest(&n->members))
 		node_gossip(n, m, now);
+	node_hist_on_heartbeat(n, now, l, msg);
 }
 
 static void
@@ -137,19 +142,21 @@ on_leave(node *n, uint64_t now, link *l, const wire_msg *msg)
 static void
 on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
-	member *m = member_find(&n->members, l->peer);
+	node_hist_on_chat(n, now, l, msg);
+}
 
+static void
+on_status(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
 	(void)now;
-	if (msg->u.chat.sender != m->id) {
-		node_log(n, NODE_LOG_ALWAYS, "%s sent a message as someone else; ignored",
-			 m->nick);
-		return;
-	}
-	if (msg->u.chat.seq <= m->chat_seq || m->state == MEMBER_REJECTED)
-		return; /* a duplicate */
-	m->chat_seq = msg->u.chat.seq;
-	node_deliver(n, m, msg->u.chat.seq, msg->u.chat.time, msg->u.chat.text.ptr,
-		     msg->u.chat.text.len);
+	node_hist_on_status(n, l, msg);
+}
+
+static void
+on_pull(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	(void)now;
+	node_hist_on_pull(n, l, msg);
 }
 
 static void
@@ -171,6 +178,8 @@ static const struct {
 	[WIRE_LEAVE] = {on_leave, true},
 	[WIRE_CHAT] = {on_chat, true},
 	[WIRE_REJECT] = {on_reject, false},
+	[WIRE_STATUS] = {on_status, true},
+	[WIRE_PULL] = {on_pull, true},
 };
 
 void

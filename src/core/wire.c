@@ -96,8 +96,29 @@ put_fields(wire_buf *b, const wire_msg *msg)
 			put_member(b, &msg->u.members.entry[i]);
 		break;
 	}
-	case WIRE_HEARTBEAT:
+	case WIRE_HEARTBEAT: {
+		size_t n = msg->u.heartbeat.count;
+		if (n > WIRE_MAX_VECTOR)
+			n = WIRE_MAX_VECTOR;
 		put_u64(b, msg->u.heartbeat.digest);
+		put_u64(b, msg->u.heartbeat.hlc);
+		put_u64(b, msg->u.heartbeat.seq);
+		put_be(b, n, 2);
+		for (size_t i = 0; i < n; i++) {
+			put_u64(b, msg->u.heartbeat.have[i].id);
+			put_u64(b, msg->u.heartbeat.have[i].seq);
+			put_u8(b, msg->u.heartbeat.have[i].live);
+		}
+		break;
+	}
+	case WIRE_STATUS:
+		put_u64(b, msg->u.status.hlc);
+		put_u64(b, msg->u.status.seq);
+		break;
+	case WIRE_PULL:
+		put_u64(b, msg->u.pull.sender);
+		put_u64(b, msg->u.pull.from);
+		put_u64(b, msg->u.pull.to);
 		break;
 	case WIRE_LEAVE:
 		put_u64(b, msg->u.leave.inc);
@@ -105,7 +126,8 @@ put_fields(wire_buf *b, const wire_msg *msg)
 	case WIRE_CHAT:
 		put_u64(b, msg->u.chat.sender);
 		put_u64(b, msg->u.chat.seq);
-		put_u64(b, msg->u.chat.time);
+		put_u64(b, msg->u.chat.hlc);
+		put_str(b, msg->u.chat.nick, WIRE_MAX_NICK);
 		put_str(b, msg->u.chat.text, WIRE_MAX_TEXT);
 		break;
 	case WIRE_REJECT:
@@ -197,6 +219,26 @@ get_member(cursor *c, wire_member *m)
 }
 
 static void
+get_heartbeat(cursor *c, wire_msg *msg)
+{
+	size_t n;
+
+	msg->u.heartbeat.digest = get_be(c, 8);
+	msg->u.heartbeat.hlc = get_be(c, 8);
+	msg->u.heartbeat.seq = get_be(c, 8);
+	n = (size_t)get_be(c, 2);
+	if (!c->err && n > WIRE_MAX_VECTOR)
+		c->err = WIRE_ELIMIT;
+	for (size_t i = 0; i < n && !c->err; i++) {
+		wire_have *h = &msg->u.heartbeat.have[i];
+		h->id = get_be(c, 8);
+		h->seq = get_be(c, 8);
+		h->live = (uint8_t)get_be(c, 1);
+	}
+	msg->u.heartbeat.count = c->err ? 0 : n;
+}
+
+static void
 get_fields(cursor *c, wire_msg *msg)
 {
 	switch (msg->type) {
@@ -213,7 +255,16 @@ get_fields(cursor *c, wire_msg *msg)
 		break;
 	}
 	case WIRE_HEARTBEAT:
-		msg->u.heartbeat.digest = get_be(c, 8);
+		get_heartbeat(c, msg);
+		break;
+	case WIRE_STATUS:
+		msg->u.status.hlc = get_be(c, 8);
+		msg->u.status.seq = get_be(c, 8);
+		break;
+	case WIRE_PULL:
+		msg->u.pull.sender = get_be(c, 8);
+		msg->u.pull.from = get_be(c, 8);
+		msg->u.pull.to = get_be(c, 8);
 		break;
 	case WIRE_LEAVE:
 		msg->u.leave.inc = get_be(c, 8);
@@ -221,7 +272,8 @@ get_fields(cursor *c, wire_msg *msg)
 	case WIRE_CHAT:
 		msg->u.chat.sender = get_be(c, 8);
 		msg->u.chat.seq = get_be(c, 8);
-		msg->u.chat.time = get_be(c, 8);
+		msg->u.chat.hlc = get_be(c, 8);
+		msg->u.chat.nick = get_str(c, WIRE_MAX_NICK);
 		msg->u.chat.text = get_str(c, WIRE_MAX_TEXT);
 		break;
 	case WIRE_REJECT:

@@ -24,6 +24,7 @@
 #define WIRE_MAX_NICK 32
 #define WIRE_MAX_HOST 64
 #define WIRE_MAX_MEMBERS 128
+#define WIRE_MAX_VECTOR 256     /* authors in one heartbeat's vector */
 
 /* The message types; X-macro keeps names and codes in step. */
 #define WIRE_TYPES(X)          \
@@ -32,7 +33,9 @@
 	X(HEARTBEAT, 3, "heartbeat") \
 	X(LEAVE, 4, "leave")   \
 	X(CHAT, 5, "chat")     \
-	X(REJECT, 6, "reject")
+	X(REJECT, 6, "reject") \
+	X(STATUS, 7, "status") \
+	X(PULL, 8, "pull")
 
 enum wire_type {
 #define WIRE_ENUM(name, code, str) WIRE_##name = code,
@@ -70,6 +73,13 @@ typedef struct wire_member {
 	uint16_t port;
 } wire_member;
 
+/* One author's entry in a heartbeat's version vector. */
+typedef struct wire_have {
+	uint64_t id;
+	uint64_t seq;   /* the highest sequence held, all before it too */
+	uint8_t live;   /* the sender counts this author as a live member */
+} wire_have;
+
 typedef struct wire_msg {
 	uint8_t type;
 	union {
@@ -79,15 +89,29 @@ typedef struct wire_msg {
 			wire_member entry[WIRE_MAX_MEMBERS];
 		} members;
 		struct {
-			uint64_t digest;
+			uint64_t digest; /* of the member table */
+			uint64_t hlc;    /* the sender's clock ... */
+			uint64_t seq;    /* ... and its last sequence number */
+			size_t count;
+			wire_have have[WIRE_MAX_VECTOR];
 		} heartbeat;
+		struct {
+			uint64_t hlc;
+			uint64_t seq;
+		} status;
+		struct {
+			uint64_t sender;
+			uint64_t from;
+			uint64_t to;
+		} pull;
 		struct {
 			uint64_t inc;
 		} leave;
 		struct {
 			uint64_t sender;
 			uint64_t seq;
-			uint64_t time;
+			uint64_t hlc;
+			wire_str nick;
 			wire_str text;
 		} chat;
 		struct {

@@ -23,6 +23,9 @@ typedef struct conn {
 	uint8_t *in;            /* bytes received, not yet a whole frame */
 	size_t inlen;
 	size_t incap;
+	uint8_t *out;           /* frames sent since the last net_flush */
+	size_t outlen;
+	size_t outcap;
 	struct conn *next;
 } conn;
 
@@ -118,6 +121,7 @@ on_closed(uv_handle_t *h)
 			break;
 		}
 	free(c->in);
+	free(c->out);
 	free(c);
 	shutdown_step(t);
 }
@@ -134,11 +138,14 @@ on_shutdown(uv_shutdown_t *req, int status)
 }
 
 /* Close quietly: flush queued writes first when the link is up. */
+static void conn_flush(conn *c);
+
 static void
 conn_close(conn *c)
 {
 	if (uv_is_closing((uv_handle_t *)&c->tcp))
 		return;
+	conn_flush(c);
 	c->closing = true;
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	if (c->up) {
@@ -348,13 +355,46 @@ net_send(net *t, uint32_t link, const uint8_t *data, size_t len)
 
 	if (c == NULL || !c->up)
 		return;
+	if (c->outcap - c->outlen < len) {
+		size_t cap = c->outcap ? c->outcap : 4096;
+		while (cap - c->outlen < len)
+			cap *= 2;
+		c->out = xrealloc(c->out, cap);
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, data, len);
+	c->outlen += len;
+}
+
+/* Hand the frames gathered since the last flush to the kernel, in one write. */
+static void
+conn_flush(conn *c)
+{
+	if (c->outlen == 0 || c->closing || !c->up)
+		return;
 	write_req *w = xmalloc(sizeof *w);
-	w->buf = uv_buf_init(xmalloc(len), (unsigned)len);
-	memcpy(w->buf.base, data, len);
+	w->buf = uv_buf_init((char *)c->out, (unsigned)c->outlen);
+	c->out = NULL;
+	c->outlen = c->outcap = 0;
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &w->buf, 1, on_written) != 0) {
 		free(w->buf.base);
 		free(w);
 	}
+}
+
+void
+net_flush(net *t)
+{
+	for (conn *c = t->conns; c; c = c->next)
+		conn_flush(c);
+}
+
+size_t
+net_pending(net *t, uint32_t link)
+{
+	conn *c = conn_find(t, link);
+
+	return c ? c->outlen + c->tcp.write_queue_size : 0;
 }
 
 void

@@ -4,8 +4,9 @@
  * A link is one TCP connection, named by a small integer id that is never 0.
  * net cuts the byte stream into frames (wire_frame_split) and hands whole
  * frame bodies up; a length prefix out of bounds closes the link with one
- * log line.  Sends are copied and queued; net_close flushes what is queued
- * before closing.  Callbacks never free anything net owns; a link closed
+ * log line.  Sends are gathered per link and written by net_flush, one
+ * write per link (the caller commits its store first: group commit);
+ * net_close flushes what is gathered and queued before closing.  Callbacks never free anything net owns; a link closed
  * from inside a callback is reaped after the callback returns.
  */
 #ifndef CHORUS_NET_H
@@ -34,6 +35,10 @@ int net_listen(net *t, const char *host, uint16_t port, uint16_t *bound);
 /* Start a connect; up or down follows. */
 uint32_t net_connect(net *t, const char *host, uint16_t port);
 void net_send(net *t, uint32_t link, const uint8_t *data, size_t len);
+/* Write out everything gathered by net_send. */
+void net_flush(net *t);
+/* Bytes gathered or queued on a link and not yet written. */
+size_t net_pending(net *t, uint32_t link);
 /* Flush, then close; no down callback follows. */
 void net_close(net *t, uint32_t link);
 

@@ -1,13 +1,21 @@
 /*
- * run — a node's life in the shell: open the data directory, listen, start
- * the loop, and wire the pure core to the network (net), the user (term),
- * the clock (uv_now, sampled once per loop pass) and the signals.
+ * run — a node's life in the shell: open the data directory and the store,
+ * listen, start the loop, and wire the pure core to the network (net), the
+ * user (term), the store, the clock (uv_now, sampled once per loop pass)
+ * and the signals.
+ *
+ * Group commit: during a loop pass the core's records go into one store
+ * transaction, and its frames and printed lines are gathered.  Just before
+ * the loop would block (a prepare handle), the core flushes its batch, the
+ * transaction is committed, and only then are the frames written and the
+ * lines printed: nothing leaves the process before it is on disk.
  */
 #include "run.h"
 
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <uv.h>
@@ -15,13 +23,21 @@
 #include "ident.h"
 #include "net.h"
 #include "node.h"
+#include "store.h"
 #include "term.h"
+#include "xalloc.h"
 
 typedef struct runner {
 	uv_loop_t *loop;
 	const node_opts *opts;
 	node *core;
 	net *net;
+	store *store;
+	char *lines;        /* printed lines gathered in this pass, each NUL-ended */
+	size_t nlines;
+	size_t caplines;
+	bool held;          /* input paused: too much of ours in flight */
+	uv_prepare_t prepare;
 	uv_timer_t tick;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
@@ -53,11 +69,35 @@ io_send(void *ctx, uint32_t link, const uint8_t *frame, size_t len)
 	net_send(r->net, link, frame, len);
 }
 
+/* The store cannot take the batch: say why and stop, sending nothing of it. */
+static void
+store_failed(runner *r)
+{
+	fprintf(stderr, "chorus: %s\n", store_error(r->store));
+	fflush(stdout);
+	exit(1);
+}
+
+/* Make the batch durable, then let out what followed it. */
+static void
+end_batch(runner *r)
+{
+	if (store_commit(r->store) != 0)
+		store_failed(r);
+	net_flush(r->net);
+	for (size_t off = 0; off < r->nlines; off += strlen(r->lines + off) + 1)
+		term_print(r->lines + off);
+	r->nlines = 0;
+}
+
 static void
 io_close(void *ctx, uint32_t link)
 {
 	runner *r = ctx;
 
+	/* The link's gathered frames go out with the close. */
+	if (store_commit(r->store) != 0)
+		store_failed(r);
 	net_close(r->net, link);
 }
 
@@ -65,8 +105,9 @@ static void
 io_event(void *ctx, const event *ev)
 {
 	runner *r = ctx;
-	char line[4 * 4096 + 256];
+	char line[4 * 4096 + 256], stamp[16];
 	size_t off = 0;
+	event e = *ev;
 
 	if (r->opts->timestamps) {
 		time_t t = time(NULL);
@@ -74,8 +115,20 @@ io_event(void *ctx, const event *ev)
 		localtime_r(&t, &tm);
 		off = strftime(line, sizeof line, "%H:%M:%S ", &tm);
 	}
-	event_format(ev, line + off, sizeof line - off);
-	term_print(line);
+	if (ev->kind == EVENT_LATE) {
+		time_t t = (time_t)(ev->time / 1000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
+		e.stamp = stamp;
+	}
+	size_t len = off + event_format(&e, line + off, sizeof line - off) + 1;
+	if (r->caplines - r->nlines < len) {
+		r->caplines = (r->nlines + len) * 2;
+		r->lines = xrealloc(r->lines, r->caplines);
+	}
+	memcpy(r->lines + r->nlines, line, len);
+	r->nlines += len;
 }
 
 static void
@@ -104,13 +157,65 @@ io_exit(void *ctx, int code)
 		return;
 	r->exiting = true;
 	r->exit_code = code;
+	end_batch(r);
 	term_stop();
+	uv_close((uv_handle_t *)&r->prepare, NULL);
 	uv_timer_stop(&r->tick);
 	uv_close((uv_handle_t *)&r->tick, NULL);
 	uv_close((uv_handle_t *)&r->sigint, NULL);
 	uv_close((uv_handle_t *)&r->sigterm, NULL);
 	/* Let the LEAVE frames go out before the process ends. */
 	net_shutdown(r->net, 500, on_closed_all, r);
+}
+
+static size_t
+io_pending(void *ctx, uint32_t link)
+{
+	runner *r = ctx;
+
+	return net_pending(r->net, link);
+}
+
+static void
+io_store_put(void *ctx, const hist_rec *rec)
+{
+	runner *r = ctx;
+
+	if (store_put(r->store, rec) != 0)
+		store_failed(r);
+}
+
+static void
+io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
+{
+	runner *r = ctx;
+
+	if (store_set_mark(r->store, hlc, sender) != 0)
+		store_failed(r);
+}
+
+static int
+io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
+{
+	runner *r = ctx;
+
+	return store_range(r->store, sender, from, max, fn, arg);
+}
+
+static int
+io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
+{
+	runner *r = ctx;
+
+	return store_recent(r->store, n, fn, arg);
+}
+
+static int
+io_store_scan(void *ctx, hist_visit *fn, void *arg)
+{
+	runner *r = ctx;
+
+	return store_scan(r->store, fn, arg);
 }
 
 /* --- the network's and the user's callbacks ---------------------------- */
@@ -170,6 +275,24 @@ on_tick(uv_timer_t *t)
 	node_tick(r->core, now_of(r));
 }
 
+/* The loop is about to wait: end the pass's batch; pace the input. */
+static void
+on_prepare(uv_prepare_t *p)
+{
+	runner *r = p->data;
+
+	if (r->exiting)
+		return;
+	node_flush(r->core, now_of(r));
+	if (r->exiting)
+		return;
+	end_batch(r);
+	bool busy = node_busy(r->core);
+	if (busy != r->held)
+		term_hold(busy);
+	r->held = busy;
+}
+
 static void
 on_signal(uv_signal_t *s, int sig)
 {
@@ -200,16 +323,29 @@ static int
 start(runner *r, const ident *id, uint16_t port)
 {
 	const node_opts *o = r->opts;
+	uint64_t now_wall = wall_ms();
 	node_config cfg = {
-		.id = id->id, .inc = wall_ms(), .nick = o->nick,
+		.id = id->id, .inc = now_wall, .nick = o->nick,
 		.host = any_host(o->listen_host) ? "" : o->listen_host, .port = port,
 		.seeds = o->join, .nseeds = o->njoin,
 		.heartbeat_ms = o->heartbeat_ms, .timeout_ms = o->timeout_ms,
+		.wall_ms = now_wall,
 	};
-	node_io io = {r, io_connect, io_send, io_close, io_event, io_log, io_exit};
+	node_io io = {
+		.ctx = r, .connect = io_connect, .send = io_send, .close = io_close,
+		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
+		.store_put = io_store_put, .store_mark = io_store_mark,
+		.store_range = io_store_range, .store_recent = io_store_recent,
+		.store_scan = io_store_scan,
+	};
 	term_callbacks tc = {r, term_line, term_eof};
 
+	if (store_get_mark(r->store, &cfg.mark_hlc, &cfg.mark_sender) != 0)
+		store_failed(r);
 	r->core = node_new(&cfg, &io, now_of(r));
+	uv_prepare_init(r->loop, &r->prepare);
+	r->prepare.data = r;
+	uv_prepare_start(&r->prepare, on_prepare);
 	uv_timer_init(r->loop, &r->tick);
 	r->tick.data = r;
 	uv_timer_start(&r->tick, on_tick, node_tick_ms(r->core), node_tick_ms(r->core));
@@ -234,8 +370,14 @@ run_node(const node_opts *o)
 	uint16_t port;
 	int rc;
 
+	char err[4096 + 256];
+
 	if ((rc = ident_open(&id, o->data_dir, o->nick)) != 0)
 		return rc;
+	if ((r.store = store_open(id.dir, err, sizeof err)) == NULL) {
+		fprintf(stderr, "chorus: %s\n", err);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = uv_default_loop();
 	r.net = net_new(r.loop, &nc);
@@ -250,6 +392,8 @@ run_node(const node_opts *o)
 		return rc;
 	uv_run(r.loop, UV_RUN_DEFAULT);
 	node_free(r.core);
+	store_close(r.store);
+	free(r.lines);
 	fflush(stdout);
 	return r.exit_code;
 }

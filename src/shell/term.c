@@ -25,6 +25,8 @@ static struct {
 	char line[TERM_MAX_LINE];
 	size_t len;
 	bool overlong;         /* discarding the rest of a line that was cut */
+	bool held;             /* reading paused (term_hold) */
+	bool file_reading;     /* a read of a regular file is in flight */
 } T;
 
 /* --- plain lines ------------------------------------------------------- */
@@ -92,13 +94,14 @@ on_file(uv_fs_t *req)
 	ssize_t n = req->result;
 
 	uv_fs_req_cleanup(req);
+	T.file_reading = false;
 	if (n <= 0) {
 		on_eof();
 		return;
 	}
 	T.fsoff += n;
 	feed(T.fsbuf, (size_t)n);
-	if (T.active)
+	if (T.active && !T.held)
 		read_file();
 }
 
@@ -107,6 +110,7 @@ read_file(void)
 {
 	uv_buf_t b = uv_buf_init(T.fsbuf, sizeof T.fsbuf);
 
+	T.file_reading = true;
 	uv_fs_read(T.loop, &T.fsreq, 0, &b, 1, -1, on_file);
 }
 
@@ -193,6 +197,27 @@ term_print(const char *line)
 	}
 	fprintf(stdout, "%s\n", line);
 	fflush(stdout);
+}
+
+void
+term_hold(bool hold)
+{
+	if (!T.active || T.held == hold)
+		return;
+	T.held = hold;
+	if (T.tty) {
+		if (hold)
+			uv_poll_stop(&T.poll);
+		else
+			uv_poll_start(&T.poll, UV_READABLE, on_readable);
+	} else if (T.pipe.type == UV_NAMED_PIPE) {
+		if (hold)
+			uv_read_stop((uv_stream_t *)&T.pipe);
+		else
+			uv_read_start((uv_stream_t *)&T.pipe, on_alloc, on_read);
+	} else if (!hold && !T.file_reading) {
+		read_file();
+	}
 }
 
 void

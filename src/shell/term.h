@@ -26,6 +26,9 @@ int term_start(uv_loop_t *loop, const term_callbacks *cb, bool headless);
 /* Print one line (no newline) to standard output. */
 void term_print(const char *line);
 
+/* Pause reading standard input (flow control), or resume it. */
+void term_hold(bool hold);
+
 /* Stop reading and give the terminal back. */
 void term_stop(void);
 

@@ -171,9 +171,9 @@ final_nicks(cluster *c)
 }
 
 /*
- * (e): every checked line reached every live node (of its part) exactly
- * once; and every line reached its own sender, if it still runs the life
- * in which it was typed.
+ * (e): every checked line was shown exactly once at every live node of its
+ * part; and every line was shown by its own sender, if it still runs the
+ * life in which it was typed.
  */
 static void
 final_lines(cluster *c)
@@ -195,6 +195,49 @@ final_lines(cluster *c)
 	}
 }
 
+/*
+ * (1) No loss: a line that a live node holds, or that its live sender
+ * accepted, is held by every live node of that part.  (4) Agreement: the
+ * nodes of a part hold the same history: the same count and digest.
+ */
+static void
+final_history(cluster *c)
+{
+	for (int k = 0; k < c->nlines && !c->failed; k++) {
+		const line_rec *l = &c->lines[k];
+		const simnode *from = &c->nodes[l->from];
+		if (cluster_alive(c, l->from) && from->life == l->life && !from->store.has[k])
+			cluster_fail(c, "(1) n%d never stored its own line m%d", l->from, k);
+		for (int i = 0; i < c->n && !c->failed; i++) {
+			if (!cluster_alive(c, i) || !c->nodes[i].store.has[k])
+				continue;
+			for (int j = 0; j < c->n; j++)
+				if (c->part[j] == c->part[i] && !c->nodes[j].store.has[k]) {
+					cluster_fail(c, "(1) n%d holds m%d but n%d does not", i, k, j);
+					break;
+				}
+		}
+	}
+	for (int i = 0; i < c->n && !c->failed; i++) {
+		char di[33], dj[33];
+		if (!cluster_alive(c, i))
+			continue;
+		node_history_digest(c->nodes[i].core, di);
+		for (int j = i + 1; j < c->n; j++) {
+			if (!cluster_alive(c, j) || c->part[j] != c->part[i])
+				continue;
+			node_history_digest(c->nodes[j].core, dj);
+			if (strcmp(di, dj) != 0 ||
+			    node_history_count(c->nodes[i].core) != node_history_count(c->nodes[j].core)) {
+				cluster_fail(c, "(4) n%d and n%d hold different histories (%llu %s, %llu %s)",
+					     i, j, (unsigned long long)node_history_count(c->nodes[i].core), di,
+					     (unsigned long long)node_history_count(c->nodes[j].core), dj);
+				break;
+			}
+		}
+	}
+}
+
 void
 check_final(cluster *c)
 {
@@ -204,5 +247,7 @@ check_final(cluster *c)
 		final_nicks(c);
 	if (!c->failed)
 		final_lines(c);
+	if (!c->failed)
+		final_history(c);
 	check_step(c);
 }

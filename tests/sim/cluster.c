@@ -129,30 +129,47 @@ check_announce(simnode *sn, const event *ev)
 			     sn->idx, sn->nevents + 1);
 }
 
+/*
+ * A chat line shown: from its author, never twice on one node (over all its
+ * lives), in each sender's order, and in history order unless it is shown
+ * [LATE] -- which it must then deserve.
+ */
 static void
 count_message(simnode *sn, const event *ev)
 {
 	cluster *c = sn->c;
-	char text[16];
-	int k;
+	int k = memstore_line(ev->text, ev->text_len);
+	const memstore *st = &sn->store;
 
-	if (ev->text_len == 0 || ev->text_len >= sizeof text)
-		return;
-	memcpy(text, ev->text, ev->text_len);
-	text[ev->text_len] = '\0';
-	if (sscanf(text, "m%d", &k) != 1 || k < 0 || k >= c->nlines)
+	if (k < 0 || k >= c->nlines)
 		return;
 	if (strcmp(ev->nick, c->nodes[c->lines[k].from].nick) != 0)
 		cluster_fail(c, "n%d showed line m%d from %s, typed by %s", sn->idx, k, ev->nick,
 			     c->nodes[c->lines[k].from].nick);
-	if (++sn->got[k] > 1)
-		cluster_fail(c, "n%d showed line m%d twice", sn->idx, k);
+	if (!st->has[k])
+		cluster_fail(c, "(1) n%d showed m%d before storing it", sn->idx, k);
+	if (++sn->got[k] > 1 || ++sn->shown_ever[k] > 1)
+		cluster_fail(c, "(2) n%d showed line m%d twice", sn->idx, k);
 	/* Lines are numbered as typed: a sender's own order is increasing. */
 	int *last = &sn->last_shown[c->lines[k].from];
 	if (k < *last)
-		cluster_fail(c, "n%d showed m%d after m%d, both from n%d", sn->idx, k, *last,
+		cluster_fail(c, "(3) n%d showed m%d after m%d, both from n%d", sn->idx, k, *last,
 			     c->lines[k].from);
 	*last = k;
+	int cmp = hist_cmp(st->key_hlc[k], st->key_sender[k], sn->shown_hlc, sn->shown_sender);
+	if (ev->kind == EVENT_LATE) {
+		sn->lates++;
+		if (c->lines[k].checked || !c->faults)
+			cluster_fail(c, "(3) n%d showed m%d late, with no partition to excuse it",
+				     sn->idx, k);
+		if (cmp > 0)
+			cluster_fail(c, "(3) n%d showed m%d as late, but it is in its place", sn->idx, k);
+		return;
+	}
+	if (cmp <= 0)
+		cluster_fail(c, "(3) n%d showed m%d out of history order", sn->idx, k);
+	sn->shown_hlc = st->key_hlc[k];
+	sn->shown_sender = st->key_sender[k];
 }
 
 static void
@@ -171,7 +188,7 @@ io_event(void *ctx, const event *ev)
 	sn->nevents++;
 	if (ev->kind == EVENT_LEADER)
 		snprintf(sn->leader, sizeof sn->leader, "%s", ev->nick);
-	if (ev->kind == EVENT_MESSAGE)
+	if (ev->kind == EVENT_MESSAGE || ev->kind == EVENT_HISTORY || ev->kind == EVENT_LATE)
 		count_message(sn, ev);
 }
 
@@ -198,12 +215,69 @@ io_exit(void *ctx, int code)
 	sn->exiting = true;
 }
 
-/* After every core call: tear the node down if it asked to exit. */
+static size_t
+io_pending(void *ctx, uint32_t link)
+{
+	(void)ctx;
+	(void)link;
+	return 0;
+}
+
+static void
+io_store_put(void *ctx, const hist_rec *r)
+{
+	simnode *sn = ctx;
+
+	memstore_put(&sn->store, r);
+	if (sn->store.twice)
+		cluster_fail(sn->c, "(2) n%d stored record %llu of %016llx twice", sn->idx,
+			     (unsigned long long)r->seq, (unsigned long long)r->sender);
+}
+
+static void
+io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
+{
+	simnode *sn = ctx;
+
+	sn->store.mark_hlc = hlc;
+	sn->store.mark_sender = sender;
+}
+
+static int
+io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
+{
+	simnode *sn = ctx;
+
+	return memstore_range(&sn->store, sender, from, max, fn, arg);
+}
+
+static int
+io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
+{
+	simnode *sn = ctx;
+
+	return memstore_recent(&sn->store, n, fn, arg);
+}
+
+static int
+io_store_scan(void *ctx, hist_visit *fn, void *arg)
+{
+	simnode *sn = ctx;
+
+	return memstore_scan(&sn->store, fn, arg);
+}
+
+/*
+ * After every core call: end the batch (the shell does so once per loop
+ * pass), then tear the node down if it asked to exit.
+ */
 static void
 after_call(simnode *sn)
 {
 	cluster *c = sn->c;
 
+	if (!sn->exiting && sn->core)
+		node_flush(sn->core, c->now);
 	if (!sn->exiting)
 		return;
 	sn->exiting = false;
@@ -236,6 +310,7 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 		snprintf(sn->host, sizeof sn->host, "10.0.0.%d", (i + 1) % 100);
 		sn->port = (uint16_t)(7420 + rng_range(&c->rng, 0, 1));
 		sn->advertise = rng_chance(&c->rng, 50);
+		sn->skew = (int64_t)rng_range(&c->rng, 0, 600) - 300;
 		net_add_host(c->net, i, sn->host, sn->port);
 	}
 }
@@ -243,8 +318,10 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 void
 cluster_free(cluster *c)
 {
-	for (int i = 0; i < c->n; i++)
+	for (int i = 0; i < c->n; i++) {
 		node_free(c->nodes[i].core);
+		memstore_free(&c->nodes[i].store);
+	}
 	net_free(c->net);
 }
 
@@ -283,7 +360,13 @@ cluster_start(cluster *c, int i)
 	simnode *sn = &c->nodes[i];
 	char addr[SIM_MAX_NODES][32];
 	const char *seeds[SIM_MAX_NODES];
-	node_io io = {sn, io_connect, io_send, io_close, io_event, io_log, io_exit};
+	node_io io = {
+		.ctx = sn, .connect = io_connect, .send = io_send, .close = io_close,
+		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
+		.store_put = io_store_put, .store_mark = io_store_mark,
+		.store_range = io_store_range, .store_recent = io_store_recent,
+		.store_scan = io_store_scan,
+	};
 
 	for (int k = 0; k < sn->nseeds; k++) {
 		const simnode *s = &c->nodes[sn->seeds[k]];
@@ -293,12 +376,16 @@ cluster_start(cluster *c, int i)
 	node_config cfg = {.id = sn->id, .inc = c->now, .nick = sn->nick,
 			   .host = sn->advertise ? sn->host : "", .port = sn->port,
 			   .seeds = seeds, .nseeds = sn->nseeds,
-			   .heartbeat_ms = c->heartbeat_ms, .timeout_ms = c->timeout_ms};
+			   .heartbeat_ms = c->heartbeat_ms, .timeout_ms = c->timeout_ms,
+			   .wall_ms = (uint64_t)((int64_t)c->now + sn->skew),
+			   .mark_hlc = sn->store.mark_hlc, .mark_sender = sn->store.mark_sender};
 	sn->life++;
 	sn->nevents = 0;
 	sn->leader[0] = '\0';
 	memset(sn->got, 0, sizeof sn->got);
 	memset(sn->last_shown, 0, sizeof sn->last_shown);
+	sn->shown_hlc = sn->store.mark_hlc;
+	sn->shown_sender = sn->store.mark_sender;
 	memset(sn->known, 0, sizeof sn->known);
 	memset(sn->peers, 0, sizeof sn->peers);
 	sn->state = SN_RUNNING;

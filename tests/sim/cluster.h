@@ -22,6 +22,7 @@
 #include "nick.h"
 #include "node.h"
 #include "rng.h"
+#include "memstore.h"
 
 #define SIM_MAX_NODES 5
 #define SIM_MAX_LINES 4096
@@ -78,6 +79,14 @@ typedef struct simnode {
 	char leader[NICK_MAX + 1]; /* nick of the last [LEADER] line */
 	uint8_t got[SIM_MAX_LINES]; /* how often each typed line was shown */
 	int last_shown[SIM_MAX_NODES]; /* the latest line shown from each sender */
+	uint64_t shown_hlc;    /* history key of the last line shown in order */
+	uint64_t shown_sender;
+
+	/* What outlives its lives. */
+	memstore store;
+	int64_t skew;          /* its wall clock minus the true time, ms */
+	uint8_t shown_ever[SIM_MAX_LINES]; /* each line shown, over all lives */
+	int lates;             /* [LATE] lines shown */
 	knowledge known[SIM_MAX_NODES];
 	struct {
 		uint32_t link;

@@ -40,7 +40,7 @@
 /* What the runs did, summed over seeds: evidence that faults happen. */
 static struct stats {
 	unsigned long kills, poweroffs, restarts, breaks, partitions, stalls, leaves;
-	unsigned long clashes, quiet, lines, checked, frames, splits, failovers;
+	unsigned long clashes, quiet, lines, checked, frames, splits, failovers, lates;
 } stats;
 
 typedef struct scenario {
@@ -429,6 +429,8 @@ account(scenario *s)
 		stats.checked += c->lines[k].checked;
 	for (int i = 0; i < c->n; i++)
 		stats.clashes += (unsigned long)c->nodes[i].exits[3];
+	for (int i = 0; i < c->n; i++)
+		stats.lates += (unsigned long)c->nodes[i].lates;
 	stats.frames += net_delivered(c->net);
 	stats.splits += c->parts > 1;
 }
@@ -559,10 +561,10 @@ main(int argc, char **argv)
 	       one ? "" : "s", (double)vms / 1000, cpu);
 	printf("sim: %lu quiet runs, %lu failovers; %lu kills, %lu power-offs, %lu restarts, %lu leaves, "
 	       "%lu link breaks, %lu partitions, %lu stalls, %lu nick clashes lost; "
-	       "%lu lines typed, %lu checked everywhere; %lu deliveries; "
+	       "%lu lines typed, %lu checked everywhere, %lu shown late; %lu frames delivered; "
 	       "%lu runs ended split by knowledge (judged per part)\n",
 	       stats.quiet, stats.failovers, stats.kills, stats.poweroffs, stats.restarts, stats.leaves,
 	       stats.breaks, stats.partitions, stats.stalls, stats.clashes, stats.lines,
-	       stats.checked, stats.frames, stats.splits);
+	       stats.checked, stats.lates, stats.frames, stats.splits);
 	return 0;
 }

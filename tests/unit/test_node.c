@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "node.h"
+#include "memstore.h"
 #include "wire.h"
 
 #define MAX_LINES 128
@@ -42,6 +43,7 @@ typedef struct fake {
 	int nclosed;
 	int exit_code;
 	char last_log[512];
+	memstore store;
 } fake;
 
 static uint32_t
@@ -100,21 +102,109 @@ io_exit(void *ctx, int code)
 	f->exit_code = code;
 }
 
+/*
+ * The core's entry points, each followed by the end of the batch, as the
+ * shell does once per loop pass.
+ */
+static void
+call_frame(fake *f, uint64_t now, uint32_t link, const uint8_t *body, size_t len)
+{
+	node_frame(f->n, now, link, body, len);
+	node_flush(f->n, now);
+}
+
+static void
+call_tick(fake *f, uint64_t now)
+{
+	node_tick(f->n, now);
+	node_flush(f->n, now);
+}
+
+static void
+call_input(fake *f, uint64_t now, const char *line, size_t len)
+{
+	node_input(f->n, now, line, len);
+	node_flush(f->n, now);
+}
+
+static void
+call_link_up(fake *f, uint64_t now, uint32_t link, bool outgoing, const char *host)
+{
+	node_link_up(f->n, now, link, outgoing, host);
+	node_flush(f->n, now);
+}
+
+static void
+call_link_down(fake *f, uint64_t now, uint32_t link, const char *why)
+{
+	node_link_down(f->n, now, link, why);
+	node_flush(f->n, now);
+}
+
+static size_t
+io_pending(void *ctx, uint32_t link)
+{
+	(void)ctx;
+	(void)link;
+	return 0;
+}
+
+static void
+io_store_put(void *ctx, const hist_rec *r)
+{
+	memstore_put(&((fake *)ctx)->store, r);
+}
+
+static void
+io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
+{
+	fake *f = ctx;
+
+	f->store.mark_hlc = hlc;
+	f->store.mark_sender = sender;
+}
+
+static int
+io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
+{
+	return memstore_range(&((fake *)ctx)->store, sender, from, max, fn, arg);
+}
+
+static int
+io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
+{
+	return memstore_recent(&((fake *)ctx)->store, n, fn, arg);
+}
+
+static int
+io_store_scan(void *ctx, hist_visit *fn, void *arg)
+{
+	return memstore_scan(&((fake *)ctx)->store, fn, arg);
+}
+
 /* Start a node on fake f; seed is "HOST:PORT" or NULL. */
 static void
 start(fake *f, uint64_t id, uint64_t now, const char *nick, const char *host,
       const char *seed)
 {
-	node_io io = {f, io_connect, io_send, io_close, io_event, io_log, io_exit};
+	node_io io = {
+		.ctx = f, .connect = io_connect, .send = io_send, .close = io_close,
+		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
+		.store_put = io_store_put, .store_mark = io_store_mark,
+		.store_range = io_store_range, .store_recent = io_store_recent,
+		.store_scan = io_store_scan,
+	};
 	const char *seeds[1] = {seed};
 	node_config cfg = {.id = id, .inc = now, .nick = nick, .host = host, .port = 7420,
 			   .seeds = seeds, .nseeds = seed ? 1 : 0,
-			   .heartbeat_ms = 200, .timeout_ms = 1000};
+			   .heartbeat_ms = 200, .timeout_ms = 1000, .wall_ms = now};
 
+	memstore_free(&f->store);
 	memset(f, 0, sizeof *f);
 	f->exit_code = -1;
 	f->host = host;
 	f->n = node_new(&cfg, &io, now);
+	node_flush(f->n, now);
 }
 
 static void
@@ -123,6 +213,7 @@ stop(fake *f)
 	for (int i = 0; i < f->nout; i++)
 		free(f->out[i].buf);
 	node_free(f->n);
+	memstore_free(&f->store);
 }
 
 /* Forget what f sent so far (a link that lost it, or frames not wanted). */
@@ -150,7 +241,7 @@ pump(fake *from, uint32_t fl, fake *to, uint32_t tl, uint64_t now)
 	}
 	from->nout = keep;
 	for (int i = 0; i < nmine; i++) {
-		node_frame(to->n, now, tl, mine[i].buf + WIRE_HEADER, mine[i].len - WIRE_HEADER);
+		call_frame(to, now, tl, mine[i].buf + WIRE_HEADER, mine[i].len - WIRE_HEADER);
 		free(mine[i].buf);
 		moved++;
 	}
@@ -161,8 +252,8 @@ pump(fake *from, uint32_t fl, fake *to, uint32_t tl, uint64_t now)
 static void
 link_up(fake *a, uint32_t al, fake *b, uint32_t bl, uint64_t now)
 {
-	node_link_up(b->n, now, bl, false, a->host);
-	node_link_up(a->n, now, al, true, b->host);
+	call_link_up(b, now, bl, false, a->host);
+	call_link_up(a, now, al, true, b->host);
 }
 
 /* Pump both ways until nothing moves. */
@@ -201,7 +292,7 @@ last_line(const fake *f)
 static void
 input(fake *f, uint64_t now, const char *line)
 {
-	node_input(f->n, now, line, strlen(line));
+	call_input(f, now, line, strlen(line));
 }
 
 /* Ticks every 50 ms from `from` to `to`. */
@@ -209,7 +300,7 @@ static void
 ticks(fake *f, uint64_t from, uint64_t to)
 {
 	for (uint64_t t = from; t <= to; t += 50)
-		node_tick(f->n, t);
+		call_tick(f, t);
 }
 
 enum { A_ID = 0x10, B_ID = 0x20, C_ID = 0x30 };
@@ -311,20 +402,32 @@ test_chat_is_shown_everywhere_once(void **state)
 {
 	(void)state;
 	static fake a, b;
+	char da[33], db[33];
 
 	pair(&a, &b);
+	drop_sent(&a);
+	drop_sent(&b);
 	input(&b, 2100, "hi there");
-	assert_string_equal(last_line(&b), "[bob] hi there");
-	/* Deliver bob's frame twice: the second is a duplicate. */
+	/* Not shown before alice's clock has passed it. */
+	assert_int_equal(count_line(&b, "[bob] hi there"), 0);
 	assert_int_equal(b.nout, 1);
 	frame copy = b.out[0];
 	uint8_t *dup = malloc(copy.len);
 	memcpy(dup, copy.buf, copy.len);
 	pump(&b, 1, &a, 101, 2101);
-	node_frame(a.n, 2102, 101, dup + WIRE_HEADER, copy.len - WIRE_HEADER);
+	/* Alice holds everything bob sent before this record: she shows it. */
+	assert_string_equal(last_line(&a), "[bob] hi there");
+	/* A second copy is a duplicate. */
+	call_frame(&a, 2102, 101, dup + WIRE_HEADER, copy.len - WIRE_HEADER);
 	free(dup);
 	assert_int_equal(count_line(&a, "[bob] hi there"), 1);
-	assert_true(node_delivered(a.n) == 1 && node_delivered(b.n) == 1);
+	/* Her acknowledgement makes it stable at bob. */
+	pump(&a, 101, &b, 1, 2103);
+	assert_int_equal(count_line(&b, "[bob] hi there"), 1);
+	assert_true(node_history_count(a.n) == 1 && node_history_count(b.n) == 1);
+	node_history_digest(a.n, da);
+	node_history_digest(b.n, db);
+	assert_string_equal(da, db);
 	/* An escape sequence from the network is shown defused. */
 	input(&a, 2200, "\x1b]0;pwned\x07");
 	pump(&a, 101, &b, 1, 2201);
@@ -341,13 +444,13 @@ test_link_break_loses_member_and_moves_leadership(void **state)
 	uint64_t ids[4];
 
 	pair(&a, &b);
-	node_link_down(b.n, 2500, 1, "connection reset by peer");
+	call_link_down(&b, 2500, 1, "connection reset by peer");
 	assert_string_equal(b.lines[b.nlines - 2], "[LOST] alice is unreachable");
 	assert_string_equal(b.lines[b.nlines - 1], "[LEADER] bob is the leader");
 	assert_int_equal(node_members(b.n, ids, 4), 1);
 	assert_true(node_leader(b.n) == B_ID);
 	int lines = a.nlines;
-	node_link_down(a.n, 2500, 101, "connection reset by peer");
+	call_link_down(&a, 2500, 101, "connection reset by peer");
 	assert_int_equal(a.nlines, lines + 1); /* alice stays leader: no [LEADER] */
 	assert_string_equal(last_line(&a), "[LOST] bob is unreachable");
 	/* alice has the lower id: she dials bob again, and he is back. */
@@ -392,7 +495,7 @@ test_stall_does_not_blame_the_peers(void **state)
 
 	pair(&a, &b);
 	/* bob's process was stopped for 5 s: on waking, it gives alice a chance. */
-	node_tick(b.n, 7000);
+	call_tick(&b, 7000);
 	assert_int_equal(find_line(&b, "[LOST] alice is unreachable"), -1);
 	stop(&a);
 	stop(&b);
@@ -439,12 +542,12 @@ test_reject_frame_exits_3(void **state)
 	r.u.reject.reason = WIRE_NICK_TAKEN;
 	r.u.reject.nick = wire_cstr("bob");
 	wire_encode(&w, &r);
-	node_frame(b.n, 2100, 1, w.data + WIRE_HEADER, w.len - WIRE_HEADER);
+	call_frame(&b, 2100, 1, w.data + WIRE_HEADER, w.len - WIRE_HEADER);
 	assert_int_equal(b.exit_code, 3);
 	/* Once done, every entry point is a no-op. */
 	int lines = b.nlines;
 	input(&b, 2200, "\\is_leader");
-	node_tick(b.n, 2300);
+	call_tick(&b, 2300);
 	assert_int_equal(b.nlines, lines);
 	wire_buf_free(&w);
 	stop(&a);
@@ -463,7 +566,7 @@ test_leave_is_announced(void **state)
 	assert_string_equal(last_line(&b), "[LEAVE] bob left the chat");
 	pump(&b, 1, &a, 101, 2101);
 	assert_string_equal(last_line(&a), "[LEAVE] bob left the chat");
-	node_link_down(a.n, 2102, 101, "closed by peer");
+	call_link_down(&a, 2102, 101, "closed by peer");
 	assert_string_equal(last_line(&a), "[LEAVE] bob left the chat"); /* no [LOST] */
 	stop(&a);
 	stop(&b);
@@ -502,8 +605,8 @@ test_three_nodes_and_leader_crash(void **state)
 	assert_true(find_line(&a, "[JOIN] carol joined the chat") >= 0);
 	assert_true(find_line(&b, "[JOIN] carol joined the chat") >= 0);
 	/* alice crashes: both links break, both survivors pick bob. */
-	node_link_down(b.n, 4000, 1, "connection reset by peer");
-	node_link_down(c.n, 4000, 2, "connection reset by peer");
+	call_link_down(&b, 4000, 1, "connection reset by peer");
+	call_link_down(&c, 4000, 2, "connection reset by peer");
 	for (fake *f = &b; f; f = f == &b ? &c : NULL) {
 		assert_string_equal(f->lines[f->nlines - 2], "[LOST] alice is unreachable");
 		assert_string_equal(last_line(f), "[LEADER] bob is the leader");
@@ -515,6 +618,16 @@ test_three_nodes_and_leader_crash(void **state)
 	stop(&a);
 	stop(&b);
 	stop(&c);
+}
+
+/* Carry frames among alice (b:1/101, c:2/103), bob and carol until quiet. */
+static void
+settle3(fake *a, fake *b, fake *c, uint64_t now)
+{
+	for (int moved = 1; moved;)
+		moved = pump(a, 101, b, 1, now) + pump(b, 1, a, 101, now) +
+			pump(b, 102, c, 1, now) + pump(c, 1, b, 102, now) +
+			pump(a, 103, c, 2, now) + pump(c, 2, a, 103, now);
 }
 
 static void
@@ -533,17 +646,20 @@ test_messages_wait_for_the_announce(void **state)
 	assert_int_equal(c.nlines, 0);
 	ticks(&c, 3050, 3050);
 	link_up(&c, 2, &a, 103, 3060);
-	settle(&a, 103, &c, 2, 3061);
+	settle3(&a, &b, &c, 3061);
+	/* The announce first, then what carol caught up on, as history. */
 	assert_string_equal(c.lines[0], "[JOIN] carol joined the chat");
 	assert_string_equal(c.lines[2], "[LEADER] alice is the leader");
-	assert_string_equal(c.lines[3], "[bob] early");
+	assert_string_equal(c.lines[3], "[HISTORY] [bob] early");
+	assert_int_equal(count_line(&a, "[bob] early"), 1);
+	assert_int_equal(count_line(&b, "[bob] early"), 1);
 	stop(&a);
 	stop(&b);
 	stop(&c);
 }
 
 static void
-test_messages_catch_up_a_member_linked_late(void **state)
+test_lost_frames_are_pulled_from_any_member(void **state)
 {
 	(void)state;
 	static fake a, b, c;
@@ -552,35 +668,55 @@ test_messages_catch_up_a_member_linked_late(void **state)
 	start(&c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
 	link_up(&c, 1, &b, 102, 3001);
 	settle(&b, 102, &c, 1, 3002);
-	/* alice has never heard of carol when she speaks: nothing goes to her. */
+	/* alice speaks; the frame is lost on the way to bob. */
 	input(&a, 3010, "while you joined");
 	drop_sent(&a);
 	ticks(&c, 3050, 3050);
 	link_up(&c, 2, &a, 103, 3060);
-	settle(&a, 103, &c, 2, 3061);
-	/* Once carol's link is bound, alice hands it over. */
-	assert_int_equal(count_line(&c, "[alice] while you joined"), 1);
-	/* Older lines, sent before carol started, are not news to her. */
-	input(&a, 3100, "after");
-	pump(&a, 103, &c, 2, 3101);
-	assert_int_equal(count_line(&c, "[alice] after"), 1);
+	settle3(&a, &b, &c, 3061);
+	/* Not shown anywhere yet: bob's clock has not passed it. */
+	assert_int_equal(count_line(&a, "[alice] while you joined"), 0);
+	/*
+	 * The heartbeats carry clocks and version vectors: bob sees alice
+	 * holds a record he lacks and pulls it; then all can show it.
+	 */
+	for (uint64_t t = 3100; t <= 3300; t += 50) {
+		ticks(&a, t, t);
+		ticks(&b, t, t);
+		ticks(&c, t, t);
+		settle3(&a, &b, &c, t);
+	}
+	assert_int_equal(count_line(&a, "[alice] while you joined"), 1);
+	assert_int_equal(count_line(&b, "[alice] while you joined"), 1);
+	assert_int_equal(count_line(&c, "[HISTORY] [alice] while you joined"), 1);
+	/* Once everyone is linked, a line is shown everywhere in its turn. */
+	input(&a, 3400, "after");
+	settle3(&a, &b, &c, 3401);
+	for (fake *f = &a; f; f = f == &a ? &b : f == &b ? &c : NULL) {
+		assert_int_equal(count_line(f, "[alice] after"), 1);
+		assert_true(node_history_count(f->n) == 2);
+	}
 	stop(&a);
 	stop(&b);
 	stop(&c);
 }
 
 static void
-test_old_messages_are_not_replayed_to_newcomers(void **state)
+test_newcomer_gets_the_history(void **state)
 {
 	(void)state;
 	static fake a, b;
 
 	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
 	input(&a, 1500, "before bob");
+	assert_string_equal(last_line(&a), "[alice] before bob");
 	start(&b, B_ID, 2000, "bob", "10.0.0.2", "10.0.0.1:7420");
 	link_up(&b, 1, &a, 101, 2005);
 	settle(&a, 101, &b, 1, 2010);
+	assert_int_equal(count_line(&b, "[HISTORY] [alice] before bob"), 1);
 	assert_int_equal(count_line(&b, "[alice] before bob"), 0);
+	input(&b, 2100, "\\history");
+	assert_string_equal(last_line(&b), "[HISTORY] [alice] before bob");
 	stop(&a);
 	stop(&b);
 }
@@ -617,7 +753,7 @@ test_silent_seed_is_dialled_again(void **state)
 	static fake b;
 
 	start(&b, B_ID, 2000, "bob", "10.0.0.2", "10.0.0.1:7420");
-	node_link_up(b.n, 2005, 1, true, "10.0.0.1");
+	call_link_up(&b, 2005, 1, true, "10.0.0.1");
 	/* The seed accepted, then never said a word. */
 	ticks(&b, 2050, 3100);
 	assert_true(b.nclosed == 1 && b.closed[0] == 1);
@@ -638,7 +774,7 @@ test_seed_that_hangs_after_its_hello_is_dialled_again(void **state)
 	link_up(&b, 1, &a, 101, 2005);
 	/* Only alice's HELLO gets through; her member list never does. */
 	assert_int_equal(a.nout, 2);
-	node_frame(b.n, 2006, 1, a.out[0].buf + WIRE_HEADER, a.out[0].len - WIRE_HEADER);
+	call_frame(&b, 2006, 1, a.out[0].buf + WIRE_HEADER, a.out[0].len - WIRE_HEADER);
 	drop_sent(&a);
 	assert_false(node_announced(b.n));
 	/* The failure detector closes the silent link; the probe starts over. */
@@ -664,8 +800,8 @@ test_higher_id_dials_a_member_that_lost_its_hello(void **state)
 	pump(&a, 101, &b, 1, 2006);
 	assert_true(node_announced(b.n));
 	drop_sent(&b);
-	node_link_down(b.n, 2007, 1, "connection reset by peer");
-	node_link_down(a.n, 2007, 101, "connection reset by peer");
+	call_link_down(&b, 2007, 1, "connection reset by peer");
+	call_link_down(&a, 2007, 101, "connection reset by peer");
 	/* alice does not know bob; bob must dial her once she stays silent. */
 	int dials = b.ndialled;
 	ticks(&b, 2050, 2950);
@@ -693,8 +829,8 @@ main(void)
 		cmocka_unit_test(test_leave_is_announced),
 		cmocka_unit_test(test_three_nodes_and_leader_crash),
 		cmocka_unit_test(test_messages_wait_for_the_announce),
-		cmocka_unit_test(test_messages_catch_up_a_member_linked_late),
-		cmocka_unit_test(test_old_messages_are_not_replayed_to_newcomers),
+		cmocka_unit_test(test_lost_frames_are_pulled_from_any_member),
+		cmocka_unit_test(test_newcomer_gets_the_history),
 		cmocka_unit_test(test_restarted_member_old_link_is_dropped),
 		cmocka_unit_test(test_silent_seed_is_dialled_again),
 		cmocka_unit_test(test_seed_that_hangs_after_its_hello_is_dialled_again),

@@ -72,7 +72,8 @@ test_chat_roundtrip(void **state)
 
 	in.u.chat.sender = 7;
 	in.u.chat.seq = 1ULL << 40;
-	in.u.chat.time = 123456789;
+	in.u.chat.hlc = 123456789;
+	in.u.chat.nick = wire_cstr("alice");
 	in.u.chat.text = wire_cstr("hello, world");
 	roundtrip(&in, &out, &b);
 	assert_true(out.u.chat.seq == 1ULL << 40);

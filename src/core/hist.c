@@ -1,0 +1,209 @@
+/*
+ * hist — see hist.h.
+ *
+ * The digest is a sum, lane by lane modulo 2^64, of a 128-bit BLAKE2b hash
+ * of each record's sender, sequence, stamp and text.  A sum does not depend
+ * on the order records arrive in, and since the history order is a
+ * function of the records themselves, equal digests mean equal histories
+ * in equal order.
+ */
+#include "hist.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void
+hist_init(hist *h)
+{
+	*h = (hist){0};
+}
+
+void
+hist_free(hist *h)
+{
+	for (int i = 0; i < h->nheap; i++)
+		free((char *)h->heap[i].text);
+	free(h->heap);
+	free(h->authors);
+	*h = (hist){0};
+}
+
+/* --- authors ----------------------------------------------------------- */
+
+hist_author *
+hist_author_find(hist *h, uint64_t id)
+{
+	for (int i = 0; i < h->nauthors; i++)
+		if (h->authors[i].id == id)
+			return &h->authors[i];
+	return NULL;
+}
+
+hist_author *
+hist_author_get(hist *h, uint64_t id, const char *nick)
+{
+	hist_author *a = hist_author_find(h, id);
+
+	if (a == NULL) {
+		if (h->nauthors == h->capauthors) {
+			h->capauthors = h->capauthors ? 2 * h->capauthors : 16;
+			h->authors = xrealloc(h->authors, (size_t)h->capauthors * sizeof *a);
+		}
+		a = &h->authors[h->nauthors++];
+		*a = (hist_author){.id = id};
+	}
+	if (nick)
+		snprintf(a->nick, sizeof a->nick, "%s", nick);
+	return a;
+}
+
+/* A report whose records are all held moves the clock. */
+static void
+apply_want(hist_author *a)
+{
+	if (a->want_seq <= a->seq && a->want_hlc > a->clock)
+		a->clock = a->want_hlc;
+}
+
+void
+hist_report(hist *h, uint64_t id, uint64_t hlc, uint64_t seq)
+{
+	hist_author *a = hist_author_get(h, id, NULL);
+
+	if (seq <= a->seq) {
+		if (hlc > a->clock)
+			a->clock = hlc;
+		return;
+	}
+	/* Keep the latest report; an earlier one held back is superseded. */
+	if (hlc >= a->want_hlc) {
+		a->want_hlc = hlc;
+		a->want_seq = seq;
+	}
+}
+
+/* --- records ------------------------------------------------------------ */
+
+static void
+put_be64(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (unsigned char)v;
+		v >>= 8;
+	}
+}
+
+static void
+add_digest(hist *h, const hist_rec *r)
+{
+	crypto_generichash_state st;
+	unsigned char head[24], out[16];
+	uint64_t lane[2];
+
+	put_be64(head, r->sender);
+	put_be64(head + 8, r->seq);
+	put_be64(head + 16, r->hlc);
+	crypto_generichash_init(&st, NULL, 0, sizeof out);
+	crypto_generichash_update(&st, head, sizeof head);
+	crypto_generichash_update(&st, (const unsigned char *)r->text, r->len);
+	crypto_generichash_final(&st, out, sizeof out);
+	memcpy(lane, out, sizeof lane);
+	h->digest[0] += lane[0];
+	h->digest[1] += lane[1];
+}
+
+int
+hist_take(hist *h, const hist_rec *r)
+{
+	hist_author *a = hist_author_get(h, r->sender, r->nick);
+
+	if (r->seq <= a->seq)
+		return HIST_DUP;
+	if (r->seq != a->seq + 1)
+		return HIST_GAP;
+	a->seq = r->seq;
+	if (r->hlc > a->clock)
+		a->clock = r->hlc;
+	apply_want(a);
+	h->count++;
+	add_digest(h, r);
+	return HIST_NEW;
+}
+
+void
+hist_digest_hex(const hist *h, char *buf)
+{
+	snprintf(buf, 33, "%016llx%016llx", (unsigned long long)h->digest[0],
+		 (unsigned long long)h->digest[1]);
+}
+
+/* --- the heap of records not shown yet ----------------------------------- */
+
+static bool
+less(const hist_rec *a, const hist_rec *b)
+{
+	return hist_cmp(a->hlc, a->sender, b->hlc, b->sender) < 0;
+}
+
+static void
+swap(hist_rec *a, hist_rec *b)
+{
+	hist_rec t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+void
+hist_hold(hist *h, const hist_rec *r)
+{
+	if (h->nheap == h->capheap) {
+		h->capheap = h->capheap ? 2 * h->capheap : 64;
+		h->heap = xrealloc(h->heap, (size_t)h->capheap * sizeof *r);
+	}
+	int i = h->nheap++;
+	h->heap[i] = *r;
+	h->heap[i].text = xstrndup(r->text, r->len);
+	while (i > 0 && less(&h->heap[i], &h->heap[(i - 1) / 2])) {
+		swap(&h->heap[i], &h->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+}
+
+const hist_rec *
+hist_first(const hist *h)
+{
+	return h->nheap ? &h->heap[0] : NULL;
+}
+
+void
+hist_shown(hist *h)
+{
+	if (h->nheap == 0)
+		return;
+	h->shown_hlc = h->heap[0].hlc;
+	h->shown_sender = h->heap[0].sender;
+	free((char *)h->heap[0].text);
+	h->heap[0] = h->heap[--h->nheap];
+	for (int i = 0;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		if (l < h->nheap && less(&h->heap[l], &h->heap[m]))
+			m = l;
+		if (r < h->nheap && less(&h->heap[r], &h->heap[m]))
+			m = r;
+		if (m == i)
+			break;
+		swap(&h->heap[i], &h->heap[m]);
+		i = m;
+	}
+}
+
+bool
+hist_is_late(const hist *h, const hist_rec *r)
+{
+	return hist_cmp(r->hlc, r->sender, h->shown_hlc, h->shown_sender) < 0;
+}

@@ -1,0 +1,695 @@
+/*
+ * node_hist — the replicated history: every record typed anywhere is
+ * stored, reaches every member once, and is shown in one order everywhere.
+ *
+ * Order.  A record is stamped by its author with a hybrid logical clock;
+ * the history order is (stamp, author id).  A record is shown once it is
+ * stable: every member we wait for has been heard from with a clock at or
+ * past its stamp, and we hold everything that member sent before that
+ * clock (hist_author.clock).  Receivers report their clock promptly
+ * (STATUS, one per batch of new records), so stability costs about one
+ * round trip.  Per-author sequence numbers give FIFO, dedup and gaps.
+ *
+ * View changes.  A newcomer sends nothing until every member has reported
+ * to it after its HELLO (node->ready): those reports lift its clock above
+ * anything a member has shown, so its records are never late.  A member
+ * that is lost or leaves is waited for until the others' version vectors
+ * say they no longer count it live and we hold all of its records they
+ * hold (or timeout-ms passes), so that all survivors show the same records
+ * of it.
+ *
+ * Anti-entropy.  Heartbeats carry a version vector (the last sequence held
+ * per author).  A peer's vector that shows more than we hold, or a gap in
+ * what arrives, makes us pull the missing range from that peer; it streams
+ * the range from its store in batches while its link drains.  A pull that
+ * makes no progress for timeout-ms is given up and asked elsewhere.
+ *
+ * Catching up.  A node that (re)joins shows nothing until it holds what
+ * every member's first vector listed and all it took in meanwhile is
+ * stable; then the last NODE_SHOW_HISTORY of it are shown as [HISTORY] and
+ * the rest stay in the store (\history).  After that, a record that sorts
+ * before one already shown (it was cut off by a partition) is shown at
+ * once as [LATE ...].
+ */
+#include "node_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+#define NODE_MAX_SKEW_MS (10 * 60 * 1000) /* stamps further ahead are refused */
+#define NODE_MAX_AUTHORS 4096
+
+static uint64_t
+wall(const node *n, uint64_t now)
+{
+	return n->cfg.wall_ms + (now - n->start);
+}
+
+static hist_author *
+own(node *n)
+{
+	return hist_author_find(&n->hist, n->cfg.id);
+}
+
+/* A stamp from a peer that our clock can take: not far in the future. */
+static bool
+plausible(node *n, uint64_t now, uint64_t hlc)
+{
+	return hlc_ms(hlc) <= wall(n, now) + NODE_MAX_SKEW_MS;
+}
+
+static void
+show(node *n, const hist_rec *r, event_kind kind)
+{
+	event ev = {.kind = kind, .nick = r->nick, .text = r->text,
+		    .text_len = r->len, .time = hlc_ms(r->hlc)};
+
+	if (r->sender == n->cfg.id && r->seq > n->own_shown)
+		n->own_shown = r->seq;
+	n->io.event(n->io.ctx, &ev);
+}
+
+/* --- restoring the store's records ---------------------------------------- */
+
+static bool
+restore_one(void *arg, const hist_rec *r)
+{
+	node *n = arg;
+
+	if (hist_take(&n->hist, r) != HIST_NEW) {
+		node_log(n, NODE_LOG_ALWAYS, "store: record %llu of %016llx out of order; skipped",
+			 (unsigned long long)r->seq, (unsigned long long)r->sender);
+		return true;
+	}
+	n->clock = hlc_seen(n->clock, r->hlc);
+	if (hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc, n->cfg.mark_sender) > 0)
+		hist_hold(&n->hist, r);
+	return true;
+}
+
+void
+node_hist_restore(node *n, uint64_t now)
+{
+	hist_init(&n->hist);
+	n->start = now;
+	n->hist.shown_hlc = n->cfg.mark_hlc;
+	n->hist.shown_sender = n->cfg.mark_sender;
+	hist_author_get(&n->hist, n->cfg.id, n->nick);
+	if (n->io.store_scan)
+		n->io.store_scan(n->io.ctx, restore_one, n);
+	n->own_shown = n->own_restored = own(n)->seq;
+	for (int i = 0; i < n->hist.nheap; i++) {
+		const hist_rec *r = &n->hist.heap[i];
+		if (r->sender == n->cfg.id && r->seq <= n->own_shown)
+			n->own_shown = r->seq - 1;
+	}
+}
+
+void
+node_hist_free(node *n)
+{
+	for (int i = 0; i < n->nvecs; i++)
+		free(n->vecs[i].have);
+	free(n->vecs);
+	hist_free(&n->hist);
+}
+
+/* --- taking records in --------------------------------------------------- */
+
+/* A new record: store it, then hold it for showing (or show it late). */
+static int
+take(node *n, uint64_t now, const hist_rec *r)
+{
+	int took = hist_take(&n->hist, r);
+
+	if (took != HIST_NEW)
+		return took;
+	n->io.store_put(n->io.ctx, r);
+	if (!hist_is_late(&n->hist, r))
+		hist_hold(&n->hist, r);
+	else if (n->synced)
+		show(n, r, EVENT_LATE);
+	/* Catching up is given more time while it makes progress. */
+	if (!n->synced && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
+		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
+	if (!n->synced && r->hlc > n->sync_hlc)
+		n->sync_hlc = r->hlc;
+	return took;
+}
+
+static void
+send_record(node *n, uint64_t now, const char *text, size_t len)
+{
+	hist_rec r = {.sender = n->cfg.id, .seq = own(n)->seq + 1, .text = text, .len = len};
+	wire_msg chat = {.type = WIRE_CHAT};
+
+	n->clock = hlc_tick(n->clock, wall(n, now));
+	r.hlc = n->clock;
+	snprintf(r.nick, sizeof r.nick, "%s", n->nick);
+	take(n, now, &r);
+	chat.u.chat.sender = r.sender;
+	chat.u.chat.seq = r.seq;
+	chat.u.chat.hlc = r.hlc;
+	chat.u.chat.nick = wire_cstr(r.nick);
+	chat.u.chat.text = (wire_str){text, len};
+	node_broadcast(n, &chat);
+}
+
+void
+node_submit(node *n, uint64_t now, const char *text, size_t len)
+{
+	if (len > WIRE_MAX_TEXT) {
+		node_emit(n, EVENT_ERROR, NULL, "message too long");
+		return;
+	}
+	if (n->ready && n->nqueue == 0) {
+		send_record(n, now, text, len);
+		return;
+	}
+	if (n->nqueue == NODE_MAX_QUEUED) {
+		node_emit(n, EVENT_ERROR, NULL, "not joined yet and too many messages waiting");
+		return;
+	}
+	n->queue[n->nqueue++] = (queued){xstrndup(text, len), len};
+}
+
+/* Ask l's peer for records from..to of a's author, unless a pull is on. */
+static void
+pull(node *n, uint64_t now, link *l, hist_author *a, uint64_t to)
+{
+	wire_msg p = {.type = WIRE_PULL};
+
+	if (a->pull_link != 0 || to <= a->seq)
+		return;
+	if (a->pull_failed == l->id) {
+		a->pull_failed = 0; /* give the others a turn first */
+		return;
+	}
+	p.u.pull.sender = a->id;
+	p.u.pull.from = a->seq + 1;
+	p.u.pull.to = to;
+	node_send(n, l->id, &p);
+	a->pull_link = l->id;
+	a->pull_to = to;
+	a->pull_deadline = now + n->cfg.timeout_ms;
+}
+
+static bool
+record_of(const wire_msg *msg, hist_rec *r)
+{
+	const wire_str *nk = &msg->u.chat.nick;
+
+	if (msg->u.chat.sender == 0 || msg->u.chat.seq == 0 || nick_check(nk->ptr, nk->len))
+		return false;
+	*r = (hist_rec){.sender = msg->u.chat.sender, .seq = msg->u.chat.seq,
+			.hlc = msg->u.chat.hlc, .text = msg->u.chat.text.ptr,
+			.len = msg->u.chat.text.len};
+	memcpy(r->nick, nk->ptr, nk->len);
+	r->nick[nk->len] = '\0';
+	return true;
+}
+
+void
+node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	hist_rec r;
+
+	if (!record_of(msg, &r) || !plausible(n, now, r.hlc)) {
+		node_log(n, NODE_LOG_ALWAYS, "dropping an invalid record from %s", l->host);
+		return;
+	}
+	if (hist_author_find(&n->hist, r.sender) == NULL &&
+	    n->hist.nauthors >= NODE_MAX_AUTHORS)
+		return;
+	n->clock = hlc_seen(n->clock, r.hlc);
+	switch (take(n, now, &r)) {
+	case HIST_NEW: {
+		hist_author *a = hist_author_find(&n->hist, r.sender);
+		n->ack_due = true;
+		if (a->pull_link && a->seq >= a->pull_to)
+			a->pull_link = 0;
+		else if (a->pull_link)
+			a->pull_deadline = now + n->cfg.timeout_ms;
+		break;
+	}
+	case HIST_GAP:
+		pull(n, now, l, hist_author_find(&n->hist, r.sender), r.seq);
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- reports and version vectors ------------------------------------------ */
+
+void
+node_hist_on_status(node *n, link *l, const wire_msg *msg)
+{
+	member *m = member_find(&n->members, l->peer);
+
+	n->clock = hlc_seen(n->clock, msg->u.status.hlc);
+	hist_report(&n->hist, m->id, msg->u.status.hlc, msg->u.status.seq);
+	m->reported = true;
+}
+
+static peer_vec *
+vec_of(node *n, uint64_t id)
+{
+	for (int i = 0; i < n->nvecs; i++)
+		if (n->vecs[i].id == id)
+			return &n->vecs[i];
+	return NULL;
+}
+
+static void
+save_vec(node *n, uint64_t id, uint64_t now, const wire_msg *hb)
+{
+	peer_vec *v = vec_of(n, id);
+	size_t count = hb->u.heartbeat.count;
+
+	if (v == NULL) {
+		n->vecs = xrealloc(n->vecs, (size_t)(n->nvecs + 1) * sizeof *v);
+		v = &n->vecs[n->nvecs++];
+		*v = (peer_vec){.id = id};
+	}
+	v->have = xrealloc(v->have, (count ? count : 1) * sizeof *v->have);
+	memcpy(v->have, hb->u.heartbeat.have, count * sizeof *v->have);
+	v->count = (int)count;
+	v->at = now;
+}
+
+void
+node_hist_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	member *m = member_find(&n->members, l->peer);
+
+	if (!plausible(n, now, msg->u.heartbeat.hlc))
+		return;
+	n->clock = hlc_seen(n->clock, msg->u.heartbeat.hlc);
+	hist_report(&n->hist, m->id, msg->u.heartbeat.hlc, msg->u.heartbeat.seq);
+	m->reported = true;
+	m->agrees = msg->u.heartbeat.digest == member_digest(&n->members);
+	save_vec(n, m->id, now, msg);
+	for (size_t i = 0; i < msg->u.heartbeat.count; i++) {
+		const wire_have *e = &msg->u.heartbeat.have[i];
+		if (hist_author_find(&n->hist, e->id) == NULL &&
+		    (e->seq == 0 || n->hist.nauthors >= NODE_MAX_AUTHORS))
+			continue;
+		hist_author *a = hist_author_get(&n->hist, e->id, NULL);
+		if (!m->vec_seen && e->seq > a->sync_to)
+			a->sync_to = e->seq;
+		pull(n, now, l, a, e->seq);
+	}
+	m->vec_seen = true;
+}
+
+/* Our clock, our last sequence and our version vector. */
+void
+node_hist_heartbeat(node *n, uint64_t now, wire_msg *hb)
+{
+	size_t k = 0;
+
+	n->clock = hlc_seen(n->clock, wall(n, now) << HLC_SHIFT);
+	hb->u.heartbeat.hlc = n->clock;
+	hb->u.heartbeat.seq = own(n)->seq;
+	for (int i = 0; i < n->hist.nauthors && k < WIRE_MAX_VECTOR; i++) {
+		const hist_author *a = &n->hist.authors[i];
+		const member *m = member_find(&n->members, a->id);
+		hb->u.heartbeat.have[k++] = (wire_have){
+			.id = a->id, .seq = a->seq,
+			.live = m && (m->self || m->state == MEMBER_ALIVE)};
+	}
+	hb->u.heartbeat.count = k;
+}
+
+/* A member's HELLO bound a link: what it told us before counts no more. */
+void
+node_hist_bound(node *n, member *m)
+{
+	(void)n;
+	m->reported = false;
+	m->vec_seen = false;
+	m->agrees = false;
+}
+
+/* --- serving pulls -------------------------------------------------------- */
+
+void
+node_hist_on_pull(node *n, link *l, const wire_msg *msg)
+{
+	const hist_author *a = hist_author_find(&n->hist, msg->u.pull.sender);
+	uint64_t from = msg->u.pull.from, to = msg->u.pull.to;
+	int i;
+
+	if (a == NULL || from == 0 || from > a->seq || to < from)
+		return; /* nothing of it here: the puller times out and asks elsewhere */
+	if (to > a->seq)
+		to = a->seq;
+	for (i = 0; i < l->nserve && l->serve[i].sender != a->id; i++)
+		;
+	if (i == NODE_MAX_SERVE) {
+		node_log(n, NODE_LOG_ALWAYS, "%s asks for too many ranges at once; one ignored",
+			 l->host);
+		return;
+	}
+	l->serve[i] = (serve){a->id, from, to};
+	if (i == l->nserve)
+		l->nserve++;
+}
+
+typedef struct serving {
+	node *n;
+	uint32_t link;
+} serving;
+
+static bool
+send_one(void *arg, const hist_rec *r)
+{
+	serving *s = arg;
+	wire_msg chat = {.type = WIRE_CHAT};
+
+	chat.u.chat.sender = r->sender;
+	chat.u.chat.seq = r->seq;
+	chat.u.chat.hlc = r->hlc;
+	chat.u.chat.nick = wire_cstr(r->nick);
+	chat.u.chat.text = (wire_str){r->text, r->len};
+	node_send(s->n, s->link, &chat);
+	return true;
+}
+
+/* Stream what l's peer asked for while its link drains. */
+static void
+serve_link(node *n, link *l)
+{
+	serving ctx = {n, l->id};
+
+	while (l->nserve > 0 && n->io.pending(n->io.ctx, l->id) < NODE_MAX_PENDING) {
+		serve *s = &l->serve[0];
+		uint64_t left = s->to - s->next + 1;
+		int max = left < NODE_SERVE_BATCH ? (int)left : NODE_SERVE_BATCH;
+		int got = n->io.store_range(n->io.ctx, s->sender, s->next, max, send_one, &ctx);
+		s->next += got > 0 ? (uint64_t)got : 0;
+		if (got < max || s->next > s->to)
+			memmove(&l->serve[0], &l->serve[1], (size_t)--l->nserve * sizeof *s);
+	}
+}
+
+/* --- showing --------------------------------------------------------------- */
+
+/* Whether m's settlement after it went away is done. */
+static bool
+settled(node *n, const member *m, uint64_t now)
+{
+	const hist_author *a = hist_author_find(&n->hist, m->id);
+	uint64_t held = a ? a->seq : 0;
+
+	if (now >= m->gone_at + n->cfg.timeout_ms) {
+		node_log(n, NODE_LOG_VERBOSE, "settling %s without everyone's word", m->nick);
+		return true;
+	}
+	for (int i = 1; i < n->members.len; i++) {
+		const member *r = &n->members.v[i];
+		if (r == m || r->state != MEMBER_ALIVE)
+			continue;
+		const peer_vec *v = vec_of(n, r->id);
+		if (v == NULL)
+			return false;
+		for (int k = 0; k < v->count; k++)
+			if (v->have[k].id == m->id && (v->have[k].live || v->have[k].seq > held))
+				return false;
+	}
+	return true;
+}
+
+/* Whether records must wait for m's clock. */
+static bool
+waits_for(node *n, member *m, uint64_t now)
+{
+	if (m->state == MEMBER_ALIVE)
+		return true;
+	if ((m->state != MEMBER_LOST && m->state != MEMBER_LEFT) || m->flushed)
+		return false;
+	if (m->last_heard == 0) {
+		m->flushed = true; /* never heard here: nothing to settle */
+		return false;
+	}
+	if (m->gone_at == 0) {
+		m->gone_at = now;
+		n->vector_due = true;
+	}
+	if (settled(n, m, now))
+		m->flushed = true;
+	return !m->flushed;
+}
+
+/* Records stamped at or below this are stable. */
+static uint64_t
+frontier(node *n, uint64_t now)
+{
+	uint64_t f = UINT64_MAX;
+
+	for (int i = 1; i < n->members.len; i++) {
+		member *m = &n->members.v[i];
+		if (!waits_for(n, m, now))
+			continue;
+		const hist_author *a = hist_author_find(&n->hist, m->id);
+		uint64_t c = a ? a->clock : 0;
+		if (c < f)
+			f = c;
+	}
+	return f;
+}
+
+static void
+mark(node *n)
+{
+	n->io.store_mark(n->io.ctx, n->hist.shown_hlc, n->hist.shown_sender);
+}
+
+static bool
+caught_up(node *n)
+{
+	for (int i = 1; i < n->members.len; i++) {
+		const member *m = &n->members.v[i];
+		if (m->state == MEMBER_PENDING || (m->state == MEMBER_ALIVE && !m->vec_seen))
+			return false;
+	}
+	for (int i = 0; i < n->hist.nauthors; i++)
+		if (n->hist.authors[i].seq < n->hist.authors[i].sync_to)
+			return false;
+	return true;
+}
+
+/*
+ * The first held record is passed over, not shown, while catching up --
+ * unless this node typed it in this life: what one types is always shown.
+ */
+static bool
+typed_here(const node *n, const hist_rec *r)
+{
+	return r->sender == n->cfg.id && r->seq > n->own_restored;
+}
+
+static void
+pass_over(node *n)
+{
+	const hist_rec *r = hist_first(&n->hist);
+
+	if (typed_here(n, r))
+		show(n, r, EVENT_MESSAGE);
+}
+
+/* Caught up: the last few stable records are shown as [HISTORY]. */
+static void
+show_backlog(node *n, uint64_t f)
+{
+	int stable = 0;
+
+	for (int i = 0; i < n->hist.nheap; i++)
+		stable += n->hist.heap[i].hlc <= f;
+	for (; stable > 0; stable--) {
+		const hist_rec *r = hist_first(&n->hist);
+		if (stable > NODE_SHOW_HISTORY || typed_here(n, r))
+			pass_over(n);
+		else
+			show(n, r, EVENT_HISTORY);
+		hist_shown(&n->hist);
+	}
+	mark(n);
+}
+
+/* Still catching up: keep only the newest records for the backlog. */
+static void
+trim_backlog(node *n)
+{
+	if (n->hist.nheap <= NODE_SYNC_KEEP)
+		return;
+	while (n->hist.nheap > NODE_SYNC_KEEP) {
+		pass_over(n);
+		hist_shown(&n->hist);
+	}
+	mark(n);
+}
+
+static bool
+sync_done(node *n, uint64_t now)
+{
+	if (n->synced)
+		return true;
+	if (n->phase != PHASE_MEMBER)
+		return false;
+	if (n->sync_deadline == 0)
+		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
+	if (!(n->ready && caught_up(n) && frontier(n, now) >= n->sync_hlc)) {
+		if (now < n->sync_deadline) {
+			trim_backlog(n);
+			return false;
+		}
+		node_log(n, NODE_LOG_ALWAYS, "catching up stalled; showing messages as they come");
+	}
+	n->synced = true;
+	show_backlog(n, frontier(n, now));
+	return true;
+}
+
+static void
+deliver(node *n, uint64_t now)
+{
+	const hist_rec *r;
+	uint64_t f;
+	bool any = false;
+
+	if (!sync_done(n, now))
+		return;
+	f = frontier(n, now);
+	while ((r = hist_first(&n->hist)) != NULL && r->hlc <= f) {
+		show(n, r, EVENT_MESSAGE);
+		hist_shown(&n->hist);
+		any = true;
+	}
+	if (any)
+		mark(n);
+}
+
+/* --- the end of a batch ------------------------------------------------------ */
+
+/*
+ * Every member we know of, linked or only heard of, has reported since
+ * its HELLO, and the linked ones know no member we do not (their member
+ * digest is ours): then no member can be unaware of us when our records
+ * go out.  Or that took too long.
+ */
+static void
+check_ready(node *n, uint64_t now)
+{
+	if (n->ready || n->phase != PHASE_MEMBER)
+		return;
+	if (n->ready_deadline == 0)
+		n->ready_deadline = now + n->cfg.timeout_ms;
+	for (int i = 1; i < n->members.len && now < n->ready_deadline; i++) {
+		const member *m = &n->members.v[i];
+		if ((m->state == MEMBER_ALIVE && !(m->reported && m->agrees)) ||
+		    (m->state == MEMBER_PENDING && !m->reported))
+			return;
+	}
+	n->ready = true;
+	for (int i = 0; i < n->nqueue; i++) {
+		send_record(n, now, n->queue[i].text, n->queue[i].len);
+		free(n->queue[i].text);
+	}
+	n->nqueue = 0;
+}
+
+static void
+acknowledge(node *n)
+{
+	wire_msg st = {.type = WIRE_STATUS};
+
+	if (!n->ack_due)
+		return;
+	n->ack_due = false;
+	st.u.status.hlc = n->clock;
+	st.u.status.seq = own(n)->seq;
+	node_broadcast(n, &st);
+}
+
+void
+node_flush(node *n, uint64_t now)
+{
+	if (n->phase == PHASE_DONE)
+		return;
+	check_ready(n, now);
+	acknowledge(n);
+	deliver(n, now);
+	if (n->vector_due) {
+		n->vector_due = false;
+		node_send_heartbeat(n, now, 0);
+	}
+	for (int i = 0; i < n->nlinks; i++)
+		if (n->links[i].up && n->links[i].nserve)
+			serve_link(n, &n->links[i]);
+}
+
+/* Pulls that stopped making progress are given up (and asked elsewhere). */
+void
+node_hist_tick(node *n, uint64_t now)
+{
+	for (int i = 0; i < n->hist.nauthors; i++) {
+		hist_author *a = &n->hist.authors[i];
+		if (a->pull_link == 0)
+			continue;
+		if (node_link(n, a->pull_link) == NULL) {
+			a->pull_link = 0;
+		} else if (now >= a->pull_deadline) {
+			node_log(n, NODE_LOG_ALWAYS,
+				 "no records of %016llx after %llu came on link %u; asking elsewhere",
+				 (unsigned long long)a->id, (unsigned long long)a->seq, a->pull_link);
+			a->pull_failed = a->pull_link;
+			a->pull_link = 0;
+		}
+	}
+}
+
+bool
+node_busy(const node *n)
+{
+	const hist_author *a = hist_author_find((hist *)&n->hist, n->cfg.id);
+
+	return n->nqueue >= NODE_MAX_QUEUED / 2 || (a && a->seq - n->own_shown >= NODE_WINDOW);
+}
+
+/* --- \history ---------------------------------------------------------------- */
+
+typedef struct recent {
+	node *n;
+	int skip;   /* shown records to pass over first */
+	int count;  /* shown records seen */
+} recent;
+
+static bool
+recent_one(void *arg, const hist_rec *r)
+{
+	recent *c = arg;
+	const hist *h = &c->n->hist;
+
+	if (hist_cmp(r->hlc, r->sender, h->shown_hlc, h->shown_sender) > 0)
+		return true; /* not shown yet */
+	if (c->count++ >= c->skip)
+		show(c->n, r, EVENT_HISTORY);
+	return true;
+}
+
+void
+node_hist_history(node *n, int count)
+{
+	recent c = {n, INT32_MAX, 0};
+	int want = count + n->hist.nheap;
+
+	n->io.store_recent(n->io.ctx, want, recent_one, &c); /* count them */
+	c.skip = c.count > count ? c.count - count : 0;
+	c.count = 0;
+	n->io.store_recent(n->io.ctx, want, recent_one, &c);
+}

@@ -1,0 +1,99 @@
+/* memstore — see memstore.h. */
+#include "memstore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void
+memstore_free(memstore *s)
+{
+	for (int i = 0; i < s->len; i++)
+		free((char *)s->v[i].r.text);
+	free(s->v);
+	*s = (memstore){0};
+}
+
+int
+memstore_line(const char *text, size_t len)
+{
+	char buf[16];
+	int k;
+
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (sscanf(buf, "m%d", &k) != 1 || k < 0 || k >= MEMSTORE_LINES)
+		return -1;
+	return k;
+}
+
+void
+memstore_put(memstore *s, const hist_rec *r)
+{
+	int i;
+
+	for (i = 0; i < s->len; i++)
+		if (s->v[i].r.sender == r->sender && s->v[i].r.seq == r->seq) {
+			s->twice = true;
+			return;
+		}
+	if (s->len == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->v = xrealloc(s->v, (size_t)s->cap * sizeof *s->v);
+	}
+	for (i = s->len; i > 0; i--) {
+		const hist_rec *p = &s->v[i - 1].r;
+		if (hist_cmp(p->hlc, p->sender, r->hlc, r->sender) < 0)
+			break;
+		s->v[i] = s->v[i - 1];
+	}
+	s->v[i].r = *r;
+	s->v[i].r.text = xstrndup(r->text, r->len);
+	s->len++;
+	int k = memstore_line(r->text, r->len);
+	if (k >= 0) {
+		s->has[k] = true;
+		s->key_hlc[k] = r->hlc;
+		s->key_sender[k] = r->sender;
+	}
+}
+
+int
+memstore_range(memstore *s, uint64_t sender, uint64_t from, int max, hist_visit *fn,
+	       void *arg)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->len && n < max; i++) {
+		const hist_rec *r = &s->v[i].r;
+		if (r->sender != sender || r->seq < from)
+			continue;
+		n++;
+		if (!fn(arg, r))
+			break;
+	}
+	return n;
+}
+
+int
+memstore_recent(memstore *s, int n, hist_visit *fn, void *arg)
+{
+	int start = s->len > n ? s->len - n : 0, k = 0;
+
+	for (int i = start; i < s->len; i++) {
+		k++;
+		if (!fn(arg, &s->v[i].r))
+			break;
+	}
+	return k;
+}
+
+int
+memstore_scan(memstore *s, hist_visit *fn, void *arg)
+{
+	return memstore_recent(s, s->len, fn, arg);
+}

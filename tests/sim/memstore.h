@@ -1,0 +1,45 @@
+/*
+ * memstore — a simulated node's durable store: the records and the mark that
+ * the core hands to store_put and store_mark, kept across crashes and
+ * restarts of that node (what survives a crash is exactly what the core
+ * stored, as with a committed SQLite batch).
+ *
+ * Records are kept in history order.  For the invariant checks, the store
+ * also remembers the history key of each typed line ("m<k>") it holds.
+ */
+#ifndef SIM_MEMSTORE_H
+#define SIM_MEMSTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+#define MEMSTORE_LINES 4096
+
+typedef struct memrec {
+	hist_rec r;        /* text owned */
+} memrec;
+
+typedef struct memstore {
+	memrec *v;
+	int len;
+	int cap;
+	uint64_t mark_hlc;
+	uint64_t mark_sender;
+	bool has[MEMSTORE_LINES];     /* line k is held */
+	uint64_t key_hlc[MEMSTORE_LINES];
+	uint64_t key_sender[MEMSTORE_LINES];
+	bool twice;                    /* a record was put twice */
+} memstore;
+
+void memstore_free(memstore *s);
+void memstore_put(memstore *s, const hist_rec *r);
+int memstore_range(memstore *s, uint64_t sender, uint64_t from, int max, hist_visit *fn,
+		   void *arg);
+int memstore_recent(memstore *s, int n, hist_visit *fn, void *arg);
+int memstore_scan(memstore *s, hist_visit *fn, void *arg);
+/* The line number of a text "m<k>", or -1. */
+int memstore_line(const char *text, size_t len);
+
+#endif
