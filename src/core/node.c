@@ -332,6 +332,11 @@ node_tick(node *n, uint64_t now)
 				n->members.v[i].last_heard = now;
 	}
 	n->last_tick = now;
+	if (n->leaving) {
+		node_leave(n, now);
+		if (n->phase == PHASE_DONE)
+			return;
+	}
 	detect_failures(n, now);
 	node_expire_links(n, now);
 	heartbeat(n, now);
@@ -401,9 +406,18 @@ node_leave(node *n, uint64_t now)
 {
 	wire_msg leave = {.type = WIRE_LEAVE};
 
-	(void)now;
 	if (n->phase == PHASE_DONE)
 		return;
+	/* Lines typed before the chat let us send go out first. */
+	if (n->nqueue > 0 && n->phase != PHASE_PROBE) {
+		if (!n->leaving) {
+			n->leaving = true;
+			n->leave_deadline = now + 2ull * n->cfg.timeout_ms;
+		}
+		if (now < n->leave_deadline)
+			return;
+		node_log(n, NODE_LOG_ALWAYS, "leaving with %d line(s) never sent", n->nqueue);
+	}
 	if (n->phase != PHASE_PROBE) {
 		leave.u.leave.inc = member_self(&n->members)->inc;
 		node_broadcast(n, &leave);

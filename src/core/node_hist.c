@@ -622,6 +622,10 @@ node_flush(node *n, uint64_t now)
 	if (n->phase == PHASE_DONE)
 		return;
 	check_ready(n, now);
+	if (n->leaving && n->nqueue == 0) {
+		node_leave(n, now);
+		return;
+	}
 	acknowledge(n);
 	deliver(n, now);
 	if (n->vector_due) {

@@ -95,6 +95,8 @@ struct node {
 	uint64_t sync_deadline;
 	uint64_t sync_hlc;  /* the latest stamp taken in while catching up */
 	uint64_t ready_deadline;
+	bool leaving;       /* asked to leave; waits for the queue to go out */
+	uint64_t leave_deadline;
 	bool ack_due;       /* records came in since our last report */
 	bool vector_due;    /* a member departed: tell everyone what we hold */
 	uint64_t own_shown; /* our latest record shown */

@@ -389,7 +389,7 @@ cluster_start(cluster *c, int i)
 	memset(sn->known, 0, sizeof sn->known);
 	memset(sn->peers, 0, sizeof sn->peers);
 	sn->state = SN_RUNNING;
-	sn->stalled = sn->powered_off = false;
+	sn->stalled = sn->powered_off = sn->leaving = false;
 	sn->started_at = c->now;
 	net_set_power(c->net, i, true);
 	net_set_running(c->net, i, true);
@@ -458,7 +458,7 @@ cluster_leave(cluster *c, int i)
 	simnode *sn = &c->nodes[i];
 
 	cluster_trace(c, "n%d LEAVES", i);
-	sn->left = true;
+	sn->left = sn->leaving = true;
 	c->faults = true;
 	node_leave(sn->core, c->now);
 	after_call(sn);

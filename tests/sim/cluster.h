@@ -72,7 +72,8 @@ typedef struct simnode {
 	uint64_t next_tick;
 	int exits[4];          /* how many exits with code 0..3 */
 	bool exiting;          /* the exit callback ran in this core call */
-	bool left;             /* we asked it to leave */
+	bool left;             /* we asked it to leave, in some life */
+	bool leaving;          /* we asked this life to leave */
 
 	/* What the current life printed. */
 	int nevents;

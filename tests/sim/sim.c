@@ -135,11 +135,14 @@ choose(scenario *s, bool (*ok)(scenario *, int))
 	return k ? cand[pick(s, 0, (uint64_t)k - 1)] : -1;
 }
 
-/* A member others can join through: in, and sure to stay (no clash). */
+/*
+ * A member others can join through: in, and sure to stay (no clash, not
+ * leaving: a leave waits for the lines typed before it to go out).
+ */
 static bool
 good_seed(scenario *s, int i)
 {
-	return cluster_alive(s->c, i) && !s->c->nodes[i].clash &&
+	return cluster_alive(s->c, i) && !s->c->nodes[i].clash && !s->c->nodes[i].leaving &&
 	       node_announced(s->c->nodes[i].core);
 }
 
