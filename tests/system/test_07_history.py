@@ -1,0 +1,211 @@
+"""Chapter 7: the replicated history (SPEC section 5, points 1-4).
+
+Real processes on loopback: concurrent typists see one order, a killed node
+catches up from its store and its peers, a late joiner gets the history,
+and a store that cannot be written stops the node cleanly.
+"""
+import re
+import resource
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import Node
+
+CHAT = re.compile(r"^(?:\[HISTORY\] |\[LATE \d\d:\d\d:\d\d\] )?\[([\w-]+)\] (.*)$")
+EVENT = re.compile(r"^\[(JOIN|LEAVE|LOST|BACK|LEADER|USERS|CHECKSUM|STATE|ERROR|HISTORY|"
+                   r"CURRENT_LEADER|IS_LEADER)\] ")
+
+
+def shown(node):
+    """The chat lines a node printed, as (nick, text), in order."""
+    out = []
+    for line in node.output():
+        m = CHAT.match(line)
+        if m and not (EVENT.match(line) and not line.startswith("[HISTORY] [")):
+            out.append((m.group(1), m.group(2)))
+    return out
+
+
+def type_lines(node, lines, pause=0.0):
+    """Write many lines in a thread, ten at a time with a pause between, or
+    all at once: the node reads them as fast as it accepts them."""
+    def write():
+        step = 10 if pause else len(lines)
+        try:
+            for i in range(0, len(lines), step):
+                node.proc.stdin.write("".join(l + "\n" for l in lines[i:i + step]))
+                node.proc.stdin.flush()
+                time.sleep(pause)
+        except (BrokenPipeError, ValueError):
+            pass  # the node was killed
+    t = threading.Thread(target=write, daemon=True)
+    t.start()
+    return t
+
+
+def checksum(node):
+    return node.ask("\\checksum", "CHECKSUM")
+
+
+def wait_agreement(nodes, count=None, timeout=30):
+    """Wait until every node's \\checksum shows the same count (this one, if
+    given) and digest; returns the line."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = [checksum(n) for n in nodes]
+        if len(set(got)) == 1 and (count is None or got[0].startswith(f"count={count} ")):
+            return got[0]
+        if time.monotonic() > deadline:
+            pytest.fail(f"no agreement on {count} messages: {got}")
+        time.sleep(0.2)
+
+
+def full_history(node, n):
+    """The node's whole history via \\history N, as (nick, text)."""
+    start = len(node.output())
+    node.send(f"\\history {n}")
+    deadline = time.monotonic() + 10
+    while True:
+        lines = node.output()[start:]
+        hist = [CHAT.match(l) for l in lines if l.startswith("[HISTORY] [")]
+        if len(hist) >= n:
+            return [(m.group(1), m.group(2)) for m in hist[:n]]
+        if time.monotonic() > deadline:
+            pytest.fail(f"{node.nick}: \\history {n} gave {len(hist)} lines")
+        time.sleep(0.05)
+
+
+def test_concurrent_typists_see_one_order(cluster):
+    a = cluster.start("alice")
+    nodes = [a] + [cluster.start(n, join=[a]) for n in ("bob", "carol", "dave", "erin")]
+    cluster.settle(nodes, "alice (leader), bob, carol, dave, erin")
+    typists = nodes[:3]
+    writers = [type_lines(n, [f"{n.nick}-{i}" for i in range(200)]) for n in typists]
+    for w in writers:
+        w.join()
+    digest = wait_agreement(nodes, 600)
+    orders = [shown(n) for n in nodes]
+    assert len(orders[0]) == 600
+    for n, order in zip(nodes, orders):
+        assert order == orders[0], f"{n.nick} shows another order"
+    # each sender's own order is kept
+    for t in typists:
+        mine = [text for nick, text in orders[0] if nick == t.nick]
+        assert mine == [f"{t.nick}-{i}" for i in range(200)]
+    assert all(n.count(r"^\[(LATE|HISTORY)") == 0 for n in nodes)
+    assert re.match(r"count=600 digest=[0-9a-f]{32}$", digest)
+
+
+def test_killed_follower_restarts_and_catches_up(cluster):
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    c = cluster.start("carol", join=[a])
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    for n in (a, b, c):
+        n.send(f"{n.nick} first")
+    wait_agreement([a, b, c], 3)
+    first_life = shown(c)
+    writers = [type_lines(n, [f"{n.nick}-{i}" for i in range(300)], 0.02) for n in (a, b)]
+    time.sleep(0.3)
+    c.kill()  # mid-stream
+    for w in writers:
+        w.join()
+    wait_agreement([a, b], 603)
+    c2 = cluster.restart(c, join=[b])
+    c2.wait_line(r"^\[LEADER\] ")
+    wait_agreement([a, b, c2], 603)
+    # nothing shown twice across its two lives; what it shows is in order
+    both = first_life + shown(c2)
+    assert len(both) == len(set(both))
+    assert c2.count(r"^\[HISTORY\] ") <= 20
+    assert full_history(c2, 603) == full_history(a, 603)
+
+
+def test_killed_leader_loses_nothing(cluster):
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    c = cluster.start("carol", join=[b])
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    writers = [type_lines(n, [f"{n.nick}-{i}" for i in range(300)], 0.02) for n in (a, b, c)]
+    time.sleep(0.3)
+    a.kill()  # mid-stream: some of its lines may be on its disk only
+    for w in writers[1:]:
+        w.join()
+    for n in (b, c):
+        n.wait_line(r"^\[LEADER\] bob is the leader$")
+    a2 = cluster.restart(a, join=[c])
+    a2.wait_line(r"^\[LEADER\] ")
+    # every line any node accepted is held by all, once
+    count = int(re.match(r"count=(\d+)", wait_agreement([a2, b, c])).group(1))
+    assert 600 < count < 900
+    seen = {n.nick: shown(n) for n in (b, c)}
+    history = full_history(b, count)
+    assert len(set(history)) == count
+    assert full_history(c, count) == history
+    for n in (b, c):
+        mine = [t for nick, t in history if nick == n.nick]
+        assert mine == [f"{n.nick}-{i}" for i in range(300)]
+        assert len(seen[n.nick]) == len(set(seen[n.nick])), f"{n.nick} showed a line twice"
+        assert sorted(seen[n.nick]) == sorted(history)
+
+
+def test_late_joiner_gets_ten_thousand_messages(cluster):
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    cluster.settle([a, b], "alice (leader), bob")
+    writers = [type_lines(n, [f"{n.nick}-{i}" for i in range(5000)]) for n in (a, b)]
+    for w in writers:
+        w.join()
+    digest = wait_agreement([a, b], 10000)
+    c = cluster.start("carol", join=[b])
+    assert wait_agreement([a, b, c], 10000) == digest
+    hist = [l[len("[HISTORY] "):] for l in c.output() if l.startswith("[HISTORY] ")]
+    assert len(hist) == 20
+    assert hist == [f"[{n}] {t}" for n, t in shown(a)[-20:]]
+
+
+def test_store_that_cannot_be_opened_is_a_clear_error(chorus_bin, tmp_path):
+    data = tmp_path / "alice"
+    data.mkdir(mode=0o700)
+    (data / "history.db").mkdir()  # not a database file
+    p = subprocess.run([chorus_bin, "--listen", "127.0.0.1:0", "--data", str(data), "alice"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+    assert p.returncode == 1
+    assert "history.db" in p.stderr and p.stdout == ""
+
+
+def test_full_disk_stops_the_node_and_leaves_the_store_whole(chorus_bin, tmp_path):
+    def limited():
+        # A file-size limit stands in for a full disk: writes fail with EFBIG.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
+
+    data = tmp_path / "alice"
+    args = [chorus_bin, "--listen", "127.0.0.1:0", "--data", str(data), "alice"]
+    p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=limited)
+    line = "line {} " + "x" * 200 + "\n"
+    p.stdin.write("".join(line.format(i) for i in range(200)))
+    p.stdin.flush()
+    first = []
+    while not first or "line 199 " not in first[-1]:
+        first.append(p.stdout.readline())  # shown, so on disk
+    out, err = p.communicate("".join(line.format(i) for i in range(200, 5000)), timeout=60)
+    out = "".join(first) + out
+    assert p.returncode == 1
+    assert "cannot write history" in err
+    shown_before = [l for l in out.splitlines() if l.startswith("[alice] ")]
+    assert 0 < len(shown_before) < 5000
+    # Without the limit the store opens; what was shown is all there.
+    n = Node(chorus_bin, "alice", data)
+    try:
+        count = int(re.match(r"count=(\d+)", n.ask("\\checksum", "CHECKSUM")).group(1))
+        assert len(shown_before) <= count < 5000
+        hist = full_history(n, count)
+        assert [f"[{a}] {t}" for a, t in hist[:len(shown_before)]] == shown_before
+    finally:
+        n.kill()
