@@ -39,7 +39,11 @@
 
 #include "xalloc.h"
 
-#define NODE_MAX_SKEW_MS (10 * 60 * 1000) /* stamps further ahead are refused */
+/*
+ * Stamps further ahead of our wall clock are refused: a member whose clock
+ * is that wrong (or a forged stamp) would drag every clock along with it.
+ */
+#define NODE_MAX_SKEW_MS (24ull * 3600 * 1000)
 #define NODE_MAX_AUTHORS 4096
 
 static uint64_t
@@ -246,10 +250,12 @@ node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
 /* --- reports and version vectors ------------------------------------------ */
 
 void
-node_hist_on_status(node *n, link *l, const wire_msg *msg)
+node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
 	member *m = member_find(&n->members, l->peer);
 
+	if (!plausible(n, now, msg->u.status.hlc))
+		return;
 	n->clock = hlc_seen(n->clock, msg->u.status.hlc);
 	hist_report(&n->hist, m->id, msg->u.status.hlc, msg->u.status.seq);
 	m->reported = true;

@@ -154,7 +154,7 @@ void node_submit(node *n, uint64_t now, const char *text, size_t len);
 void node_hist_bound(node *n, member *m);
 void node_hist_heartbeat(node *n, uint64_t now, wire_msg *hb);
 void node_hist_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg);
-void node_hist_on_status(node *n, link *l, const wire_msg *msg);
+void node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_pull(node *n, link *l, const wire_msg *msg);
 void node_hist_tick(node *n, uint64_t now);

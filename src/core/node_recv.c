@@ -148,8 +148,7 @@ on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
 static void
 on_status(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
-	(void)now;
-	node_hist_on_status(n, l, msg);
+	node_hist_on_status(n, now, l, msg);
 }
 
 static void

@@ -721,6 +721,88 @@ test_newcomer_gets_the_history(void **state)
 	stop(&b);
 }
 
+/* Hand a frame to f on link l as if its peer had sent it. */
+static void
+inject(fake *f, uint32_t l, uint64_t now, const wire_msg *m)
+{
+	wire_buf w = {0};
+
+	wire_encode(&w, m);
+	call_frame(f, now, l, w.data + WIRE_HEADER, w.len - WIRE_HEADER);
+	wire_buf_free(&w);
+}
+
+static void
+set_chat(wire_msg *m, uint64_t sender, uint64_t seq, uint64_t ms, const char *nick,
+	 const char *text)
+{
+	m->type = WIRE_CHAT;
+	m->u.chat.sender = sender;
+	m->u.chat.seq = seq;
+	m->u.chat.hlc = ms << HLC_SHIFT;
+	m->u.chat.nick = wire_cstr(nick);
+	m->u.chat.text = wire_cstr(text);
+}
+
+/* The PULLs f sent on link l (and forget everything f sent). */
+static int
+pulls_sent(fake *f, uint32_t l)
+{
+	static wire_msg m;
+	int k = 0;
+
+	for (int i = 0; i < f->nout; i++)
+		if (f->out[i].link == l &&
+		    wire_decode(f->out[i].buf + WIRE_HEADER, f->out[i].len - WIRE_HEADER, &m) == 0)
+			k += m.type == WIRE_PULL;
+	drop_sent(f);
+	return k;
+}
+
+static void
+test_peer_claiming_records_it_never_sends_stalls_nobody(void **state)
+{
+	(void)state;
+	static fake a, b;
+	static wire_msg hb;
+	wire_msg chat = {.type = WIRE_CHAT};
+
+	pair(&a, &b);
+	drop_sent(&a);
+	/* Bob's heartbeat claims 50 records of an author nobody has. */
+	hb.type = WIRE_HEARTBEAT;
+	hb.u.heartbeat.hlc = 2100ull << HLC_SHIFT;
+	hb.u.heartbeat.count = 1;
+	hb.u.heartbeat.have[0] = (wire_have){.id = 0x99, .seq = 50, .live = 0};
+	inject(&a, 101, 2100, &hb);
+	assert_int_equal(pulls_sent(&a, 101), 1);
+	/* A record far past what alice holds of its author: a gap, dropped. */
+	set_chat(&chat, 0x77, 40, 2101, "ghost", "boo");
+	inject(&a, 101, 2101, &chat);
+	assert_int_equal(pulls_sent(&a, 101), 1);
+	assert_true(node_history_count(a.n) == 0);
+	/* Nothing comes; after timeout-ms alice says so and asks elsewhere. */
+	ticks(&a, 2150, 3200);
+	assert_non_null(strstr(a.last_log, "asking elsewhere"));
+	/* Bob's own lines are not held up by any of it. */
+	input(&b, 3300, "still here");
+	pump(&b, 1, &a, 101, 3301);
+	assert_int_equal(count_line(&a, "[bob] still here"), 1);
+	/* A replay of an old record is a duplicate: nothing shown, nothing stored. */
+	set_chat(&chat, B_ID, 1, 3300, "bob", "still here");
+	inject(&a, 101, 3302, &chat);
+	assert_int_equal(count_line(&a, "[bob] still here"), 1);
+	assert_true(node_history_count(a.n) == 1);
+	/* A stamp a week ahead of alice's clock is refused outright. */
+	chat.u.chat.seq = 2;
+	chat.u.chat.hlc = (3400ull + 7 * 24 * 3600 * 1000) << HLC_SHIFT;
+	inject(&a, 101, 3400, &chat);
+	assert_true(node_history_count(a.n) == 1);
+	assert_non_null(strstr(a.last_log, "invalid record"));
+	stop(&a);
+	stop(&b);
+}
+
 static void
 test_restarted_member_old_link_is_dropped(void **state)
 {
@@ -831,6 +913,7 @@ main(void)
 		cmocka_unit_test(test_messages_wait_for_the_announce),
 		cmocka_unit_test(test_lost_frames_are_pulled_from_any_member),
 		cmocka_unit_test(test_newcomer_gets_the_history),
+		cmocka_unit_test(test_peer_claiming_records_it_never_sends_stalls_nobody),
 		cmocka_unit_test(test_restarted_member_old_link_is_dropped),
 		cmocka_unit_test(test_silent_seed_is_dialled_again),
 		cmocka_unit_test(test_seed_that_hangs_after_its_hello_is_dialled_again),

@@ -83,6 +83,48 @@ test_chat_roundtrip(void **state)
 }
 
 static void
+test_history_frames_roundtrip(void **state)
+{
+	(void)state;
+	wire_buf b = {0};
+	static wire_msg in, out;
+
+	in.type = WIRE_HEARTBEAT;
+	in.u.heartbeat.digest = 99;
+	in.u.heartbeat.hlc = 1ULL << 50;
+	in.u.heartbeat.seq = 12;
+	in.u.heartbeat.count = 2;
+	in.u.heartbeat.have[0] = (wire_have){.id = 7, .seq = 12, .live = 1};
+	in.u.heartbeat.have[1] = (wire_have){.id = UINT64_MAX, .seq = 3, .live = 0};
+	roundtrip(&in, &out, &b);
+	assert_true(out.u.heartbeat.hlc == 1ULL << 50 && out.u.heartbeat.seq == 12);
+	assert_int_equal(out.u.heartbeat.count, 2);
+	assert_true(out.u.heartbeat.have[1].id == UINT64_MAX);
+	assert_int_equal(out.u.heartbeat.have[1].live, 0);
+	wire_buf_reset(&b);
+	in = (wire_msg){.type = WIRE_STATUS, .u.status = {.hlc = 5, .seq = 6}};
+	roundtrip(&in, &out, &b);
+	assert_true(out.u.status.hlc == 5 && out.u.status.seq == 6);
+	wire_buf_reset(&b);
+	in = (wire_msg){.type = WIRE_PULL, .u.pull = {.sender = 7, .from = 8, .to = 9}};
+	roundtrip(&in, &out, &b);
+	assert_true(out.u.pull.sender == 7 && out.u.pull.from == 8 && out.u.pull.to == 9);
+	wire_buf_free(&b);
+}
+
+static void
+test_vector_over_cap(void **state)
+{
+	(void)state;
+	static wire_msg m;
+	uint8_t body[2 + 24 + 2] = {WIRE_VERSION, WIRE_HEARTBEAT};
+
+	body[26] = (WIRE_MAX_VECTOR + 1) >> 8;
+	body[27] = (WIRE_MAX_VECTOR + 1) & 0xff;
+	assert_int_equal(wire_decode(body, sizeof body, &m), WIRE_ELIMIT);
+}
+
+static void
 test_split_needs_more_and_rejects_huge(void **state)
 {
 	(void)state;
@@ -154,6 +196,8 @@ main(void)
 		cmocka_unit_test(test_hello_roundtrip),
 		cmocka_unit_test(test_members_roundtrip),
 		cmocka_unit_test(test_chat_roundtrip),
+		cmocka_unit_test(test_history_frames_roundtrip),
+		cmocka_unit_test(test_vector_over_cap),
 		cmocka_unit_test(test_split_needs_more_and_rejects_huge),
 		cmocka_unit_test(test_decode_errors),
 		cmocka_unit_test(test_members_count_over_cap),
