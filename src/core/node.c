@@ -298,7 +298,7 @@ node_send_heartbeat(node *n, uint64_t now, uint32_t to)
 {
 	n->hb->type = WIRE_HEARTBEAT;
 	n->hb->u.heartbeat.digest = member_digest(&n->members);
-	node_hist_heartbeat(n, now, n->hb);
+	node_sync_heartbeat(n, now, n->hb);
 	if (to)
 		node_send(n, to, n->hb);
 	else
@@ -340,7 +340,7 @@ node_tick(node *n, uint64_t now)
 	detect_failures(n, now);
 	node_expire_links(n, now);
 	heartbeat(n, now);
-	node_hist_tick(n, now);
+	node_sync_tick(n, now);
 	if (n->phase == PHASE_PROBE)
 		node_dial_seeds(n, now);
 	else

@@ -1,8 +1,9 @@
 /*
  * node_int — the node core's private state, shared by node.c (life cycle,
  * timers, membership transitions), node_link.c (links, dialling, sending),
- * node_recv.c (frame handlers) and node_cmd.c (user input and the message
- * path).  Nothing outside src/core/node*.c includes it.
+ * node_recv.c (frame handlers), node_cmd.c (user commands), node_hist.c
+ * (the history: records, order, showing) and node_sync.c (anti-entropy).
+ * Nothing outside src/core/node*.c includes it.
  */
 #ifndef CHORUS_NODE_INT_H
 #define CHORUS_NODE_INT_H
@@ -19,6 +20,7 @@
 #define NODE_MAX_PENDING (256 * 1024) /* bytes queued on a link before serving waits */
 #define NODE_SYNC_KEEP 4096   /* records kept unshown while catching up */
 #define NODE_SHOW_HISTORY 20  /* caught-up records shown as [HISTORY] */
+#define NODE_MAX_AUTHORS 4096 /* authors tracked; records of more are dropped */
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
@@ -152,12 +154,19 @@ void node_hist_restore(node *n, uint64_t now);
 void node_hist_free(node *n);
 void node_submit(node *n, uint64_t now, const char *text, size_t len);
 void node_hist_bound(node *n, member *m);
-void node_hist_heartbeat(node *n, uint64_t now, wire_msg *hb);
-void node_hist_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg);
+uint64_t node_wall(const node *n, uint64_t now);
+bool node_plausible(const node *n, uint64_t now, uint64_t hlc);
 void node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);
-void node_hist_on_pull(node *n, link *l, const wire_msg *msg);
-void node_hist_tick(node *n, uint64_t now);
 void node_hist_history(node *n, int count);
+
+/* node_sync.c */
+void node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb);
+void node_sync_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg);
+void node_sync_on_pull(node *n, link *l, const wire_msg *msg);
+void node_sync_pull(node *n, uint64_t now, link *l, hist_author *a, uint64_t to);
+peer_vec *node_peer_vec(node *n, uint64_t id);
+void node_sync_serve(node *n);
+void node_sync_tick(node *n, uint64_t now);
 
 #endif

@@ -123,7 +123,7 @@ on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
 
 	if (msg->u.heartbeat.digest != member_digest(&n->members))
 		node_gossip(n, m, now);
-	node_hist_on_heartbeat(n, now, l, msg);
+	node_sync_on_heartbeat(n, now, l, msg);
 }
 
 static void
@@ -155,7 +155,7 @@ static void
 on_pull(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
 	(void)now;
-	node_hist_on_pull(n, l, msg);
+	node_sync_on_pull(n, l, msg);
 }
 
 static void

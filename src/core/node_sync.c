@@ -1,0 +1,203 @@
+/*
+ * node_sync — anti-entropy: how nodes that missed records get them.
+ *
+ * Heartbeats carry a version vector: for every author, the last sequence
+ * held (all before it too) and whether the sender counts the author as a
+ * live member.  A peer's vector that shows more than we hold, or a gap in
+ * what arrives (node_hist.c), makes us pull the missing range from that
+ * peer, one pull per author at a time.  The peer streams the range from
+ * its store in batches while its link drains.  A pull that makes no
+ * progress for timeout-ms is given up with a log line, and the next one
+ * for that author goes to another peer first.
+ */
+#include "node_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+/* --- pulling ---------------------------------------------------------------- */
+
+/* Ask l's peer for records from..to of a's author, unless a pull is on. */
+void
+node_sync_pull(node *n, uint64_t now, link *l, hist_author *a, uint64_t to)
+{
+	wire_msg p = {.type = WIRE_PULL};
+
+	if (a->pull_link != 0 || to <= a->seq)
+		return;
+	if (a->pull_failed == l->id) {
+		a->pull_failed = 0; /* give the others a turn first */
+		return;
+	}
+	p.u.pull.sender = a->id;
+	p.u.pull.from = a->seq + 1;
+	p.u.pull.to = to;
+	node_send(n, l->id, &p);
+	a->pull_link = l->id;
+	a->pull_to = to;
+	a->pull_deadline = now + n->cfg.timeout_ms;
+}
+
+/* --- version vectors ---------------------------------------------------------- */
+
+peer_vec *
+node_peer_vec(node *n, uint64_t id)
+{
+	for (int i = 0; i < n->nvecs; i++)
+		if (n->vecs[i].id == id)
+			return &n->vecs[i];
+	return NULL;
+}
+
+static void
+save_vec(node *n, uint64_t id, uint64_t now, const wire_msg *hb)
+{
+	peer_vec *v = node_peer_vec(n, id);
+	size_t count = hb->u.heartbeat.count;
+
+	if (v == NULL) {
+		n->vecs = xrealloc(n->vecs, (size_t)(n->nvecs + 1) * sizeof *v);
+		v = &n->vecs[n->nvecs++];
+		*v = (peer_vec){.id = id};
+	}
+	v->have = xrealloc(v->have, (count ? count : 1) * sizeof *v->have);
+	memcpy(v->have, hb->u.heartbeat.have, count * sizeof *v->have);
+	v->count = (int)count;
+	v->at = now;
+}
+
+void
+node_sync_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	member *m = member_find(&n->members, l->peer);
+
+	if (!node_plausible(n, now, msg->u.heartbeat.hlc))
+		return;
+	n->clock = hlc_seen(n->clock, msg->u.heartbeat.hlc);
+	hist_report(&n->hist, m->id, msg->u.heartbeat.hlc, msg->u.heartbeat.seq);
+	m->reported = true;
+	m->agrees = msg->u.heartbeat.digest == member_digest(&n->members);
+	save_vec(n, m->id, now, msg);
+	for (size_t i = 0; i < msg->u.heartbeat.count; i++) {
+		const wire_have *e = &msg->u.heartbeat.have[i];
+		if (hist_author_find(&n->hist, e->id) == NULL &&
+		    (e->seq == 0 || n->hist.nauthors >= NODE_MAX_AUTHORS))
+			continue;
+		hist_author *a = hist_author_get(&n->hist, e->id, NULL);
+		if (!m->vec_seen && e->seq > a->sync_to)
+			a->sync_to = e->seq;
+		node_sync_pull(n, now, l, a, e->seq);
+	}
+	m->vec_seen = true;
+}
+
+/* Our clock, our last sequence and our version vector. */
+void
+node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb)
+{
+	size_t k = 0;
+
+	n->clock = hlc_seen(n->clock, node_wall(n, now) << HLC_SHIFT);
+	hb->u.heartbeat.hlc = n->clock;
+	hb->u.heartbeat.seq = hist_author_find(&n->hist, n->cfg.id)->seq;
+	for (int i = 0; i < n->hist.nauthors && k < WIRE_MAX_VECTOR; i++) {
+		const hist_author *a = &n->hist.authors[i];
+		const member *m = member_find(&n->members, a->id);
+		hb->u.heartbeat.have[k++] = (wire_have){
+			.id = a->id, .seq = a->seq,
+			.live = m && (m->self || m->state == MEMBER_ALIVE)};
+	}
+	hb->u.heartbeat.count = k;
+}
+
+/* --- serving pulls -------------------------------------------------------- */
+
+void
+node_sync_on_pull(node *n, link *l, const wire_msg *msg)
+{
+	const hist_author *a = hist_author_find(&n->hist, msg->u.pull.sender);
+	uint64_t from = msg->u.pull.from, to = msg->u.pull.to;
+	int i;
+
+	if (a == NULL || from == 0 || from > a->seq || to < from)
+		return; /* nothing of it here: the puller times out and asks elsewhere */
+	if (to > a->seq)
+		to = a->seq;
+	for (i = 0; i < l->nserve && l->serve[i].sender != a->id; i++)
+		;
+	if (i == NODE_MAX_SERVE) {
+		node_log(n, NODE_LOG_ALWAYS, "%s asks for too many ranges at once; one ignored",
+			 l->host);
+		return;
+	}
+	l->serve[i] = (serve){a->id, from, to};
+	if (i == l->nserve)
+		l->nserve++;
+}
+
+typedef struct serving {
+	node *n;
+	uint32_t link;
+} serving;
+
+static bool
+send_one(void *arg, const hist_rec *r)
+{
+	serving *s = arg;
+	wire_msg chat = {.type = WIRE_CHAT};
+
+	chat.u.chat.sender = r->sender;
+	chat.u.chat.seq = r->seq;
+	chat.u.chat.hlc = r->hlc;
+	chat.u.chat.nick = wire_cstr(r->nick);
+	chat.u.chat.text = (wire_str){r->text, r->len};
+	node_send(s->n, s->link, &chat);
+	return true;
+}
+
+/* Stream what l's peer asked for while its link drains. */
+static void
+serve_link(node *n, link *l)
+{
+	serving ctx = {n, l->id};
+
+	while (l->nserve > 0 && n->io.pending(n->io.ctx, l->id) < NODE_MAX_PENDING) {
+		serve *s = &l->serve[0];
+		uint64_t left = s->to - s->next + 1;
+		int max = left < NODE_SERVE_BATCH ? (int)left : NODE_SERVE_BATCH;
+		int got = n->io.store_range(n->io.ctx, s->sender, s->next, max, send_one, &ctx);
+		s->next += got > 0 ? (uint64_t)got : 0;
+		if (got < max || s->next > s->to)
+			memmove(&l->serve[0], &l->serve[1], (size_t)--l->nserve * sizeof *s);
+	}
+}
+
+void
+node_sync_serve(node *n)
+{
+	for (int i = 0; i < n->nlinks; i++)
+		if (n->links[i].up && n->links[i].nserve)
+			serve_link(n, &n->links[i]);
+}
+
+/* Pulls that stopped making progress are given up (and asked elsewhere). */
+void
+node_sync_tick(node *n, uint64_t now)
+{
+	for (int i = 0; i < n->hist.nauthors; i++) {
+		hist_author *a = &n->hist.authors[i];
+		if (a->pull_link == 0)
+			continue;
+		if (node_link(n, a->pull_link) == NULL) {
+			a->pull_link = 0;
+		} else if (now >= a->pull_deadline) {
+			node_log(n, NODE_LOG_ALWAYS,
+				 "no records of %016llx after %llu came on link %u; asking elsewhere",
+				 (unsigned long long)a->id, (unsigned long long)a->seq, a->pull_link);
+			a->pull_failed = a->pull_link;
+			a->pull_link = 0;
+		}
+	}
+}
