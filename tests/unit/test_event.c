@@ -66,6 +66,26 @@ test_spec_lines(void **state)
 }
 
 static void
+test_history_and_late_lines(void **state)
+{
+	(void)state;
+	static char buf[256];
+	/* 1970-01-02 03:04:05.678 UTC */
+	event ev = {.kind = EVENT_HISTORY, .nick = "bob", .text = "hi\x1b", .text_len = 3,
+		    .time = 97445678};
+
+	event_format(&ev, buf, sizeof buf);
+	assert_string_equal(buf, "[HISTORY] [bob] hi\\e");
+	ev.kind = EVENT_LATE;
+	event_format(&ev, buf, sizeof buf);
+	assert_string_equal(buf, "[LATE 03:04:05] [bob] hi\\e");
+	/* The shell passes the author's time in its own time zone. */
+	ev.stamp = "04:04:05";
+	event_format(&ev, buf, sizeof buf);
+	assert_string_equal(buf, "[LATE 04:04:05] [bob] hi\\e");
+}
+
+static void
 test_terminal_escapes_are_defused(void **state)
 {
 	(void)state;
@@ -163,6 +183,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_lines),
+		cmocka_unit_test(test_history_and_late_lines),
 		cmocka_unit_test(test_terminal_escapes_are_defused),
 		cmocka_unit_test(test_invalid_utf8_is_escaped),
 		cmocka_unit_test(test_valid_utf8_passes),

@@ -182,18 +182,24 @@ io_store_scan(void *ctx, hist_visit *fn, void *arg)
 	return memstore_scan(&((fake *)ctx)->store, fn, arg);
 }
 
-/* Start a node on fake f; seed is "HOST:PORT" or NULL. */
-static void
-start(fake *f, uint64_t id, uint64_t now, const char *nick, const char *host,
-      const char *seed)
+static node_io
+io_of(fake *f)
 {
-	node_io io = {
+	return (node_io){
 		.ctx = f, .connect = io_connect, .send = io_send, .close = io_close,
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
 		.store_put = io_store_put, .store_mark = io_store_mark,
 		.store_range = io_store_range, .store_recent = io_store_recent,
 		.store_scan = io_store_scan,
 	};
+}
+
+/* Start a node on fake f; seed is "HOST:PORT" or NULL. */
+static void
+start(fake *f, uint64_t id, uint64_t now, const char *nick, const char *host,
+      const char *seed)
+{
+	node_io io = io_of(f);
 	const char *seeds[1] = {seed};
 	node_config cfg = {.id = id, .inc = now, .nick = nick, .host = host, .port = 7420,
 			   .seeds = seeds, .nseeds = seed ? 1 : 0,
@@ -717,8 +723,56 @@ test_newcomer_gets_the_history(void **state)
 	assert_int_equal(count_line(&b, "[alice] before bob"), 0);
 	input(&b, 2100, "\\history");
 	assert_string_equal(last_line(&b), "[HISTORY] [alice] before bob");
+	/* \history N: the last N, oldest first. */
+	for (int i = 0; i < 30; i++) {
+		char line[16];
+		snprintf(line, sizeof line, "line %d", i);
+		input(&a, 2200 + (uint64_t)i, line);
+		settle(&a, 101, &b, 1, 2200 + (uint64_t)i);
+	}
+	int mark = b.nlines;
+	input(&b, 2300, "\\history 3");
+	assert_int_equal(b.nlines, mark + 3);
+	assert_string_equal(b.lines[mark], "[HISTORY] [alice] line 27");
+	assert_string_equal(b.lines[mark + 2], "[HISTORY] [alice] line 29");
+	input(&b, 2301, "\\history 0");
+	assert_string_equal(last_line(&b), "[ERROR] usage: \\history [N], N from 1 to 100000");
+	input(&b, 2302, "\\history many");
+	assert_string_equal(last_line(&b), "[ERROR] usage: \\history [N], N from 1 to 100000");
 	stop(&a);
 	stop(&b);
+}
+
+static void
+test_restart_from_the_store_repeats_nothing(void **state)
+{
+	(void)state;
+	static fake a;
+	char before[33], after[33];
+
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	input(&a, 1100, "one");
+	input(&a, 1200, "two");
+	node_history_digest(a.n, before);
+	/* The process dies; its store survives, and a new one starts on it. */
+	node_free(a.n);
+	a.nlines = 0;
+	node_config cfg = {.id = A_ID, .inc = 5000, .nick = "alice", .host = "10.0.0.1",
+			   .port = 7420, .heartbeat_ms = 200, .timeout_ms = 1000, .wall_ms = 5000,
+			   .mark_hlc = a.store.mark_hlc, .mark_sender = a.store.mark_sender};
+	node_io io = io_of(&a);
+	a.n = node_new(&cfg, &io, 5000);
+	node_flush(a.n, 5000);
+	assert_int_equal(count_line(&a, "[alice] one") + count_line(&a, "[HISTORY] [alice] one"), 0);
+	assert_true(node_history_count(a.n) == 2);
+	node_history_digest(a.n, after);
+	assert_string_equal(before, after);
+	/* Its sequence numbers and clock go on from where they were. */
+	input(&a, 5100, "three");
+	assert_string_equal(last_line(&a), "[alice] three");
+	assert_true(a.store.len == 3 && a.store.v[2].r.seq == 3);
+	assert_true(a.store.v[2].r.hlc > a.store.v[1].r.hlc);
+	stop(&a);
 }
 
 /* Hand a frame to f on link l as if its peer had sent it. */
@@ -913,6 +967,7 @@ main(void)
 		cmocka_unit_test(test_messages_wait_for_the_announce),
 		cmocka_unit_test(test_lost_frames_are_pulled_from_any_member),
 		cmocka_unit_test(test_newcomer_gets_the_history),
+		cmocka_unit_test(test_restart_from_the_store_repeats_nothing),
 		cmocka_unit_test(test_peer_claiming_records_it_never_sends_stalls_nobody),
 		cmocka_unit_test(test_restarted_member_old_link_is_dropped),
 		cmocka_unit_test(test_silent_seed_is_dialled_again),
