@@ -169,7 +169,7 @@ member_count_live(const member_table *t)
 static bool
 claims_nick(const member *m)
 {
-	return m->self || !tombstone(m->state);
+	return m->self || (!tombstone(m->state) && !member_recalled(m));
 }
 
 member *
@@ -221,7 +221,8 @@ member_digest(const member_table *t)
 
 	for (int i = 0; i < t->len; i++) {
 		const member *m = &t->v[i];
-		d += mix(m->id ^ mix(m->inc ^ mix(member_wire_status(m) + 1)));
+		if (!member_recalled(m))
+			d += mix(m->id ^ mix(m->inc ^ mix(member_wire_status(m) + 1)));
 	}
 	return d;
 }
@@ -229,15 +230,23 @@ member_digest(const member_table *t)
 void
 member_gossip(const member_table *t, wire_msg *msg)
 {
-	int n = t->len < WIRE_MAX_MEMBERS ? t->len : WIRE_MAX_MEMBERS;
+	size_t n = 0;
 
 	msg->type = WIRE_MEMBERS;
-	msg->u.members.count = (size_t)n;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < t->len && n < WIRE_MAX_MEMBERS; i++) {
 		const member *m = &t->v[i];
-		msg->u.members.entry[i] = (wire_member){
+		if (member_recalled(m))
+			continue;
+		msg->u.members.entry[n++] = (wire_member){
 			.id = m->id, .inc = m->inc, .status = member_wire_status(m),
 			.nick = wire_cstr(m->nick), .host = wire_cstr(m->host),
 			.port = m->port};
 	}
+	msg->u.members.count = n;
+}
+
+bool
+member_recalled(const member *m)
+{
+	return m->inc == 0 && !m->self;
 }

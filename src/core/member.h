@@ -98,6 +98,13 @@ member *member_self(member_table *t);
  */
 member_change member_merge(member_table *t, const wire_member *e, member **m);
 
+/*
+ * A member only remembered from an earlier life (incarnation 0, see
+ * node_config.peers): dialled, but not gossiped, not in the digest, and
+ * not a nick claim, until it answers with its real incarnation.
+ */
+bool member_recalled(const member *m);
+
 /* True when m counts as a live member in this node's view. */
 bool member_live(const member *m);
 

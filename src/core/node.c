@@ -75,6 +75,38 @@ node_gossip(node *n, member *m, uint64_t now)
 	node_send_to(n, m, n->gossip);
 }
 
+/* Tell the store where m was reached, for a restart without --join. */
+static void
+remember(node *n, const member *m)
+{
+	node_peer p = {.id = m->id, .port = m->port};
+
+	if (m->host[0] == '\0' || m->port == 0)
+		return;
+	snprintf(p.nick, sizeof p.nick, "%s", m->nick);
+	snprintf(p.host, sizeof p.host, "%s", m->host);
+	n->io.store_peer(n->io.ctx, &p);
+}
+
+/*
+ * Members remembered from an earlier life are known, not yet heard: dial
+ * them.  Incarnation 0 makes way for whatever they say when they answer.
+ */
+static void
+recall(node *n, const node_config *cfg, uint64_t now)
+{
+	for (int i = 0; i < cfg->npeers && n->nseeds == 0; i++) {
+		const node_peer *p = &cfg->peers[i];
+		wire_member e = {.id = p->id, .nick = wire_cstr(p->nick),
+				 .host = wire_cstr(p->host), .port = p->port};
+		member *m;
+		if (p->id == cfg->id || p->id == 0 || nick_check(p->nick, strlen(p->nick)))
+			continue;
+		if (member_merge(&n->members, &e, &m) == MEMBER_ADDED)
+			m->next_try = now;
+	}
+}
+
 void
 node_set_alive(node *n, member *m, uint64_t now)
 {
@@ -87,6 +119,7 @@ node_set_alive(node *n, member *m, uint64_t now)
 	m->backoff = NODE_BACKOFF_MIN;
 	m->gone_at = 0;
 	m->flushed = false;
+	remember(n, m);
 	if (n->phase != PHASE_MEMBER)
 		return;
 	if (!m->shown) {
@@ -227,6 +260,7 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->cfg.nick = n->nick;
 	n->cfg.host = n->host;
 	n->cfg.seeds = NULL;
+	n->cfg.peers = NULL;
 	n->msg = xmalloc(sizeof *n->msg);
 	n->gossip = xmalloc(sizeof *n->gossip);
 	n->hb = xmalloc(sizeof *n->hb);
@@ -245,7 +279,8 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	}
 	n->last_tick = now;
 	n->phase = n->nseeds ? PHASE_PROBE : PHASE_JOINING;
-	n->join_deadline = now;
+	n->join_deadline = now + (cfg->npeers ? cfg->timeout_ms : 0);
+	recall(n, cfg, now);
 	node_settle(n, now);
 	node_tick(n, now);
 	return n;

@@ -29,8 +29,17 @@
 
 #include "event.h"
 #include "hist.h"
+#include "wire.h"
 
 typedef struct node node;
+
+/* A member met in an earlier life, and where it was reached. */
+typedef struct node_peer {
+	uint64_t id;
+	char nick[NICK_MAX + 1];
+	char host[WIRE_MAX_HOST + 1];
+	uint16_t port;
+} node_peer;
 
 typedef struct node_config {
 	uint64_t id;            /* this node's identity (stable across restarts) */
@@ -40,6 +49,13 @@ typedef struct node_config {
 	uint16_t port;          /* listen port */
 	const char *const *seeds; /* "HOST:PORT" to join through */
 	int nseeds;
+	/*
+	 * Without seeds: members remembered from an earlier life (store_peer).
+	 * The node starts as if first, dials them, and merges with those that
+	 * answer.
+	 */
+	const node_peer *peers;
+	int npeers;
 	unsigned heartbeat_ms;
 	unsigned timeout_ms;
 	uint64_t wall_ms;       /* the wall clock (ms since 1970) at node_new */
@@ -75,6 +91,8 @@ typedef struct node_io {
 	 * cannot.  The readers see the batch's records too.
 	 */
 	void (*store_put)(void *ctx, const hist_rec *r);
+	/* A member became reachable: remember it for the next life. */
+	void (*store_peer)(void *ctx, const node_peer *p);
 	/* The key of the last record shown, for the next life. */
 	void (*store_mark)(void *ctx, uint64_t hlc, uint64_t sender);
 	/* Up to max records of one sender from sequence from on, in order. */

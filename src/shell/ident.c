@@ -2,7 +2,6 @@
 #include "ident.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,51 +49,26 @@ default_dir(char *buf, size_t cap, const char *nick)
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
+/* Close the store after a failure; returns code. */
 static int
-read_identity(const char *path, uint64_t *id, char *nick, size_t nickcap)
+ident_fail(ident *out, int code)
 {
-	FILE *f = fopen(path, "r");
-	char fmt[64];
-	int got;
-
-	if (f == NULL)
-		return errno == ENOENT ? 0 : -1;
-	snprintf(fmt, sizeof fmt, "id=%%" SCNx64 " nick=%%%zus", nickcap - 1);
-	got = fscanf(f, fmt, id, nick);
-	fclose(f);
-	if (got != 2) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 1;
+	store_close(out->store);
+	out->store = NULL;
+	return code;
 }
 
 static int
-write_identity(const char *dir, const char *path, uint64_t id, const char *nick)
+store_failed(ident *out)
 {
-	char tmp[4200];
-	FILE *f;
-
-	snprintf(tmp, sizeof tmp, "%s/identity.tmp", dir);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return -1;
-	fprintf(f, "id=%016" PRIx64 "\nnick=%s\n", id, nick);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	fprintf(stderr, "chorus: %s\n", store_error(out->store));
+	return ident_fail(out, 1);
 }
 
 int
 ident_open(ident *out, const char *dir, const char *nick)
 {
-	char path[4200], stored[64];
+	char stored[64], err[4096 + 256];
 	int rc;
 
 	if (dir)
@@ -105,23 +79,25 @@ ident_open(ident *out, const char *dir, const char *nick)
 	}
 	if (make_dirs(out->dir) != 0)
 		return fail("create data directory", out->dir);
-	snprintf(path, sizeof path, "%s/identity", out->dir);
-	rc = read_identity(path, &out->id, stored, sizeof stored);
-	if (rc < 0)
-		return fail("read", path);
-	if (rc > 0) {
-		if (strcasecmp(stored, nick) != 0) {
-			fprintf(stderr, "chorus: data directory %s belongs to \"%s\", not \"%s\"\n",
-				out->dir, stored, nick);
-			return 2;
-		}
-		return 0;
+	if ((out->store = store_open(out->dir, err, sizeof err)) == NULL) {
+		fprintf(stderr, "chorus: %s\n", err);
+		return 1;
 	}
+	rc = store_get_identity(out->store, &out->id, stored, sizeof stored);
+	if (rc > 0 && strcasecmp(stored, nick) != 0) {
+		fprintf(stderr, "chorus: data directory %s belongs to \"%s\", not \"%s\"\n",
+			out->dir, stored, nick);
+		return ident_fail(out, 2);
+	}
+	if (rc != 0)
+		return rc > 0 ? 0 : store_failed(out);
 	do {
-		if (getrandom(&out->id, sizeof out->id, 0) != sizeof out->id)
-			return fail("draw a random identity for", out->dir);
+		if (getrandom(&out->id, sizeof out->id, 0) != sizeof out->id) {
+			fail("draw a random identity for", out->dir);
+			return ident_fail(out, 1);
+		}
 	} while (out->id == 0);
-	if (write_identity(out->dir, path, out->id, nick) != 0)
-		return fail("write", path);
+	if (store_set_identity(out->store, out->id, nick) != 0 || store_commit(out->store) != 0)
+		return store_failed(out);
 	return 0;
 }

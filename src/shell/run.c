@@ -27,6 +27,8 @@
 #include "term.h"
 #include "xalloc.h"
 
+#define RUN_MAX_PEERS 16 /* remembered members dialled by a restart without --join */
+
 typedef struct runner {
 	uv_loop_t *loop;
 	const node_opts *opts;
@@ -49,6 +51,15 @@ static uint64_t
 now_of(runner *r)
 {
 	return uv_now(r->loop);
+}
+
+static uint64_t
+wall_ms(void)
+{
+	uv_timeval64_t tv;
+
+	uv_gettimeofday(&tv);
+	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
 /* --- the core's callbacks ---------------------------------------------- */
@@ -186,6 +197,15 @@ io_store_put(void *ctx, const hist_rec *rec)
 }
 
 static void
+io_store_peer(void *ctx, const node_peer *p)
+{
+	runner *r = ctx;
+
+	if (store_put_peer(r->store, p, wall_ms()) != 0)
+		store_failed(r);
+}
+
+static void
 io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
 {
 	runner *r = ctx;
@@ -304,15 +324,6 @@ on_signal(uv_signal_t *s, int sig)
 
 /* --- setup ------------------------------------------------------------- */
 
-static uint64_t
-wall_ms(void)
-{
-	uv_timeval64_t tv;
-
-	uv_gettimeofday(&tv);
-	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
-
 static bool
 any_host(const char *host)
 {
@@ -334,14 +345,21 @@ start(runner *r, const ident *id, uint16_t port)
 	node_io io = {
 		.ctx = r, .connect = io_connect, .send = io_send, .close = io_close,
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
-		.store_put = io_store_put, .store_mark = io_store_mark,
-		.store_range = io_store_range, .store_recent = io_store_recent,
-		.store_scan = io_store_scan,
+		.store_put = io_store_put, .store_peer = io_store_peer,
+		.store_mark = io_store_mark, .store_range = io_store_range,
+		.store_recent = io_store_recent, .store_scan = io_store_scan,
 	};
 	term_callbacks tc = {r, term_line, term_eof};
+	node_peer peers[RUN_MAX_PEERS];
 
 	if (store_get_mark(r->store, &cfg.mark_hlc, &cfg.mark_sender) != 0)
 		store_failed(r);
+	/* Without --join, the members met in an earlier run are the way in. */
+	if (o->njoin == 0) {
+		if ((cfg.npeers = store_peers(r->store, peers, RUN_MAX_PEERS)) < 0)
+			store_failed(r);
+		cfg.peers = peers;
+	}
 	r->core = node_new(&cfg, &io, now_of(r));
 	uv_prepare_init(r->loop, &r->prepare);
 	r->prepare.data = r;
@@ -370,14 +388,9 @@ run_node(const node_opts *o)
 	uint16_t port;
 	int rc;
 
-	char err[4096 + 256];
-
 	if ((rc = ident_open(&id, o->data_dir, o->nick)) != 0)
 		return rc;
-	if ((r.store = store_open(id.dir, err, sizeof err)) == NULL) {
-		fprintf(stderr, "chorus: %s\n", err);
-		return 1;
-	}
+	r.store = id.store;
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = uv_default_loop();
 	r.net = net_new(r.loop, &nc);

@@ -7,6 +7,8 @@
  *            PRIMARY KEY (sender, seq)) WITHOUT ROWID
  *   index messages_order on messages(hlc, sender)
  *   meta(key TEXT PRIMARY KEY, value INTEGER)
+ *   identity(id, nick TEXT)                  one row: who this node is
+ *   peers(id PRIMARY KEY, nick TEXT, host TEXT, port, seen)  members met, for restarts
  *
  * SQLite integers are signed, ours are not: ids are random and have the
  * top bit set half the time, and a signed comparison would put those
@@ -50,6 +52,10 @@ enum query {
 	Q_RANGE,
 	Q_RECENT,
 	Q_SCAN,
+	Q_GET_IDENT,
+	Q_SET_IDENT,
+	Q_PUT_PEER,
+	Q_PEERS,
 	Q_COUNT
 };
 
@@ -69,6 +75,11 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_RECENT] = "SELECT * FROM (SELECT " COLUMNS " FROM messages"
 		     " ORDER BY hlc DESC, sender DESC LIMIT ?1) ORDER BY hlc, sender",
 	[Q_SCAN] = "SELECT " COLUMNS " FROM messages ORDER BY hlc, sender",
+	[Q_GET_IDENT] = "SELECT id, nick FROM identity LIMIT 1",
+	[Q_SET_IDENT] = "INSERT INTO identity (id, nick) VALUES (?1, ?2)",
+	[Q_PUT_PEER] = "INSERT OR REPLACE INTO peers (id, nick, host, port, seen)"
+			" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_PEERS] = "SELECT id, nick, host, port FROM peers ORDER BY seen DESC LIMIT ?1",
 };
 
 static const char schema_sql[] =
@@ -79,6 +90,9 @@ static const char schema_sql[] =
 	" PRIMARY KEY (sender, seq)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS messages_order ON messages (hlc, sender);"
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS identity (id INTEGER NOT NULL, nick TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS peers (id INTEGER PRIMARY KEY, nick TEXT NOT NULL,"
+	" host TEXT NOT NULL, port INTEGER NOT NULL, seen INTEGER NOT NULL);"
 	"PRAGMA user_version = 1;"
 	"COMMIT;";
 
@@ -331,6 +345,81 @@ store_get_mark(store *s, uint64_t *hlc, uint64_t *sender)
 		sql_err(s, READING);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_get_identity(store *s, uint64_t *id, char *nick, size_t cap)
+{
+	sqlite3_stmt *st = s->q[Q_GET_IDENT];
+	int rc = sqlite3_step(st), found = 0;
+
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 1);
+		*id = (uint64_t)sqlite3_column_int64(st, 0);
+		snprintf(nick, cap, "%s", t ? (const char *)t : "");
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		sql_err(s, READING);
+		found = -1;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+int
+store_set_identity(store *s, uint64_t id, const char *nick)
+{
+	sqlite3_stmt *st = s->q[Q_SET_IDENT];
+
+	if (begin(s) != 0)
+		return write_failed(s);
+	sqlite3_bind_int64(st, 1, (int64_t)id);
+	sqlite3_bind_text(st, 2, nick, -1, SQLITE_STATIC);
+	return run(s, Q_SET_IDENT) == 0 ? 0 : write_failed(s);
+}
+
+int
+store_put_peer(store *s, const node_peer *p, uint64_t seen)
+{
+	sqlite3_stmt *st = s->q[Q_PUT_PEER];
+
+	if (begin(s) != 0)
+		return write_failed(s);
+	sqlite3_bind_int64(st, 1, (int64_t)p->id);
+	sqlite3_bind_text(st, 2, p->nick, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, p->port);
+	sqlite3_bind_int64(st, 5, (int64_t)seen);
+	return run(s, Q_PUT_PEER) == 0 ? 0 : write_failed(s);
+}
+
+int
+store_peers(store *s, node_peer *out, int max)
+{
+	sqlite3_stmt *st = s->q[Q_PEERS];
+	int n = 0, rc = SQLITE_DONE;
+
+	sqlite3_bind_int(st, 1, max);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *nick = sqlite3_column_text(st, 1);
+		const unsigned char *host = sqlite3_column_text(st, 2);
+		int port = sqlite3_column_int(st, 3);
+		node_peer *p = &out[n];
+		if (!nick || !host || !*host || port <= 0 || port > 65535)
+			continue;
+		p->id = (uint64_t)sqlite3_column_int64(st, 0);
+		snprintf(p->nick, sizeof p->nick, "%s", (const char *)nick);
+		snprintf(p->host, sizeof p->host, "%s", (const char *)host);
+		p->port = (uint16_t)port;
+		n++;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		sql_err(s, READING);
+		n = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n;
 }
 
 int

@@ -4,7 +4,8 @@
  * The replicated history outlives the process: a node restarted with the
  * same data directory still holds every record it had committed, and knows
  * how far it had shown the history (the mark), so it neither loses nor
- * repeats lines.  This is the only module that includes sqlite3.h.
+ * repeats lines.  It also keeps the node's identity (id and nick) and where
+ * the members it met can be reached, so that a restart needs no --join.  This is the only module that includes sqlite3.h.
  *
  * Writes go into one transaction, begun by the first write and ended by
  * store_commit: the caller batches a loop pass's records and commits once,
@@ -28,6 +29,7 @@
 #include <stdint.h>
 
 #include "hist.h"
+#include "node.h"
 
 typedef struct store store;
 
@@ -65,6 +67,25 @@ int store_set_mark(store *s, uint64_t hlc, uint64_t sender);
  * both 0 when none was ever set.  Returns 0, or -1 with store_error set.
  */
 int store_get_mark(store *s, uint64_t *hlc, uint64_t *sender);
+
+/*
+ * The node's identity: 1 and its id and nick (cut to cap) when one was
+ * stored, 0 when none, -1 with store_error set.
+ */
+int store_get_identity(store *s, uint64_t *id, char *nick, size_t cap);
+/* Store the identity, in the open transaction.  0, or -1 like store_put. */
+int store_set_identity(store *s, uint64_t id, const char *nick);
+
+/*
+ * Remember a member and where it was reached, and when (seen: any
+ * increasing clock), in the open transaction.  0, or -1 like store_put.
+ */
+int store_put_peer(store *s, const node_peer *p, uint64_t seen);
+/*
+ * Up to max members remembered, most recently seen first.  Returns how
+ * many, or -1 with store_error set.
+ */
+int store_peers(store *s, node_peer *out, int max);
 
 /*
  * Make the open transaction durable; 0 at once when none is open.  On

@@ -235,6 +235,14 @@ io_store_put(void *ctx, const hist_rec *r)
 }
 
 static void
+io_store_peer(void *ctx, const node_peer *p)
+{
+	simnode *sn = ctx;
+
+	memstore_peer(&sn->store, p);
+}
+
+static void
 io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
 {
 	simnode *sn = ctx;
@@ -363,7 +371,8 @@ cluster_start(cluster *c, int i)
 	node_io io = {
 		.ctx = sn, .connect = io_connect, .send = io_send, .close = io_close,
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
-		.store_put = io_store_put, .store_mark = io_store_mark,
+		.store_put = io_store_put, .store_peer = io_store_peer,
+		.store_mark = io_store_mark,
 		.store_range = io_store_range, .store_recent = io_store_recent,
 		.store_scan = io_store_scan,
 	};
@@ -378,7 +387,8 @@ cluster_start(cluster *c, int i)
 			   .seeds = seeds, .nseeds = sn->nseeds,
 			   .heartbeat_ms = c->heartbeat_ms, .timeout_ms = c->timeout_ms,
 			   .wall_ms = (uint64_t)((int64_t)c->now + sn->skew),
-			   .mark_hlc = sn->store.mark_hlc, .mark_sender = sn->store.mark_sender};
+			   .mark_hlc = sn->store.mark_hlc, .mark_sender = sn->store.mark_sender,
+			   .peers = sn->store.peers, .npeers = sn->nseeds ? 0 : sn->store.npeers};
 	sn->life++;
 	sn->nevents = 0;
 	sn->leader[0] = '\0';

@@ -62,6 +62,21 @@ memstore_put(memstore *s, const hist_rec *r)
 	}
 }
 
+void
+memstore_peer(memstore *s, const node_peer *p)
+{
+	int i;
+
+	for (i = 0; i < s->npeers && s->peers[i].id != p->id; i++)
+		;
+	if (i == s->npeers && s->npeers < MEMSTORE_PEERS)
+		s->npeers++;
+	if (i == MEMSTORE_PEERS)
+		i--;
+	memmove(&s->peers[1], &s->peers[0], (size_t)i * sizeof *p);
+	s->peers[0] = *p;
+}
+
 int
 memstore_range(memstore *s, uint64_t sender, uint64_t from, int max, hist_visit *fn,
 	       void *arg)

@@ -1,8 +1,8 @@
 /*
- * memstore — a simulated node's durable store: the records and the mark that
- * the core hands to store_put and store_mark, kept across crashes and
- * restarts of that node (what survives a crash is exactly what the core
- * stored, as with a committed SQLite batch).
+ * memstore — a simulated node's durable store: the records, the mark and the
+ * members that the core hands to store_put, store_mark and store_peer, kept
+ * across crashes and restarts of that node (what survives a crash is
+ * exactly what the core stored, as with a committed SQLite batch).
  *
  * Records are kept in history order.  For the invariant checks, the store
  * also remembers the history key of each typed line ("m<k>") it holds.
@@ -14,8 +14,10 @@
 #include <stdint.h>
 
 #include "hist.h"
+#include "node.h"
 
 #define MEMSTORE_LINES 4096
+#define MEMSTORE_PEERS 8
 
 typedef struct memrec {
 	hist_rec r;        /* text owned */
@@ -31,6 +33,8 @@ typedef struct memstore {
 	uint64_t key_hlc[MEMSTORE_LINES];
 	uint64_t key_sender[MEMSTORE_LINES];
 	bool twice;                    /* a record was put twice */
+	node_peer peers[MEMSTORE_PEERS]; /* remembered members, latest first */
+	int npeers;
 } memstore;
 
 void memstore_free(memstore *s);
@@ -39,6 +43,8 @@ int memstore_range(memstore *s, uint64_t sender, uint64_t from, int max, hist_vi
 		   void *arg);
 int memstore_recent(memstore *s, int n, hist_visit *fn, void *arg);
 int memstore_scan(memstore *s, hist_visit *fn, void *arg);
+/* Remember a member (store_peer): it moves to the front. */
+void memstore_peer(memstore *s, const node_peer *p);
 /* The line number of a text "m<k>", or -1. */
 int memstore_line(const char *text, size_t len);
 

@@ -40,7 +40,7 @@
 /* What the runs did, summed over seeds: evidence that faults happen. */
 static struct stats {
 	unsigned long kills, poweroffs, restarts, breaks, partitions, stalls, leaves;
-	unsigned long clashes, quiet, lines, checked, frames, splits, failovers, lates;
+	unsigned long clashes, quiet, lines, checked, frames, splits, failovers, lates, recalls;
 } stats;
 
 typedef struct scenario {
@@ -176,12 +176,22 @@ may_stall(scenario *s, int i)
 	return cluster_alive(s->c, i) && !s->c->nodes[i].stalled;
 }
 
-/* A restart joins through one or two good seeds (there is always one). */
+/*
+ * A restart joins through one or two good seeds (there is always one), or
+ * now and then with no seed at all, through the members it remembers.
+ */
 static void
 restart(scenario *s, int i)
 {
 	simnode *sn = &s->c->nodes[i];
 	int k = 0;
+
+	if (sn->store.npeers > 0 && rng_chance(R(s), 25)) {
+		sn->nseeds = 0;
+		stats.recalls++;
+		cluster_start(s->c, i);
+		return;
+	}
 
 	for (int tries = 0; tries < 2; tries++) {
 		int j = choose(s, good_seed);
@@ -562,11 +572,13 @@ main(int argc, char **argv)
 	}
 	printf("sim: %" PRIu64 " seed%s ok (%.1f virtual s, %.1f s cpu)\n", last - first + 1,
 	       one ? "" : "s", (double)vms / 1000, cpu);
-	printf("sim: %lu quiet runs, %lu failovers; %lu kills, %lu power-offs, %lu restarts, %lu leaves, "
+	printf("sim: %lu quiet runs, %lu failovers; %lu kills, %lu power-offs, %lu restarts "
+	       "(%lu without --join), %lu leaves, "
 	       "%lu link breaks, %lu partitions, %lu stalls, %lu nick clashes lost; "
 	       "%lu lines typed, %lu checked everywhere, %lu shown late; %lu frames delivered; "
 	       "%lu runs ended split by knowledge (judged per part)\n",
-	       stats.quiet, stats.failovers, stats.kills, stats.poweroffs, stats.restarts, stats.leaves,
+	       stats.quiet, stats.failovers, stats.kills, stats.poweroffs, stats.restarts,
+	       stats.recalls, stats.leaves,
 	       stats.breaks, stats.partitions, stats.stalls, stats.clashes, stats.lines,
 	       stats.checked, stats.lates, stats.frames, stats.splits);
 	return 0;

@@ -209,3 +209,45 @@ def test_full_disk_stops_the_node_and_leaves_the_store_whole(chorus_bin, tmp_pat
         assert [f"[{a}] {t}" for a, t in hist[:len(shown_before)]] == shown_before
     finally:
         n.kill()
+
+
+def test_restart_without_join_finds_the_members_it_knew(cluster):
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    c = cluster.start("carol", join=[b])
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    c.send("before")
+    wait_agreement([a, b, c], 1)
+    c.kill()
+    a.send("while carol was away")
+    wait_agreement([a, b], 2)
+    # No --join: carol dials the members her store remembers.
+    c2 = cluster.restart(c)
+    c2.wait_line(r"^\[LEADER\] alice is the leader$")
+    cluster.settle([a, b, c2], "alice (leader), bob, carol")
+    wait_agreement([a, b, c2], 2)
+    c2.wait_line(r"^\[HISTORY\] \[alice\] while carol was away$")
+    assert shown(c2).count(("alice", "while carol was away")) == 1
+
+
+def test_whole_chat_restarts_without_join(cluster):
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    cluster.settle([a, b], "alice (leader), bob")
+    a.send("hello")
+    digest = wait_agreement([a, b], 1)
+    # Both die; both come back on the same ports, neither told where to go.
+    ports = [n.addr.split(":")[1] for n in (a, b)]
+    a.kill()
+    b.kill()
+    a2 = cluster.restart(a, extra=["--listen", f"127.0.0.1:{ports[0]}"])
+    b2 = cluster.restart(b, extra=["--listen", f"127.0.0.1:{ports[1]}"])
+    # Both are new incarnations started at about the same time: either may lead.
+    deadline = time.monotonic() + 15
+    while True:
+        views = {n.ask("\\list_users", "USERS") for n in (a2, b2)}
+        if len(views) == 1 and views <= {"alice (leader), bob", "bob (leader), alice"}:
+            break
+        assert time.monotonic() < deadline, f"no common view: {views}"
+        time.sleep(0.2)
+    assert wait_agreement([a2, b2], 1) == digest

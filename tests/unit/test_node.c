@@ -156,6 +156,12 @@ io_store_put(void *ctx, const hist_rec *r)
 }
 
 static void
+io_store_peer(void *ctx, const node_peer *p)
+{
+	memstore_peer(&((fake *)ctx)->store, p);
+}
+
+static void
 io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
 {
 	fake *f = ctx;
@@ -188,7 +194,8 @@ io_of(fake *f)
 	return (node_io){
 		.ctx = f, .connect = io_connect, .send = io_send, .close = io_close,
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
-		.store_put = io_store_put, .store_mark = io_store_mark,
+		.store_put = io_store_put, .store_peer = io_store_peer,
+		.store_mark = io_store_mark,
 		.store_range = io_store_range, .store_recent = io_store_recent,
 		.store_scan = io_store_scan,
 	};
