@@ -47,8 +47,9 @@ class Node:
         self.nick = nick
         args = [binary, "--listen", "127.0.0.1:0", "--data", str(data)] + (["--join", join] if join else [])
         self.t_start = time.monotonic_ns()
+        env = {**os.environ, "CHORUS_SECRET": "bench-chat-secret"}
         self.proc = subprocess.Popen(args + [nick], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.fd = self.proc.stdin.fileno()      # written with os.write: no buffering
         self.lines, self.err, self.chat, self.eof = [], [], 0, False
         threading.Thread(target=self._pump_out, daemon=True).start()

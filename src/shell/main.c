@@ -2,6 +2,7 @@
  * main — the chorus program: picks the subcommand and hands over.
  */
 #include <stdio.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "opts.h"
@@ -20,5 +21,9 @@ main(int argc, char **argv)
 	rc = opts_parse(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
+	if (sodium_init() < 0) {
+		fputs("chorus: cannot initialise libsodium\n", stderr);
+		return 1;
+	}
 	return run_node(&o);
 }

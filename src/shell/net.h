@@ -2,12 +2,20 @@
  * net — the node's TCP links, on libuv.
  *
  * A link is one TCP connection, named by a small integer id that is never 0.
- * net cuts the byte stream into frames (wire_frame_split) and hands whole
- * frame bodies up; a length prefix out of bounds closes the link with one
- * log line.  Sends are gathered per link and written by net_flush, one
- * write per link (the caller commits its store first: group commit);
- * net_close flushes what is gathered and queued before closing.  Callbacks never free anything net owns; a link closed
- * from inside a callback is reaped after the callback returns.
+ * Every link first runs the handshake of seal.h: both ends send a HELLO,
+ * then a CONFIRM that only opens for someone who knows the chat's secret.
+ * Only then does the node hear of an accepted link (up); a stranger is
+ * refused with a log line and never reaches it.  After that, everything
+ * is sealed: the frames a pass of the loop sends on a link (gathered by
+ * net_send) become one or a few records, written by net_flush in one
+ * write (the caller commits its store first: group commit).  Incoming
+ * records are opened and cut into frames (wire_frame_split), each handed
+ * up whole; a record that does not open (altered, replayed, reordered) or
+ * any length out of bounds closes the link with one log line.  A peer that
+ * lets 8 MiB pile up unread is dropped; at most 256 links at once.
+ * net_close flushes what is gathered and queued before closing.  Callbacks
+ * never free anything net owns; a link closed from inside a callback is
+ * reaped after the callback returns.
  */
 #ifndef CHORUS_NET_H
 #define CHORUS_NET_H
@@ -17,6 +25,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "seal.h"
+
 typedef struct net net;
 
 typedef struct net_callbacks {
@@ -25,9 +35,12 @@ typedef struct net_callbacks {
 	void (*down)(void *ctx, uint32_t link, const char *why);
 	void (*frame)(void *ctx, uint32_t link, const uint8_t *body, size_t len);
 	void (*log)(void *ctx, const char *line);
+	/* The peer does not know the chat's secret (the handshake failed). */
+	void (*refused)(void *ctx, uint32_t link, bool outgoing);
 } net_callbacks;
 
-net *net_new(uv_loop_t *loop, const net_callbacks *cb);
+/* psk: the chat secret's key (seal_psk); every link must prove it. */
+net *net_new(uv_loop_t *loop, const net_callbacks *cb, const uint8_t psk[SEAL_KEY]);
 
 /* Listen on host:port; *bound receives the actual port.  0 or -errno. */
 int net_listen(net *t, const char *host, uint16_t port, uint16_t *bound);
@@ -37,6 +50,8 @@ uint32_t net_connect(net *t, const char *host, uint16_t port);
 void net_send(net *t, uint32_t link, const uint8_t *data, size_t len);
 /* Write out everything gathered by net_send. */
 void net_flush(net *t);
+/* Close links whose handshake has not finished within 10 s. */
+void net_sweep(net *t);
 /* Bytes gathered or queued on a link and not yet written. */
 size_t net_pending(net *t, uint32_t link);
 /* Flush, then close; no down callback follows. */

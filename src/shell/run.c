@@ -13,6 +13,7 @@
 #include "run.h"
 
 #include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "ident.h"
 #include "net.h"
 #include "node.h"
+#include "secret.h"
 #include "store.h"
 #include "term.h"
 #include "xalloc.h"
@@ -39,6 +41,8 @@ typedef struct runner {
 	size_t nlines;
 	size_t caplines;
 	bool held;          /* input paused: too much of ours in flight */
+	node_peer peers[RUN_MAX_PEERS]; /* remembered members, without --join */
+	int npeers;
 	uv_prepare_t prepare;
 	uv_timer_t tick;
 	uv_signal_t sigint;
@@ -293,6 +297,25 @@ on_tick(uv_timer_t *t)
 	runner *r = t->data;
 
 	node_tick(r->core, now_of(r));
+	net_sweep(r->net);
+}
+
+/*
+ * A member refused us: it does not know our secret.  A node that is not
+ * in the chat yet cannot get in (SPEC: exit 5); a member only logs it.
+ */
+static void
+net_refused(void *ctx, uint32_t link, bool outgoing)
+{
+	runner *r = ctx;
+
+	(void)link;
+	if (!outgoing || node_announced(r->core))
+		return;
+	fprintf(stderr, "chorus: authentication failed: the chat has another secret\n");
+	fflush(stdout);
+	store_close(r->store);
+	exit(5);
 }
 
 /* The loop is about to wait: end the pass's batch; pace the input. */
@@ -350,16 +373,11 @@ start(runner *r, const ident *id, uint16_t port)
 		.store_recent = io_store_recent, .store_scan = io_store_scan,
 	};
 	term_callbacks tc = {r, term_line, term_eof};
-	node_peer peers[RUN_MAX_PEERS];
 
 	if (store_get_mark(r->store, &cfg.mark_hlc, &cfg.mark_sender) != 0)
 		store_failed(r);
-	/* Without --join, the members met in an earlier run are the way in. */
-	if (o->njoin == 0) {
-		if ((cfg.npeers = store_peers(r->store, peers, RUN_MAX_PEERS)) < 0)
-			store_failed(r);
-		cfg.peers = peers;
-	}
+	cfg.peers = r->peers;
+	cfg.npeers = r->npeers;
 	r->core = node_new(&cfg, &io, now_of(r));
 	uv_prepare_init(r->loop, &r->prepare);
 	r->prepare.data = r;
@@ -382,18 +400,28 @@ start(runner *r, const ident *id, uint16_t port)
 int
 run_node(const node_opts *o)
 {
-	runner r = {.opts = o};
-	net_callbacks nc = {&r, net_up, net_down, net_frame, net_log};
+	static runner r;
+	net_callbacks nc = {&r, net_up, net_down, net_frame, net_log, net_refused};
+	uint8_t psk[SEAL_KEY];
 	ident id;
 	uint16_t port;
 	int rc;
 
+	r.opts = o;
 	if ((rc = ident_open(&id, o->data_dir, o->nick)) != 0)
 		return rc;
 	r.store = id.store;
+	/* Without --join, the members met in an earlier run are the way in. */
+	if (o->njoin == 0 && (r.npeers = store_peers(r.store, r.peers, RUN_MAX_PEERS)) < 0)
+		store_failed(&r);
+	if ((rc = secret_load(id.dir, o->secret_file, o->njoin == 0 && r.npeers == 0, psk)) != 0) {
+		store_close(r.store);
+		return rc;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = uv_default_loop();
-	r.net = net_new(r.loop, &nc);
+	r.net = net_new(r.loop, &nc, psk);
+	sodium_memzero(psk, sizeof psk);
 	rc = net_listen(r.net, o->listen_host, o->listen_port, &port);
 	if (rc != 0) {
 		fprintf(stderr, "chorus: cannot listen on %s:%u: %s\n", o->listen_host,

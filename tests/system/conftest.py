@@ -18,17 +18,24 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CHORUS_BIN", str(ROOT / "build" / "chorus"))
+# The chat secret every test node is given, unless a test says otherwise.
+SECRET = "test-chat-secret-0123456789"
 
 
 class Node:
-    def __init__(self, binary, nick, data, join=(), extra=(), listen="127.0.0.1:0"):
+    def __init__(self, binary, nick, data, join=(), extra=(), listen="127.0.0.1:0",
+                 secret=SECRET):
         self.nick = nick
         args = [binary, "--listen", listen, "--data", str(data)]
         for j in join:
             args += ["--join", j]
         args += list(extra) + [nick]
+        env = dict(os.environ)
+        env.pop("CHORUS_SECRET", None)
+        if secret is not None:
+            env["CHORUS_SECRET"] = secret
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, bufsize=1)
+                                     stderr=subprocess.PIPE, text=True, bufsize=1, env=env)
         self.lines = []          # (time, line) from stdout
         self.err = []            # stderr lines
         self.cond = threading.Condition()
@@ -134,9 +141,9 @@ def cluster(chorus_bin, tmp_path):
     nodes = []
 
     class Cluster:
-        def start(self, nick, join=(), extra=(), wait_joined=True):
+        def start(self, nick, join=(), extra=(), wait_joined=True, secret=SECRET):
             addrs = [j.addr if isinstance(j, Node) else j for j in join]
-            n = Node(chorus_bin, nick, tmp_path / nick, addrs, extra)
+            n = Node(chorus_bin, nick, tmp_path / nick, addrs, extra, secret=secret)
             nodes.append(n)
             if wait_joined:
                 n.wait_line(rf"^\[LEADER\] ")

@@ -7,6 +7,8 @@ import select
 import subprocess
 import time
 
+from conftest import SECRET
+
 
 def read_until(fd, pattern, timeout=5):
     buf = b""
@@ -30,7 +32,7 @@ def test_prompt_and_typed_line_survive_incoming_messages(cluster, chorus_bin, tm
     proc = subprocess.Popen([chorus_bin, "--listen", "127.0.0.1:0", "--join", peer.addr,
                              "--data", str(tmp_path / "alice"), "alice"],
                             stdin=slave, stdout=slave, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "TERM": "xterm"})
+                            env={**os.environ, "TERM": "xterm", "CHORUS_SECRET": SECRET})
     os.close(slave)
     try:
         read_until(master, rb"\[LEADER\] bob is the leader")

@@ -1,0 +1,143 @@
+/* secret — see secret.h. */
+#include "secret.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct text {
+	char s[SECRET_MAX + 1];
+	size_t len;
+} text;
+
+/* Read a whole small file; surrounding whitespace is not part of it. */
+static int
+read_file(const char *path, text *t)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return errno == ENOENT ? 0 : -1;
+	t->len = fread(t->s, 1, sizeof t->s, f);
+	bool err = ferror(f), over = t->len > SECRET_MAX;
+	fclose(f);
+	if (err)
+		return -1;
+	if (over) {
+		errno = EFBIG;
+		return -1;
+	}
+	while (t->len && strchr(" \t\r\n", t->s[t->len - 1]))
+		t->len--;
+	t->s[t->len] = '\0';
+	return 1;
+}
+
+/* Write the secret to dir/secret, mode 0600, through a temporary file. */
+static int
+keep(const char *dir, const text *t)
+{
+	char path[4200], tmp[4200];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/secret", dir);
+	snprintf(tmp, sizeof tmp, "%s/secret.tmp", dir);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		return -1;
+	bool ok = write(fd, t->s, t->len) == (ssize_t)t->len && write(fd, "\n", 1) == 1 &&
+		  fsync(fd) == 0;
+	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+io_error(const char *what, const char *path)
+{
+	fprintf(stderr, "chorus: cannot %s %s: %s\n", what, path, strerror(errno));
+	return 1;
+}
+
+/* A new chat: a new random secret, kept, and the way to share it. */
+static int
+make(const char *dir, text *t)
+{
+	uint8_t raw[32];
+
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(t->s, sizeof t->s, raw, sizeof raw);
+	t->len = strlen(t->s);
+	sodium_memzero(raw, sizeof raw);
+	if (keep(dir, t) != 0)
+		return io_error("write a secret to", dir);
+	fprintf(stderr,
+		"chorus: a new chat; its secret is in %s/secret\n"
+		"chorus: others join with --secret-file (a copy of that file) or\n"
+		"chorus:   CHORUS_SECRET=%s\n",
+		dir, t->s);
+	return 0;
+}
+
+static int
+find(const char *dir, const char *file, bool new_chat, text *t)
+{
+	char kept[4200];
+	const char *env = getenv("CHORUS_SECRET");
+	int rc;
+
+	snprintf(kept, sizeof kept, "%s/secret", dir);
+	if (file) {
+		if ((rc = read_file(file, t)) <= 0) {
+			if (rc < 0)
+				return io_error("read", file);
+			fprintf(stderr, "chorus: no secret file %s\n", file);
+			return 2;
+		}
+	} else if (env && *env) {
+		if (strlen(env) > SECRET_MAX) {
+			fprintf(stderr, "chorus: CHORUS_SECRET is over %d bytes\n", SECRET_MAX);
+			return 2;
+		}
+		t->len = strlen(env);
+		memcpy(t->s, env, t->len + 1);
+	} else {
+		if ((rc = read_file(kept, t)) < 0)
+			return io_error("read", kept);
+		if (rc > 0 && t->len > 0)
+			return 0;
+		if (!new_chat) {
+			fprintf(stderr, "chorus: authentication failed: no secret "
+					"(give --secret-file or CHORUS_SECRET)\n");
+			return 5;
+		}
+		return make(dir, t);
+	}
+	if (t->len == 0) {
+		fprintf(stderr, "chorus: the secret is empty\n");
+		return 2;
+	}
+	/* Keep it, so that a restart needs it no more. */
+	text old;
+	if (read_file(kept, &old) <= 0 || old.len != t->len || memcmp(old.s, t->s, t->len) != 0)
+		if (keep(dir, t) != 0)
+			return io_error("write the secret to", dir);
+	return 0;
+}
+
+int
+secret_load(const char *dir, const char *file, bool new_chat, uint8_t psk[SEAL_KEY])
+{
+	static text t;
+	int rc = find(dir, file, new_chat, &t);
+
+	if (rc == 0)
+		seal_psk(t.s, t.len, psk);
+	sodium_memzero(&t, sizeof t);
+	return rc;
+}
