@@ -6,7 +6,7 @@
 
 /* Length of the valid UTF-8 sequence at s (2–4), or 0 if there is none. */
 static size_t
-utf8_seq(const unsigned char *s, size_t len)
+utf8_decode(const unsigned char *s, size_t len, unsigned *out)
 {
 	size_t n;
 	unsigned min;
@@ -29,10 +29,33 @@ utf8_seq(const unsigned char *s, size_t len)
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
-	/* C1 controls (U+0080..U+009F) act as escapes on some terminals. */
-	if (cp < 0xa0)
-		return 0;
+	*out = cp;
 	return n;
+}
+
+/* Like utf8_decode, but C1 controls count as invalid: they are escaped. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned cp;
+	size_t n = utf8_decode(s, len, &cp);
+
+	/* C1 controls (U+0080..U+009F) act as escapes on some terminals. */
+	return n && cp >= 0xa0 ? n : 0;
+}
+
+bool
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp;
+
+	for (size_t i = 0, n; i < len; i += n) {
+		n = u[i] < 0x80 ? 1 : utf8_decode(u + i, len - i, &cp);
+		if (n == 0)
+			return false;
+	}
+	return true;
 }
 
 static const char *

@@ -10,6 +10,7 @@
 #ifndef CHORUS_EVENT_H
 #define CHORUS_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,5 +59,8 @@ size_t event_format(const event *ev, char *buf, size_t cap);
  * bytes become \xHH.  Returns the length written (NUL-terminated, cut).
  */
 size_t event_escape(const char *s, size_t len, char *buf, size_t cap);
+
+/* Whether s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+bool utf8_valid(const char *s, size_t len);
 
 #endif

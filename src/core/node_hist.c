@@ -164,6 +164,10 @@ node_submit(node *n, uint64_t now, const char *text, size_t len)
 		node_emit(n, EVENT_ERROR, NULL, "message too long");
 		return;
 	}
+	if (!utf8_valid(text, len)) {
+		node_emit(n, EVENT_ERROR, NULL, "message is not valid UTF-8");
+		return;
+	}
 	if (n->ready && n->nqueue == 0) {
 		send_record(n, now, text, len);
 		return;

@@ -5,6 +5,7 @@ secret can derive: a stranger is refused and learns nothing, a relay in the
 middle can neither change nor replay what passes, and a peer that did get
 in still cannot crash a node with malformed frames.
 """
+import re
 import struct
 import subprocess
 
@@ -107,3 +108,21 @@ def test_malformed_frames_from_a_peer_with_the_secret_drop_only_its_link(cluster
     assert a.alive()
     b.send("still here")
     a.wait_line(r"^\[bob\] still here$")
+
+
+def test_control_sequences_from_the_network_are_shown_escaped(cluster):
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    cluster.settle([a, b], "alice (leader), bob")
+    sent = {
+        "\x1b]0;owned\x07title": r"[bob] \e]0;owned\x07title",   # OSC: set the window title
+        "\x1b[2J\x1b[Hclear": r"[bob] \e[2J\e[Hclear",          # clear the screen
+        "over\rwrite": r"[bob] over\rwrite",                    # a bare carriage return
+        "\u009b31mred": r"[bob] \xc2\x9b31mred",                # a C1 control (CSI)
+    }
+    for text in sent:
+        b.send(text)
+    for want in sent.values():
+        a.wait_line("^" + re.escape(want) + "$")
+    for line in a.output():
+        assert not any(c in line for c in "\x1b\x07\x9b"), line

@@ -66,6 +66,22 @@ test_spec_lines(void **state)
 }
 
 static void
+test_utf8_validity(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid("", 0));
+	assert_true(utf8_valid("plain ascii", 11));
+	assert_true(utf8_valid("caf\xc3\xa9 \xf0\x9f\x98\x80", 10));
+	assert_true(utf8_valid("\xc2\x9b", 2));        /* a C1 control is valid (and escaped) */
+	assert_false(utf8_valid("\xff", 1));
+	assert_false(utf8_valid("\xc3", 1));            /* cut short */
+	assert_false(utf8_valid("\xc0\xaf", 2));        /* overlong */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));    /* a surrogate */
+	assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+	assert_false(utf8_valid("ok\x80", 3));
+}
+
+static void
 test_history_and_late_lines(void **state)
 {
 	(void)state;
@@ -184,6 +200,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_lines),
 		cmocka_unit_test(test_history_and_late_lines),
+		cmocka_unit_test(test_utf8_validity),
 		cmocka_unit_test(test_terminal_escapes_are_defused),
 		cmocka_unit_test(test_invalid_utf8_is_escaped),
 		cmocka_unit_test(test_valid_utf8_passes),

@@ -441,6 +441,11 @@ test_chat_is_shown_everywhere_once(void **state)
 	node_history_digest(a.n, da);
 	node_history_digest(b.n, db);
 	assert_string_equal(da, db);
+	/* Text that is not UTF-8 is refused, and nothing is sent. */
+	int sent = b.nout;
+	input(&b, 2150, "caf\xe9");
+	assert_string_equal(last_line(&b), "[ERROR] message is not valid UTF-8");
+	assert_int_equal(b.nout, sent);
 	/* An escape sequence from the network is shown defused. */
 	input(&a, 2200, "\x1b]0;pwned\x07");
 	pump(&a, 101, &b, 1, 2201);
