@@ -94,7 +94,7 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); \
 		echo "== $$n"; mkdir -p build/fuzz/corpus-$$n; \
-		if ! ./$$f -runs=50000 -max_len=4096 build/fuzz/corpus-$$n \
+		if ! ./$$f -runs=50000 -max_len=4096 -artifact_prefix=build/fuzz/ build/fuzz/corpus-$$n \
 			fuzz/corpus/$${n#fuzz_} > build/fuzz/$$n.log 2>&1; then \
 			tail -n 40 build/fuzz/$$n.log; exit 1; fi; \
 		tail -n 1 build/fuzz/$$n.log; done

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sodium.h>
+
 #include "memstore.h"
 #include "node.h"
 #include "wire.h"
@@ -75,6 +77,18 @@ io_store_peer(void *ctx, const node_peer *p)
 }
 
 static void
+io_store_sig(void *ctx, const hist_sig *sig)
+{
+	memstore_sig(ctx, sig);
+}
+
+static int
+io_store_sig_at(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out)
+{
+	return memstore_sig_at(ctx, sender, seq, out);
+}
+
+static void
 io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
 {
 	memstore *s = ctx;
@@ -126,17 +140,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.ctx = &store, .connect = io_connect, .send = io_send, .close = io_close,
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
 		.store_put = io_store_put, .store_peer = io_store_peer,
+		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
 		.store_mark = io_store_mark,
 		.store_range = io_store_range, .store_recent = io_store_recent,
 		.store_scan = io_store_scan,
 	};
-	node_config member = {.id = 42, .inc = 1000, .nick = "alice", .host = "",
+	static uint8_t pk[SIGN_PK], sk[SIGN_SK];
+	if (sign_id(pk) == 1 && pk[0] == 0) { /* once: a fixed key pair */
+		uint8_t seed[32] = {42};
+		crypto_sign_seed_keypair(pk, sk, seed);
+	}
+	node_config member = {.id = sign_id(pk), .sign_pk = pk, .sign_sk = sk,
+			      .inc = 1000, .nick = "alice", .host = "",
 			      .port = 7001, .heartbeat_ms = 200, .timeout_ms = 1000,
 			      .wall_ms = 1000};
 	node_config joiner = member;
 	uint64_t now = 1000;
 
-	joiner.id = 43;
+	joiner.id = member.id ^ 1;
 	joiner.nick = "bob";
 	joiner.seeds = seeds;
 	joiner.nseeds = 1;
@@ -144,7 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	node *a = node_new(&member, &io, now);
 	node_input(a, now, "mine", 4);
 	node_flush(a, now);
-	node_link_up(a, now, 1, false, "127.0.0.1");
+	node_link_up(a, now, 1, false, "127.0.0.1", NULL);
 	feed(a, &now, 1, data, size);
 	node_input(a, now, "\\history 5", 10);
 	node_link_down(a, now, 1, "fuzz");
@@ -153,7 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memstore_free(&store);
 
 	node *b = node_new(&joiner, &io, now);
-	node_link_up(b, now, 100, true, "127.0.0.1");
+	node_link_up(b, now, 100, true, "127.0.0.1", NULL);
 	feed(b, &now, 100, data, size);
 	node_tick(b, now + 5000);
 	node_flush(b, now + 5000);

@@ -28,6 +28,11 @@ hist_free(hist *h)
 	for (int i = 0; i < h->nheap; i++)
 		free((char *)h->heap[i].text);
 	free(h->heap);
+	for (int i = 0; i < h->nauthors; i++) {
+		hist_pend_drop(&h->authors[i], h->authors[i].npend);
+		free(h->authors[i].pend);
+		free(h->authors[i].pend_chain);
+	}
 	free(h->authors);
 	*h = (hist){0};
 }
@@ -84,6 +89,32 @@ hist_report(hist *h, uint64_t id, uint64_t hlc, uint64_t seq)
 		a->want_hlc = hlc;
 		a->want_seq = seq;
 	}
+}
+
+void
+hist_pend_push(hist_author *a, const hist_rec *r, const uint8_t chain[HIST_CHAIN])
+{
+	if (a->npend == a->cappend) {
+		a->cappend = a->cappend ? 2 * a->cappend : 16;
+		a->pend = xrealloc(a->pend, (size_t)a->cappend * sizeof *a->pend);
+		a->pend_chain = xrealloc(a->pend_chain, (size_t)a->cappend * sizeof *a->pend_chain);
+	}
+	a->pend[a->npend] = *r;
+	a->pend[a->npend].text = xstrndup(r->text, r->len);
+	memcpy(a->pend_chain[a->npend], chain, HIST_CHAIN);
+	a->npend++;
+}
+
+void
+hist_pend_drop(hist_author *a, int k)
+{
+	if (k == 0)
+		return;
+	for (int i = 0; i < k; i++)
+		free((char *)a->pend[i].text);
+	memmove(a->pend, a->pend + k, (size_t)(a->npend - k) * sizeof *a->pend);
+	memmove(a->pend_chain, a->pend_chain + k, (size_t)(a->npend - k) * sizeof *a->pend_chain);
+	a->npend -= k;
 }
 
 /* --- records ------------------------------------------------------------ */

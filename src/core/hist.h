@@ -21,6 +21,7 @@
 #include "nick.h"
 
 #define HLC_SHIFT 16
+#define HIST_CHAIN 32 /* bytes of a hash chain value (sign.h) */
 
 typedef struct hist_rec {
 	uint64_t sender;         /* the author's id */
@@ -82,6 +83,13 @@ typedef struct hist_author {
 	uint64_t want_hlc;  /* a clock report that holds ... */
 	uint64_t want_seq;  /* ... once records up to this one are held */
 	uint64_t sync_to;   /* what members held when we (re)joined */
+	uint8_t chain[HIST_CHAIN]; /* the author's hash chain through seq */
+	/* Records after seq, held back until a signature covers them. */
+	hist_rec *pend;     /* texts owned */
+	uint8_t (*pend_chain)[HIST_CHAIN]; /* the chain through each */
+	int npend;
+	int cappend;
+	uint64_t pend_since; /* when the oldest of them came */
 	/* A pull of its records from a peer, while one is outstanding. */
 	uint32_t pull_link;
 	uint64_t pull_to;
@@ -134,6 +142,11 @@ const hist_rec *hist_first(const hist *h);
 void hist_shown(hist *h);
 /* Whether r sorts before the last record shown (it comes late). */
 bool hist_is_late(const hist *h, const hist_rec *r);
+
+/* Hold r (copied) back, with the chain through it, until it is signed. */
+void hist_pend_push(hist_author *a, const hist_rec *r, const uint8_t chain[HIST_CHAIN]);
+/* Drop the first k records held back. */
+void hist_pend_drop(hist_author *a, int k);
 
 /* The digest as 32 hex digits (buf: at least 33 bytes). */
 void hist_digest_hex(const hist *h, char *buf);

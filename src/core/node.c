@@ -5,6 +5,7 @@
 #include "node_int.h"
 
 #include <stdarg.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ node_greet(node *n, link *l)
 				      .nick = wire_cstr(self->nick),
 				      .host = wire_cstr(self->host), .port = self->port};
 	node_send(n, l->id, &hello);
+	node_hist_prove(n, l);
 	member_gossip(&n->members, n->gossip);
 	node_send(n, l->id, n->gossip);
 	l->greeted = true;
@@ -261,6 +263,10 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->cfg.host = n->host;
 	n->cfg.seeds = NULL;
 	n->cfg.peers = NULL;
+	memcpy(n->pk, cfg->sign_pk, SIGN_PK);
+	memcpy(n->sk, cfg->sign_sk, SIGN_SK);
+	n->cfg.sign_pk = n->pk;
+	n->cfg.sign_sk = NULL;
 	n->msg = xmalloc(sizeof *n->msg);
 	n->gossip = xmalloc(sizeof *n->gossip);
 	n->hb = xmalloc(sizeof *n->hb);
@@ -294,6 +300,7 @@ node_free(node *n)
 	for (int i = 0; i < n->nqueue; i++)
 		free(n->queue[i].text);
 	node_hist_free(n);
+	sodium_memzero(n->sk, sizeof n->sk);
 	member_table_free(&n->members);
 	wire_buf_free(&n->out);
 	free(n->links);
@@ -384,7 +391,8 @@ node_tick(node *n, uint64_t now)
 }
 
 void
-node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host)
+node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
+	     const uint8_t *binding)
 {
 	link *l = node_link(n, id);
 
@@ -396,6 +404,8 @@ node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remo
 	}
 	l->up = true;
 	l->outgoing = outgoing;
+	if (binding)
+		memcpy(l->binding, binding, sizeof l->binding);
 	if (l->seed >= 0)
 		n->seeds[l->seed].backoff = NODE_BACKOFF_MIN;
 	node_log(n, NODE_LOG_VERBOSE, "link %u up (%s %s)", id,

@@ -29,6 +29,7 @@
 
 #include "event.h"
 #include "hist.h"
+#include "sign.h"
 #include "wire.h"
 
 typedef struct node node;
@@ -42,7 +43,9 @@ typedef struct node_peer {
 } node_peer;
 
 typedef struct node_config {
-	uint64_t id;            /* this node's identity (stable across restarts) */
+	uint64_t id;            /* this node's identity: sign_id(sign_pk) */
+	const uint8_t *sign_pk; /* its Ed25519 key pair (copied) */
+	const uint8_t *sign_sk;
 	uint64_t inc;           /* incarnation: wall time in ms at start */
 	const char *nick;
 	const char *host;       /* advertised listen host; "" = as seen by peers */
@@ -93,6 +96,10 @@ typedef struct node_io {
 	void (*store_put)(void *ctx, const hist_rec *r);
 	/* A member became reachable: remember it for the next life. */
 	void (*store_peer)(void *ctx, const node_peer *p);
+	/* A signature that covers records just stored (same batch). */
+	void (*store_sig)(void *ctx, const hist_sig *s);
+	/* The first signature of sender at or after seq: 1 and *out, or 0. */
+	int (*store_sig_at)(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out);
 	/* The key of the last record shown, for the next life. */
 	void (*store_mark)(void *ctx, uint64_t hlc, uint64_t sender);
 	/* Up to max records of one sender from sequence from on, in order. */
@@ -109,9 +116,14 @@ node *node_new(const node_config *cfg, const node_io *io, uint64_t now);
 void node_free(node *n);
 
 void node_tick(node *n, uint64_t now);
-/* An outgoing connect succeeded, or an incoming link was accepted. */
+/*
+ * An outgoing connect succeeded, or an incoming link was accepted.
+ * binding: 32 bytes that name this session at both ends (seal.h), which
+ * each end signs to prove its identity; NULL when links are not sealed
+ * (the simulator).
+ */
 void node_link_up(node *n, uint64_t now, uint32_t link, bool outgoing,
-		  const char *remote_host);
+		  const char *remote_host, const uint8_t *binding);
 /* A link closed or a connect failed; why is for the log. */
 void node_link_down(node *n, uint64_t now, uint32_t link, const char *why);
 /* One frame body (after the length prefix) arrived on a link. */

@@ -29,6 +29,7 @@
  */
 #include "node_int.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,7 @@ restore_one(void *arg, const hist_rec *r)
 			 (unsigned long long)r->seq, (unsigned long long)r->sender);
 		return true;
 	}
+	sign_chain(hist_author_find(&n->hist, r->sender)->chain, r);
 	n->clock = hlc_seen(n->clock, r->hlc);
 	if (hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc, n->cfg.mark_sender) > 0)
 		hist_hold(&n->hist, r);
@@ -100,6 +102,11 @@ node_hist_restore(node *n, uint64_t now)
 	if (n->io.store_scan)
 		n->io.store_scan(n->io.ctx, restore_one, n);
 	n->own_shown = n->own_restored = own(n)->seq;
+	/* Our records signed in the last life need no new signature. */
+	hist_sig last;
+	if (n->io.store_sig_at(n->io.ctx, n->cfg.id, own(n)->seq, &last) == 1 &&
+	    last.seq == own(n)->seq)
+		n->signed_seq = last.seq;
 	for (int i = 0; i < n->hist.nheap; i++) {
 		const hist_rec *r = &n->hist.heap[i];
 		if (r->sender == n->cfg.id && r->seq <= n->own_shown)
@@ -118,14 +125,22 @@ node_hist_free(node *n)
 
 /* --- taking records in --------------------------------------------------- */
 
-/* A new record: store it, then hold it for showing (or show it late). */
+/*
+ * A new record: store it, then hold it for showing (or show it late).
+ * chain: the author's hash chain through r when known, else NULL.
+ */
 static int
-take(node *n, uint64_t now, const hist_rec *r)
+take(node *n, uint64_t now, const hist_rec *r, const uint8_t *chain)
 {
 	int took = hist_take(&n->hist, r);
 
 	if (took != HIST_NEW)
 		return took;
+	hist_author *a = hist_author_find(&n->hist, r->sender);
+	if (chain)
+		memcpy(a->chain, chain, HIST_CHAIN);
+	else
+		sign_chain(a->chain, r);
 	n->io.store_put(n->io.ctx, r);
 	if (!hist_is_late(&n->hist, r))
 		hist_hold(&n->hist, r);
@@ -148,13 +163,16 @@ send_record(node *n, uint64_t now, const char *text, size_t len)
 	n->clock = hlc_tick(n->clock, node_wall(n, now));
 	r.hlc = n->clock;
 	snprintf(r.nick, sizeof r.nick, "%s", n->nick);
-	take(n, now, &r);
+	take(n, now, &r, NULL);
 	chat.u.chat.sender = r.sender;
 	chat.u.chat.seq = r.seq;
 	chat.u.chat.hlc = r.hlc;
 	chat.u.chat.nick = wire_cstr(r.nick);
 	chat.u.chat.text = (wire_str){text, len};
 	node_broadcast(n, &chat);
+	/* A receiver holds unsigned records back: keep batches small. */
+	if (r.seq - n->signed_seq >= NODE_SIGN_EVERY)
+		node_sign_own(n);
 }
 
 void
@@ -194,6 +212,10 @@ record_of(const wire_msg *msg, hist_rec *r)
 	return true;
 }
 
+/*
+ * A record from a peer: if it is its author's next one, it waits (with the
+ * chain through it) for the signature that covers it; a gap is pulled.
+ */
 void
 node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
@@ -206,23 +228,112 @@ node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
 	if (hist_author_find(&n->hist, r.sender) == NULL &&
 	    n->hist.nauthors >= NODE_MAX_AUTHORS)
 		return;
+	hist_author *a = hist_author_get(&n->hist, r.sender, NULL);
+	uint64_t next = a->seq + (uint64_t)a->npend + 1;
+	if (r.seq < next)
+		return; /* held already */
+	if (r.seq > next || a->npend == NODE_MAX_UNSIGNED) {
+		node_sync_pull(n, now, l, a, r.seq);
+		return;
+	}
 	n->clock = hlc_seen(n->clock, r.hlc);
-	switch (take(n, now, &r)) {
-	case HIST_NEW: {
-		hist_author *a = hist_author_find(&n->hist, r.sender);
-		n->ack_due = true;
-		if (a->pull_link && a->seq >= a->pull_to)
-			a->pull_link = 0;
-		else if (a->pull_link)
-			a->pull_deadline = now + n->cfg.timeout_ms;
-		break;
+	uint8_t chain[HIST_CHAIN];
+	memcpy(chain, a->npend ? a->pend_chain[a->npend - 1] : a->chain, HIST_CHAIN);
+	sign_chain(chain, &r);
+	if (a->npend == 0)
+		a->pend_since = now;
+	hist_pend_push(a, &r, chain);
+	node_sync_progress(n, now, a);
+}
+
+/*
+ * A signed chain head: the records it covers are taken in if the chain we
+ * computed over them ends where the author signed; otherwise they are not
+ * the author's, and are dropped.
+ */
+void
+node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	hist_sig sig = {.sender = msg->u.sig.sender, .seq = msg->u.sig.seq};
+	hist_author *a = hist_author_find(&n->hist, sig.sender);
+
+	if (a == NULL || sig.seq <= a->seq || sig.seq > a->seq + (uint64_t)a->npend)
+		return; /* old, or its records are not here yet */
+	memcpy(sig.chain, msg->u.sig.chain, sizeof sig.chain);
+	memcpy(sig.pk, msg->u.sig.pk, sizeof sig.pk);
+	memcpy(sig.sig, msg->u.sig.sig, sizeof sig.sig);
+	int k = (int)(sig.seq - a->seq);
+	/*
+	 * From the author itself, on a link it proved is its own, the chain
+	 * is enough: the author answers for what it signs.  Relayed, the
+	 * signature is checked.
+	 */
+	bool direct = l->proven && sig.sender == l->peer &&
+		      sodium_memcmp(sig.pk, l->pk, SIGN_PK) == 0;
+	if (sodium_memcmp(a->pend_chain[k - 1], sig.chain, HIST_CHAIN) != 0 ||
+	    (!direct && !sign_check(&sig))) {
+		node_log(n, NODE_LOG_ALWAYS,
+			 "records of %016llx from %s do not match its signature; dropped",
+			 (unsigned long long)sig.sender, l->host);
+		hist_pend_drop(a, a->npend);
+		return;
 	}
-	case HIST_GAP:
-		node_sync_pull(n, now, l, hist_author_find(&n->hist, r.sender), r.seq);
-		break;
-	default:
-		break;
+	for (int i = 0; i < k; i++)
+		take(n, now, &a->pend[i], a->pend_chain[i]);
+	hist_pend_drop(a, k);
+	a->pend_since = now;
+	n->io.store_sig(n->io.ctx, &sig);
+	n->ack_due = true;
+	node_sync_progress(n, now, a);
+}
+
+/* Prove on l that we hold our id's key: sign the session's binding. */
+void
+node_hist_prove(node *n, link *l)
+{
+	uint8_t proof[SIGN_SIG];
+	wire_msg m = {.type = WIRE_PROVE};
+
+	sign_proof(proof, l->binding, n->sk);
+	m.u.prove.pk = n->pk;
+	m.u.prove.proof = proof;
+	node_send(n, l->id, &m);
+}
+
+void
+node_hist_on_prove(node *n, link *l, const wire_msg *msg)
+{
+	if (!sign_proof_check(msg->u.prove.proof, l->binding, msg->u.prove.pk, l->peer)) {
+		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: its identity proof fails",
+			 l->host);
+		node_close_link(n, l);
+		return;
 	}
+	memcpy(l->pk, msg->u.prove.pk, SIGN_PK);
+	l->proven = true;
+}
+
+/* Our records since the last signature get one: sent after them. */
+void
+node_sign_own(node *n)
+{
+	const hist_author *a = own(n);
+	hist_sig sig = {.sender = n->cfg.id, .seq = a->seq};
+	wire_msg m = {.type = WIRE_SIG};
+
+	if (a->seq <= n->signed_seq)
+		return;
+	memcpy(sig.chain, a->chain, HIST_CHAIN);
+	memcpy(sig.pk, n->pk, SIGN_PK);
+	sign_head(&sig, n->sk);
+	n->io.store_sig(n->io.ctx, &sig);
+	n->signed_seq = a->seq;
+	m.u.sig.sender = sig.sender;
+	m.u.sig.seq = sig.seq;
+	m.u.sig.chain = sig.chain;
+	m.u.sig.pk = sig.pk;
+	m.u.sig.sig = sig.sig;
+	node_broadcast(n, &m);
 }
 
 /* --- reports and version vectors ------------------------------------------ */
@@ -474,6 +585,7 @@ node_flush(node *n, uint64_t now)
 	if (n->phase == PHASE_DONE)
 		return;
 	check_ready(n, now);
+	node_sign_own(n);
 	if (n->leaving && n->nqueue == 0) {
 		node_leave(n, now);
 		return;

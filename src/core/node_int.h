@@ -21,6 +21,8 @@
 #define NODE_SYNC_KEEP 4096   /* records kept unshown while catching up */
 #define NODE_SHOW_HISTORY 20  /* caught-up records shown as [HISTORY] */
 #define NODE_MAX_AUTHORS 4096 /* authors tracked; records of more are dropped */
+#define NODE_MAX_UNSIGNED 8192 /* records of one author held for a signature */
+#define NODE_SIGN_EVERY 256    /* our records under one signature, at most */
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
@@ -30,7 +32,8 @@ typedef enum node_phase { PHASE_PROBE, PHASE_JOINING, PHASE_MEMBER, PHASE_DONE }
 typedef struct serve {
 	uint64_t sender;
 	uint64_t next;
-	uint64_t to;
+	uint64_t to;    /* ends on a signed head */
+	hist_sig sig;   /* the head that covers next, once looked up */
 } serve;
 
 typedef struct link {
@@ -46,6 +49,9 @@ typedef struct link {
 	char host[WIRE_MAX_HOST + 1];
 	serve serve[NODE_MAX_SERVE]; /* pulls to answer, oldest first */
 	int nserve;
+	uint8_t binding[SIGN_CHAIN]; /* the session's name, signed in PROVE */
+	bool proven;       /* the peer proved it holds its id's key ... */
+	uint8_t pk[SIGN_PK]; /* ... this one */
 } link;
 
 typedef struct seed {
@@ -90,6 +96,9 @@ struct node {
 
 	/* The history (node_hist.c). */
 	hist hist;
+	uint8_t pk[SIGN_PK];  /* our signing key pair */
+	uint8_t sk[SIGN_SK];
+	uint64_t signed_seq;  /* our last record covered by a signature sent */
 	uint64_t clock;     /* hybrid logical clock: the latest stamp seen */
 	uint64_t start;     /* now at node_new, for the wall clock */
 	bool ready;         /* every member has answered: our records may go */
@@ -158,6 +167,10 @@ uint64_t node_wall(const node *n, uint64_t now);
 bool node_plausible(const node *n, uint64_t now, uint64_t hlc);
 void node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);
+void node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg);
+void node_hist_on_prove(node *n, link *l, const wire_msg *msg);
+void node_hist_prove(node *n, link *l);
+void node_sign_own(node *n);
 void node_hist_history(node *n, int count);
 
 /* node_sync.c */
@@ -165,6 +178,7 @@ void node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb);
 void node_sync_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_sync_on_pull(node *n, link *l, const wire_msg *msg);
 void node_sync_pull(node *n, uint64_t now, link *l, hist_author *a, uint64_t to);
+void node_sync_progress(node *n, uint64_t now, hist_author *a);
 peer_vec *node_peer_vec(node *n, uint64_t id);
 void node_sync_serve(node *n);
 void node_sync_tick(node *n, uint64_t now);

@@ -146,6 +146,19 @@ on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
 }
 
 static void
+on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	node_hist_on_sig(n, now, l, msg);
+}
+
+static void
+on_prove(node *n, uint64_t now, link *l, const wire_msg *msg)
+{
+	(void)now;
+	node_hist_on_prove(n, l, msg);
+}
+
+static void
 on_status(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
 	node_hist_on_status(n, now, l, msg);
@@ -179,6 +192,8 @@ static const struct {
 	[WIRE_REJECT] = {on_reject, false},
 	[WIRE_STATUS] = {on_status, true},
 	[WIRE_PULL] = {on_pull, true},
+	[WIRE_SIG] = {on_sig, true},
+	[WIRE_PROVE] = {on_prove, true},
 };
 
 void

@@ -24,20 +24,33 @@ void
 node_sync_pull(node *n, uint64_t now, link *l, hist_author *a, uint64_t to)
 {
 	wire_msg p = {.type = WIRE_PULL};
+	uint64_t held = a->seq + (uint64_t)a->npend;
 
-	if (a->pull_link != 0 || to <= a->seq)
+	if (a->pull_link != 0 || to <= held)
 		return;
 	if (a->pull_failed == l->id) {
 		a->pull_failed = 0; /* give the others a turn first */
 		return;
 	}
 	p.u.pull.sender = a->id;
-	p.u.pull.from = a->seq + 1;
+	p.u.pull.from = held + 1;
 	p.u.pull.to = to;
 	node_send(n, l->id, &p);
 	a->pull_link = l->id;
 	a->pull_to = to;
 	a->pull_deadline = now + n->cfg.timeout_ms;
+}
+
+/* Records of a came in: a pull of them is done, or makes progress. */
+void
+node_sync_progress(node *n, uint64_t now, hist_author *a)
+{
+	if (a->pull_link == 0)
+		return;
+	if (a->seq + (uint64_t)a->npend >= a->pull_to)
+		a->pull_link = 0;
+	else
+		a->pull_deadline = now + n->cfg.timeout_ms;
 }
 
 /* --- version vectors ---------------------------------------------------------- */
@@ -132,9 +145,27 @@ node_sync_on_pull(node *n, link *l, const wire_msg *msg)
 			 l->host);
 		return;
 	}
-	l->serve[i] = (serve){a->id, from, to};
+	serve *s = &l->serve[i];
+	*s = (serve){.sender = a->id, .next = from, .to = to};
+	/* Up to a signed head: the puller can take nothing it cannot check. */
+	if (n->io.store_sig_at(n->io.ctx, a->id, to, &s->sig) == 1 && s->sig.seq <= a->seq)
+		s->to = s->sig.seq;
+	s->sig.seq = 0; /* looked up again for each stretch */
 	if (i == l->nserve)
 		l->nserve++;
+}
+
+static void
+send_sig(node *n, uint32_t to, const hist_sig *sig)
+{
+	wire_msg m = {.type = WIRE_SIG};
+
+	m.u.sig.sender = sig->sender;
+	m.u.sig.seq = sig->seq;
+	m.u.sig.chain = sig->chain;
+	m.u.sig.pk = sig->pk;
+	m.u.sig.sig = sig->sig;
+	node_send(n, to, &m);
 }
 
 typedef struct serving {
@@ -157,7 +188,17 @@ send_one(void *arg, const hist_rec *r)
 	return true;
 }
 
-/* Stream what l's peer asked for while its link drains. */
+/* Drop l's first range. */
+static void
+serve_done(link *l)
+{
+	memmove(&l->serve[0], &l->serve[1], (size_t)--l->nserve * sizeof l->serve[0]);
+}
+
+/*
+ * Stream what l's peer asked for while its link drains: each stretch of
+ * records up to a signed head, then the head.
+ */
 static void
 serve_link(node *n, link *l)
 {
@@ -165,12 +206,27 @@ serve_link(node *n, link *l)
 
 	while (l->nserve > 0 && n->io.pending(n->io.ctx, l->id) < NODE_MAX_PENDING) {
 		serve *s = &l->serve[0];
-		uint64_t left = s->to - s->next + 1;
+		if (s->next > s->to) {
+			serve_done(l);
+			continue;
+		}
+		if (s->sig.seq < s->next &&
+		    n->io.store_sig_at(n->io.ctx, s->sender, s->next, &s->sig) != 1) {
+			node_log(n, NODE_LOG_ALWAYS, "no signature covers record %llu of %016llx",
+				 (unsigned long long)s->next, (unsigned long long)s->sender);
+			serve_done(l);
+			continue;
+		}
+		uint64_t left = s->sig.seq - s->next + 1;
 		int max = left < NODE_SERVE_BATCH ? (int)left : NODE_SERVE_BATCH;
 		int got = n->io.store_range(n->io.ctx, s->sender, s->next, max, send_one, &ctx);
 		s->next += got > 0 ? (uint64_t)got : 0;
-		if (got < max || s->next > s->to)
-			memmove(&l->serve[0], &l->serve[1], (size_t)--l->nserve * sizeof *s);
+		if (got < max) {
+			serve_done(l); /* the store ends early: nothing more here */
+			continue;
+		}
+		if (s->next > s->sig.seq)
+			send_sig(n, l->id, &s->sig);
 	}
 }
 
@@ -188,6 +244,12 @@ node_sync_tick(node *n, uint64_t now)
 {
 	for (int i = 0; i < n->hist.nauthors; i++) {
 		hist_author *a = &n->hist.authors[i];
+		/* Records whose signature never came (the link broke): pull again. */
+		if (a->npend && now - a->pend_since > n->cfg.timeout_ms) {
+			node_log(n, NODE_LOG_VERBOSE, "%d record(s) of %016llx never signed; dropped",
+				 a->npend, (unsigned long long)a->id);
+			hist_pend_drop(a, a->npend);
+		}
 		if (a->pull_link == 0)
 			continue;
 		if (node_link(n, a->pull_link) == NULL) {

@@ -11,7 +11,8 @@
  *   CONFIRM  the first sealed record, sent by each side once it has the
  *            other's HELLO.
  *
- * Keys: BLAKE2b-512 keyed with the secret's key, over the X25519 shared
+ * Keys: the secret's key is Argon2id of the secret (seal_psk); then
+ * BLAKE2b-512 keyed with it, over the X25519 shared
  * point and both public keys (the smaller first); the side with the
  * smaller key sends with the first half, receives with the second.  Only
  * someone who knows the secret derives them, so a CONFIRM that opens
@@ -62,10 +63,14 @@ typedef struct seal {
 	uint8_t rx[SEAL_KEY];
 	uint64_t tx_n;
 	uint64_t rx_n;
+	uint8_t binding[SEAL_KEY]; /* names this session: both ends agree on it */
 } seal;
 
-/* The 32-byte key of a chat secret (any bytes, any length). */
-void seal_psk(const void *secret, size_t len, uint8_t psk[SEAL_KEY]);
+#define SEAL_PSK_OPS 2                   /* Argon2id passes for the secret's key */
+#define SEAL_PSK_MEM (8 * 1024 * 1024)   /* and its memory */
+
+/* The 32-byte key of a chat secret (any bytes, any length); 0, or -1 out of memory. */
+int seal_psk(const void *secret, size_t len, uint8_t psk[SEAL_KEY]);
 
 /* Start a link's handshake; random: 32 fresh random bytes. */
 void seal_init(seal *s, const uint8_t psk[SEAL_KEY], const uint8_t random[SEAL_KEY]);
@@ -81,6 +86,14 @@ void seal_hello(const seal *s, uint8_t out[SEAL_HELLO]);
  */
 int seal_on_hello(seal *s, const uint8_t *msg, size_t len);
 
+/*
+ * After the HELLOs, s->binding is BLAKE2b-256 of both ephemeral public
+ * keys (lower first): the same at both ends, different for every session.
+ * A node signs it with its identity key to prove who is at this end (a
+ * relay that holds the secret cannot pass one session's proof off in
+ * another).
+ */
+
 /* Our CONFIRM record into out (SEAL_TAG + 8 bytes); returns its length. */
 size_t seal_confirm(seal *s, uint8_t *out);
 
@@ -91,7 +104,11 @@ size_t seal_confirm(seal *s, uint8_t *out);
  */
 int seal_open(seal *s, const uint8_t *rec, size_t len, uint8_t *plain, size_t *plain_len);
 
-/* Seal plain (len <= SEAL_MAX_PLAIN) into out (len + SEAL_TAG bytes). */
+/*
+ * Seal plain (len <= SEAL_MAX_PLAIN) into out (len + SEAL_TAG bytes);
+ * returns the record's length, or 0 (nothing written) unless the keys are
+ * agreed (WAIT_CONFIRM or OPEN).
+ */
 size_t seal_close(seal *s, const uint8_t *plain, size_t len, uint8_t *out);
 
 const char *seal_strerror(int err);

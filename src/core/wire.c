@@ -70,6 +70,12 @@ put_str(wire_buf *b, wire_str s, size_t cap)
 }
 
 static void
+put_bytes(wire_buf *b, const uint8_t *p, size_t n)
+{
+	memcpy(put_space(b, n), p, n);
+}
+
+static void
 put_member(wire_buf *b, const wire_member *m)
 {
 	put_u64(b, m->id);
@@ -119,6 +125,17 @@ put_fields(wire_buf *b, const wire_msg *msg)
 		put_u64(b, msg->u.pull.sender);
 		put_u64(b, msg->u.pull.from);
 		put_u64(b, msg->u.pull.to);
+		break;
+	case WIRE_PROVE:
+		put_bytes(b, msg->u.prove.pk, WIRE_SIG_PK);
+		put_bytes(b, msg->u.prove.proof, WIRE_SIG_SIG);
+		break;
+	case WIRE_SIG:
+		put_u64(b, msg->u.sig.sender);
+		put_u64(b, msg->u.sig.seq);
+		put_bytes(b, msg->u.sig.chain, WIRE_SIG_CHAIN);
+		put_bytes(b, msg->u.sig.pk, WIRE_SIG_PK);
+		put_bytes(b, msg->u.sig.sig, WIRE_SIG_SIG);
 		break;
 	case WIRE_LEAVE:
 		put_u64(b, msg->u.leave.inc);
@@ -205,6 +222,23 @@ get_str(cursor *c, size_t cap)
 	return s;
 }
 
+/* n bytes in place, or NULL (and the error set) when they run out. */
+static const uint8_t *
+get_bytes(cursor *c, size_t n)
+{
+	const uint8_t *p = c->p;
+
+	if (c->err)
+		return NULL;
+	if (c->left < n) {
+		c->err = WIRE_ETRUNC;
+		return NULL;
+	}
+	c->p += n;
+	c->left -= n;
+	return p;
+}
+
 static void
 get_member(cursor *c, wire_member *m)
 {
@@ -265,6 +299,17 @@ get_fields(cursor *c, wire_msg *msg)
 		msg->u.pull.sender = get_be(c, 8);
 		msg->u.pull.from = get_be(c, 8);
 		msg->u.pull.to = get_be(c, 8);
+		break;
+	case WIRE_PROVE:
+		msg->u.prove.pk = get_bytes(c, WIRE_SIG_PK);
+		msg->u.prove.proof = get_bytes(c, WIRE_SIG_SIG);
+		break;
+	case WIRE_SIG:
+		msg->u.sig.sender = get_be(c, 8);
+		msg->u.sig.seq = get_be(c, 8);
+		msg->u.sig.chain = get_bytes(c, WIRE_SIG_CHAIN);
+		msg->u.sig.pk = get_bytes(c, WIRE_SIG_PK);
+		msg->u.sig.sig = get_bytes(c, WIRE_SIG_SIG);
 		break;
 	case WIRE_LEAVE:
 		msg->u.leave.inc = get_be(c, 8);

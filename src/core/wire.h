@@ -25,6 +25,9 @@
 #define WIRE_MAX_HOST 64
 #define WIRE_MAX_MEMBERS 128
 #define WIRE_MAX_VECTOR 256     /* authors in one heartbeat's vector */
+#define WIRE_SIG_CHAIN 32
+#define WIRE_SIG_PK 32
+#define WIRE_SIG_SIG 64
 
 /* The message types; X-macro keeps names and codes in step. */
 #define WIRE_TYPES(X)          \
@@ -35,7 +38,9 @@
 	X(CHAT, 5, "chat")     \
 	X(REJECT, 6, "reject") \
 	X(STATUS, 7, "status") \
-	X(PULL, 8, "pull")
+	X(PULL, 8, "pull")     \
+	X(SIG, 9, "sig")       \
+	X(PROVE, 10, "prove")
 
 enum wire_type {
 #define WIRE_ENUM(name, code, str) WIRE_##name = code,
@@ -104,6 +109,17 @@ typedef struct wire_msg {
 			uint64_t from;
 			uint64_t to;
 		} pull;
+		struct {
+			const uint8_t *pk;    /* 32 */
+			const uint8_t *proof; /* 64: the sender's signature of the binding */
+		} prove;
+		struct {
+			uint64_t sender;
+			uint64_t seq;
+			const uint8_t *chain; /* 32 bytes; into the frame when decoded */
+			const uint8_t *pk;    /* 32 */
+			const uint8_t *sig;   /* 64 */
+		} sig;
 		struct {
 			uint64_t inc;
 		} leave;

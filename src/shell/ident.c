@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,7 +68,7 @@ store_failed(ident *out)
 int
 ident_open(ident *out, const char *dir, const char *nick)
 {
-	char stored[64], err[4096 + 256];
+	char err[4096 + 256];
 	int rc;
 
 	if (dir)
@@ -83,21 +83,18 @@ ident_open(ident *out, const char *dir, const char *nick)
 		fprintf(stderr, "chorus: %s\n", err);
 		return 1;
 	}
-	rc = store_get_identity(out->store, &out->id, stored, sizeof stored);
-	if (rc > 0 && strcasecmp(stored, nick) != 0) {
+	rc = store_get_identity(out->store, &out->who);
+	if (rc > 0 && strcasecmp(out->who.nick, nick) != 0) {
 		fprintf(stderr, "chorus: data directory %s belongs to \"%s\", not \"%s\"\n",
-			out->dir, stored, nick);
+			out->dir, out->who.nick, nick);
 		return ident_fail(out, 2);
 	}
 	if (rc != 0)
 		return rc > 0 ? 0 : store_failed(out);
-	do {
-		if (getrandom(&out->id, sizeof out->id, 0) != sizeof out->id) {
-			fail("draw a random identity for", out->dir);
-			return ident_fail(out, 1);
-		}
-	} while (out->id == 0);
-	if (store_set_identity(out->store, out->id, nick) != 0 || store_commit(out->store) != 0)
+	crypto_sign_keypair(out->who.pk, out->who.sk);
+	out->who.id = sign_id(out->who.pk);
+	snprintf(out->who.nick, sizeof out->who.nick, "%s", nick);
+	if (store_set_identity(out->store, &out->who) != 0 || store_commit(out->store) != 0)
 		return store_failed(out);
 	return 0;
 }

@@ -2,8 +2,9 @@
  * ident — the node's data directory, its store, and its identity in it.
  *
  * The directory (mode 0700) holds the store (history.db, mode 0600), and
- * the store holds the node's random id and its nick.  A node restarted
- * with the same directory is the same member.
+ * the store holds the node's Ed25519 key pair, its id (derived from the
+ * public key: sign_id) and its nick.  A node restarted with the same
+ * directory is the same member.
  */
 #ifndef CHORUS_IDENT_H
 #define CHORUS_IDENT_H
@@ -15,7 +16,7 @@
 
 typedef struct ident {
 	char dir[4096];
-	uint64_t id;
+	store_identity who;  /* id, nick, signing keys */
 	store *store;  /* open on success; the caller closes it */
 } ident;
 

@@ -290,7 +290,7 @@ on_unit(conn *c, const uint8_t *u, size_t len)
 			return;
 		}
 		c->open = true;
-		t->cb.up(t->cb.ctx, c->id, c->outgoing, c->host);
+		t->cb.up(t->cb.ctx, c->id, c->outgoing, c->host, c->sl.binding);
 		return;
 	case SEAL_OPEN:
 		if ((rc = seal_open(&c->sl, u, len, t->plain, &plen)) != 0) {

@@ -31,7 +31,9 @@ typedef struct net net;
 
 typedef struct net_callbacks {
 	void *ctx;
-	void (*up)(void *ctx, uint32_t link, bool outgoing, const char *host);
+	/* binding: the session's name (seal.binding), 32 bytes */
+	void (*up)(void *ctx, uint32_t link, bool outgoing, const char *host,
+		   const uint8_t *binding);
 	void (*down)(void *ctx, uint32_t link, const char *why);
 	void (*frame)(void *ctx, uint32_t link, const uint8_t *body, size_t len);
 	void (*log)(void *ctx, const char *line);

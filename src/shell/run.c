@@ -210,6 +210,26 @@ io_store_peer(void *ctx, const node_peer *p)
 }
 
 static void
+io_store_sig(void *ctx, const hist_sig *sig)
+{
+	runner *r = ctx;
+
+	if (store_put_sig(r->store, sig) != 0)
+		store_failed(r);
+}
+
+static int
+io_store_sig_at(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out)
+{
+	runner *r = ctx;
+	int found = store_sig_at(r->store, sender, seq, out);
+
+	if (found < 0)
+		store_failed(r);
+	return found;
+}
+
+static void
 io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
 {
 	runner *r = ctx;
@@ -245,11 +265,11 @@ io_store_scan(void *ctx, hist_visit *fn, void *arg)
 /* --- the network's and the user's callbacks ---------------------------- */
 
 static void
-net_up(void *ctx, uint32_t link, bool outgoing, const char *host)
+net_up(void *ctx, uint32_t link, bool outgoing, const char *host, const uint8_t *binding)
 {
 	runner *r = ctx;
 
-	node_link_up(r->core, now_of(r), link, outgoing, host);
+	node_link_up(r->core, now_of(r), link, outgoing, host, binding);
 }
 
 static void
@@ -359,7 +379,8 @@ start(runner *r, const ident *id, uint16_t port)
 	const node_opts *o = r->opts;
 	uint64_t now_wall = wall_ms();
 	node_config cfg = {
-		.id = id->id, .inc = now_wall, .nick = o->nick,
+		.id = id->who.id, .sign_pk = id->who.pk, .sign_sk = id->who.sk,
+		.inc = now_wall, .nick = o->nick,
 		.host = any_host(o->listen_host) ? "" : o->listen_host, .port = port,
 		.seeds = o->join, .nseeds = o->njoin,
 		.heartbeat_ms = o->heartbeat_ms, .timeout_ms = o->timeout_ms,
@@ -369,6 +390,7 @@ start(runner *r, const ident *id, uint16_t port)
 		.ctx = r, .connect = io_connect, .send = io_send, .close = io_close,
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
 		.store_put = io_store_put, .store_peer = io_store_peer,
+		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
 		.store_mark = io_store_mark, .store_range = io_store_range,
 		.store_recent = io_store_recent, .store_scan = io_store_scan,
 	};

@@ -136,8 +136,10 @@ secret_load(const char *dir, const char *file, bool new_chat, uint8_t psk[SEAL_K
 	static text t;
 	int rc = find(dir, file, new_chat, &t);
 
-	if (rc == 0)
-		seal_psk(t.s, t.len, psk);
+	if (rc == 0 && seal_psk(t.s, t.len, psk) != 0) {
+		fprintf(stderr, "chorus: out of memory deriving the secret's key\n");
+		rc = 1;
+	}
 	sodium_memzero(&t, sizeof t);
 	return rc;
 }

@@ -7,7 +7,9 @@
  *            PRIMARY KEY (sender, seq)) WITHOUT ROWID
  *   index messages_order on messages(hlc, sender)
  *   meta(key TEXT PRIMARY KEY, value INTEGER)
- *   identity(id, nick TEXT)                  one row: who this node is
+ *   identity(id, nick TEXT, pk BLOB, sk BLOB)  one row: who this node is
+ *   sigs(sender, seq, chain, pk, sig, PRIMARY KEY (sender, seq))
+ *                                            signed chain heads (sign.h)
  *   peers(id PRIMARY KEY, nick TEXT, host TEXT, port, seen)  members met, for restarts
  *
  * SQLite integers are signed, ours are not: ids are random and have the
@@ -54,6 +56,8 @@ enum query {
 	Q_SCAN,
 	Q_GET_IDENT,
 	Q_SET_IDENT,
+	Q_PUT_SIG,
+	Q_SIG_AT,
 	Q_PUT_PEER,
 	Q_PEERS,
 	Q_COUNT
@@ -75,8 +79,12 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_RECENT] = "SELECT * FROM (SELECT " COLUMNS " FROM messages"
 		     " ORDER BY hlc DESC, sender DESC LIMIT ?1) ORDER BY hlc, sender",
 	[Q_SCAN] = "SELECT " COLUMNS " FROM messages ORDER BY hlc, sender",
-	[Q_GET_IDENT] = "SELECT id, nick FROM identity LIMIT 1",
-	[Q_SET_IDENT] = "INSERT INTO identity (id, nick) VALUES (?1, ?2)",
+	[Q_GET_IDENT] = "SELECT id, nick, pk, sk FROM identity LIMIT 1",
+	[Q_SET_IDENT] = "INSERT INTO identity (id, nick, pk, sk) VALUES (?1, ?2, ?3, ?4)",
+	[Q_PUT_SIG] = "INSERT OR IGNORE INTO sigs (sender, seq, chain, pk, sig)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_SIG_AT] = "SELECT seq, chain, pk, sig FROM sigs WHERE sender = ?1 AND seq >= ?2"
+		     " ORDER BY seq LIMIT 1",
 	[Q_PUT_PEER] = "INSERT OR REPLACE INTO peers (id, nick, host, port, seen)"
 			" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[Q_PEERS] = "SELECT id, nick, host, port FROM peers ORDER BY seen DESC LIMIT ?1",
@@ -90,7 +98,11 @@ static const char schema_sql[] =
 	" PRIMARY KEY (sender, seq)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS messages_order ON messages (hlc, sender);"
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS identity (id INTEGER NOT NULL, nick TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS identity (id INTEGER NOT NULL, nick TEXT NOT NULL,"
+	" pk BLOB NOT NULL, sk BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS sigs (sender INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" chain BLOB NOT NULL, pk BLOB NOT NULL, sig BLOB NOT NULL,"
+	" PRIMARY KEY (sender, seq)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS peers (id INTEGER PRIMARY KEY, nick TEXT NOT NULL,"
 	" host TEXT NOT NULL, port INTEGER NOT NULL, seen INTEGER NOT NULL);"
 	"PRAGMA user_version = 1;"
@@ -347,17 +359,33 @@ store_get_mark(store *s, uint64_t *hlc, uint64_t *sender)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* Copy a blob column of exactly n bytes; false when it is not that. */
+static bool
+blob(sqlite3_stmt *st, int col, uint8_t *out, size_t n)
+{
+	const void *p = sqlite3_column_blob(st, col);
+
+	if (p == NULL || (size_t)sqlite3_column_bytes(st, col) != n)
+		return false;
+	memcpy(out, p, n);
+	return true;
+}
+
 int
-store_get_identity(store *s, uint64_t *id, char *nick, size_t cap)
+store_get_identity(store *s, store_identity *out)
 {
 	sqlite3_stmt *st = s->q[Q_GET_IDENT];
 	int rc = sqlite3_step(st), found = 0;
 
 	if (rc == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(st, 1);
-		*id = (uint64_t)sqlite3_column_int64(st, 0);
-		snprintf(nick, cap, "%s", t ? (const char *)t : "");
+		out->id = (uint64_t)sqlite3_column_int64(st, 0);
+		snprintf(out->nick, sizeof out->nick, "%s", t ? (const char *)t : "");
 		found = 1;
+		if (!blob(st, 2, out->pk, sizeof out->pk) || !blob(st, 3, out->sk, sizeof out->sk)) {
+			set_err(s, "the identity in %s is damaged", s->path);
+			found = -1;
+		}
 	} else if (rc != SQLITE_DONE) {
 		sql_err(s, READING);
 		found = -1;
@@ -367,15 +395,55 @@ store_get_identity(store *s, uint64_t *id, char *nick, size_t cap)
 }
 
 int
-store_set_identity(store *s, uint64_t id, const char *nick)
+store_set_identity(store *s, const store_identity *id)
 {
 	sqlite3_stmt *st = s->q[Q_SET_IDENT];
 
 	if (begin(s) != 0)
 		return write_failed(s);
-	sqlite3_bind_int64(st, 1, (int64_t)id);
-	sqlite3_bind_text(st, 2, nick, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, (int64_t)id->id);
+	sqlite3_bind_text(st, 2, id->nick, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, id->pk, sizeof id->pk, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, id->sk, sizeof id->sk, SQLITE_STATIC);
 	return run(s, Q_SET_IDENT) == 0 ? 0 : write_failed(s);
+}
+
+int
+store_put_sig(store *s, const hist_sig *sig)
+{
+	sqlite3_stmt *st = s->q[Q_PUT_SIG];
+
+	if (begin(s) != 0)
+		return write_failed(s);
+	sqlite3_bind_int64(st, 1, key(sig->sender));
+	sqlite3_bind_int64(st, 2, key(sig->seq));
+	sqlite3_bind_blob(st, 3, sig->chain, sizeof sig->chain, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, sig->pk, sizeof sig->pk, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, sig->sig, sizeof sig->sig, SQLITE_STATIC);
+	return run(s, Q_PUT_SIG) == 0 ? 0 : write_failed(s);
+}
+
+int
+store_sig_at(store *s, uint64_t sender, uint64_t seq, hist_sig *out)
+{
+	sqlite3_stmt *st = s->q[Q_SIG_AT];
+	int rc, found = 0;
+
+	sqlite3_bind_int64(st, 1, key(sender));
+	sqlite3_bind_int64(st, 2, key(seq));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->sender = sender;
+		out->seq = unkey(sqlite3_column_int64(st, 0));
+		found = blob(st, 1, out->chain, sizeof out->chain) &&
+			blob(st, 2, out->pk, sizeof out->pk) && blob(st, 3, out->sig, sizeof out->sig);
+	} else if (rc != SQLITE_DONE) {
+		sql_err(s, READING);
+		found = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return found;
 }
 
 int

@@ -68,13 +68,23 @@ int store_set_mark(store *s, uint64_t hlc, uint64_t sender);
  */
 int store_get_mark(store *s, uint64_t *hlc, uint64_t *sender);
 
-/*
- * The node's identity: 1 and its id and nick (cut to cap) when one was
- * stored, 0 when none, -1 with store_error set.
- */
-int store_get_identity(store *s, uint64_t *id, char *nick, size_t cap);
+/* Who the node is: its id, nick and signing key pair. */
+typedef struct store_identity {
+	uint64_t id;
+	char nick[NICK_MAX + 1];
+	uint8_t pk[SIGN_PK];
+	uint8_t sk[SIGN_SK];
+} store_identity;
+
+/* The node's identity: 1 when one was stored, 0 when none, -1 with store_error set. */
+int store_get_identity(store *s, store_identity *out);
 /* Store the identity, in the open transaction.  0, or -1 like store_put. */
-int store_set_identity(store *s, uint64_t id, const char *nick);
+int store_set_identity(store *s, const store_identity *id);
+
+/* Keep a signed chain head, in the open transaction.  0, or -1 like store_put. */
+int store_put_sig(store *s, const hist_sig *sig);
+/* The first signature of sender at or after seq: 1 and *out, 0 none, -1 error. */
+int store_sig_at(store *s, uint64_t sender, uint64_t seq, hist_sig *out);
 
 /*
  * Remember a member and where it was reached, and when (seen: any

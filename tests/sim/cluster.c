@@ -1,6 +1,7 @@
 /* cluster — see cluster.h. */
 #include "cluster.h"
 
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +244,18 @@ io_store_peer(void *ctx, const node_peer *p)
 }
 
 static void
+io_store_sig(void *ctx, const hist_sig *sig)
+{
+	memstore_sig(&((simnode *)ctx)->store, sig);
+}
+
+static int
+io_store_sig_at(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out)
+{
+	return memstore_sig_at(&((simnode *)ctx)->store, sender, seq, out);
+}
+
+static void
 io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
 {
 	simnode *sn = ctx;
@@ -311,9 +324,15 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 		simnode *sn = &c->nodes[i];
 		sn->c = c;
 		sn->idx = i;
-		do
-			sn->id = rng_next(&c->rng);
-		while (sn->id == 0 || cluster_by_id(c, sn->id) != sn);
+		do {
+			uint8_t key_seed[32];
+			for (int k = 0; k < 4; k++) {
+				uint64_t r = rng_next(&c->rng);
+				memcpy(key_seed + 8 * k, &r, 8);
+			}
+			crypto_sign_seed_keypair(sn->pk, sn->sk, key_seed);
+			sn->id = sign_id(sn->pk);
+		} while (cluster_by_id(c, sn->id) != sn);
 		snprintf(sn->nick, sizeof sn->nick, "%s", names[i]);
 		snprintf(sn->host, sizeof sn->host, "10.0.0.%d", (i + 1) % 100);
 		sn->port = (uint16_t)(7420 + rng_range(&c->rng, 0, 1));
@@ -372,6 +391,7 @@ cluster_start(cluster *c, int i)
 		.ctx = sn, .connect = io_connect, .send = io_send, .close = io_close,
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
 		.store_put = io_store_put, .store_peer = io_store_peer,
+		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
 		.store_mark = io_store_mark,
 		.store_range = io_store_range, .store_recent = io_store_recent,
 		.store_scan = io_store_scan,
@@ -382,7 +402,7 @@ cluster_start(cluster *c, int i)
 		snprintf(addr[k], sizeof addr[k], "%s:%u", s->host, s->port);
 		seeds[k] = addr[k];
 	}
-	node_config cfg = {.id = sn->id, .inc = c->now, .nick = sn->nick,
+	node_config cfg = {.id = sn->id, .sign_pk = sn->pk, .sign_sk = sn->sk, .inc = c->now, .nick = sn->nick,
 			   .host = sn->advertise ? sn->host : "", .port = sn->port,
 			   .seeds = seeds, .nseeds = sn->nseeds,
 			   .heartbeat_ms = c->heartbeat_ms, .timeout_ms = c->timeout_ms,
@@ -539,7 +559,7 @@ deliver(cluster *c, const net_delivery *d)
 	case NET_UP:
 		cluster_trace(c, "n%d link %u up (%s %s)", d->host, d->link,
 			      d->outgoing ? "to" : "from", d->text);
-		node_link_up(sn->core, c->now, d->link, d->outgoing, d->text);
+		node_link_up(sn->core, c->now, d->link, d->outgoing, d->text, NULL);
 		break;
 	case NET_DOWN:
 		cluster_trace(c, "n%d link %u down: %s", d->host, d->link, d->text);

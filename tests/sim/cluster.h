@@ -54,7 +54,9 @@ typedef struct knowledge {
 typedef struct simnode {
 	struct cluster *c;
 	int idx;
-	uint64_t id;
+	uint64_t id;           /* sign_id(pk) */
+	uint8_t pk[SIGN_PK];
+	uint8_t sk[SIGN_SK];
 	char nick[NICK_MAX + 1];
 	char host[16];
 	uint16_t port;

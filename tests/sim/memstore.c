@@ -13,6 +13,7 @@ memstore_free(memstore *s)
 	for (int i = 0; i < s->len; i++)
 		free((char *)s->v[i].r.text);
 	free(s->v);
+	free(s->sigs);
 	*s = (memstore){0};
 }
 
@@ -75,6 +76,31 @@ memstore_peer(memstore *s, const node_peer *p)
 		i--;
 	memmove(&s->peers[1], &s->peers[0], (size_t)i * sizeof *p);
 	s->peers[0] = *p;
+}
+
+void
+memstore_sig(memstore *s, const hist_sig *sig)
+{
+	if (s->nsigs == s->capsigs) {
+		s->capsigs = s->capsigs ? 2 * s->capsigs : 16;
+		s->sigs = xrealloc(s->sigs, (size_t)s->capsigs * sizeof *sig);
+	}
+	s->sigs[s->nsigs++] = *sig;
+}
+
+int
+memstore_sig_at(memstore *s, uint64_t sender, uint64_t seq, hist_sig *out)
+{
+	const hist_sig *best = NULL;
+
+	for (int i = 0; i < s->nsigs; i++) {
+		const hist_sig *g = &s->sigs[i];
+		if (g->sender == sender && g->seq >= seq && (best == NULL || g->seq < best->seq))
+			best = g;
+	}
+	if (best)
+		*out = *best;
+	return best != NULL;
 }
 
 int

@@ -35,6 +35,9 @@ typedef struct memstore {
 	bool twice;                    /* a record was put twice */
 	node_peer peers[MEMSTORE_PEERS]; /* remembered members, latest first */
 	int npeers;
+	hist_sig *sigs;                /* signed chain heads, as stored */
+	int nsigs;
+	int capsigs;
 } memstore;
 
 void memstore_free(memstore *s);
@@ -45,6 +48,9 @@ int memstore_recent(memstore *s, int n, hist_visit *fn, void *arg);
 int memstore_scan(memstore *s, hist_visit *fn, void *arg);
 /* Remember a member (store_peer): it moves to the front. */
 void memstore_peer(memstore *s, const node_peer *p);
+void memstore_sig(memstore *s, const hist_sig *sig);
+/* The first signature of sender at or after seq: 1 and *out, or 0. */
+int memstore_sig_at(memstore *s, uint64_t sender, uint64_t seq, hist_sig *out);
 /* The line number of a text "m<k>", or -1. */
 int memstore_line(const char *text, size_t len);
 

@@ -7,6 +7,7 @@ import socket
 import struct
 import threading
 
+from nacl.pwhash import argon2id
 from nacl.bindings import (crypto_aead_chacha20poly1305_ietf_decrypt,
                            crypto_aead_chacha20poly1305_ietf_encrypt,
                            crypto_scalarmult, crypto_scalarmult_base)
@@ -16,8 +17,8 @@ CONFIRM = b"confirm1"
 
 
 def psk(secret):
-    return hashlib.blake2b(secret.encode(), digest_size=32,
-                           key=b"chorus chat secret, version 1").digest()
+    return argon2id.kdf(32, secret.encode(), b"chorus secret v1", opslimit=2,
+                        memlimit=8 * 1024 * 1024)
 
 
 def nonce(n):

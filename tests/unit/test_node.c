@@ -14,10 +14,18 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "node.h"
 #include "memstore.h"
 #include "wire.h"
+
+/*
+ * alice, bob and carol: ids come from their keys (sign_id), found in
+ * main() from fixed seeds so that alice's id < bob's < carol's.
+ */
+static uint8_t keys[3][SIGN_PK + SIGN_SK];
+static uint64_t A_ID, B_ID, C_ID;
 
 #define MAX_LINES 128
 #define MAX_FRAMES 256
@@ -130,7 +138,7 @@ call_input(fake *f, uint64_t now, const char *line, size_t len)
 static void
 call_link_up(fake *f, uint64_t now, uint32_t link, bool outgoing, const char *host)
 {
-	node_link_up(f->n, now, link, outgoing, host);
+	node_link_up(f->n, now, link, outgoing, host, NULL);
 	node_flush(f->n, now);
 }
 
@@ -159,6 +167,18 @@ static void
 io_store_peer(void *ctx, const node_peer *p)
 {
 	memstore_peer(&((fake *)ctx)->store, p);
+}
+
+static void
+io_store_sig(void *ctx, const hist_sig *sig)
+{
+	memstore_sig(&((fake *)ctx)->store, sig);
+}
+
+static int
+io_store_sig_at(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out)
+{
+	return memstore_sig_at(&((fake *)ctx)->store, sender, seq, out);
 }
 
 static void
@@ -195,6 +215,7 @@ io_of(fake *f)
 		.ctx = f, .connect = io_connect, .send = io_send, .close = io_close,
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
 		.store_put = io_store_put, .store_peer = io_store_peer,
+		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
 		.store_mark = io_store_mark,
 		.store_range = io_store_range, .store_recent = io_store_recent,
 		.store_scan = io_store_scan,
@@ -208,11 +229,12 @@ start(fake *f, uint64_t id, uint64_t now, const char *nick, const char *host,
 {
 	node_io io = io_of(f);
 	const char *seeds[1] = {seed};
-	node_config cfg = {.id = id, .inc = now, .nick = nick, .host = host, .port = 7420,
+	int who = id == A_ID ? 0 : id == B_ID ? 1 : 2;
+	node_config cfg = {.id = id, .sign_pk = keys[who], .sign_sk = keys[who] + SIGN_PK,
+			   .inc = now, .nick = nick, .host = host, .port = 7420,
 			   .seeds = seeds, .nseeds = seed ? 1 : 0,
 			   .heartbeat_ms = 200, .timeout_ms = 1000, .wall_ms = now};
 
-	memstore_free(&f->store);
 	memset(f, 0, sizeof *f);
 	f->exit_code = -1;
 	f->host = host;
@@ -316,7 +338,6 @@ ticks(fake *f, uint64_t from, uint64_t to)
 		call_tick(f, t);
 }
 
-enum { A_ID = 0x10, B_ID = 0x20, C_ID = 0x30 };
 
 /*
  * alice (first), then bob joining through alice: bob's link 1 is alice's
@@ -362,7 +383,7 @@ test_join_through_a_member(void **state)
 	assert_int_equal(b.nlines, 0); /* probing: nothing shown yet */
 	assert_false(node_announced(b.n));
 	link_up(&b, 1, &a, 101, 2005);
-	assert_true(pump(&a, 101, &b, 1, 2006) == 2); /* HELLO, MEMBERS */
+	assert_true(pump(&a, 101, &b, 1, 2006) == 3); /* HELLO, PROVE, MEMBERS */
 	/* bob is in: its own lines, in the SPEC's order. */
 	assert_int_equal(b.nlines, 3);
 	assert_string_equal(b.lines[0], "[JOIN] bob joined the chat");
@@ -423,7 +444,7 @@ test_chat_is_shown_everywhere_once(void **state)
 	input(&b, 2100, "hi there");
 	/* Not shown before alice's clock has passed it. */
 	assert_int_equal(count_line(&b, "[bob] hi there"), 0);
-	assert_int_equal(b.nout, 1);
+	assert_int_equal(b.nout, 2); /* the record, and bob's signature over it */
 	frame copy = b.out[0];
 	uint8_t *dup = malloc(copy.len);
 	memcpy(dup, copy.buf, copy.len);
@@ -769,7 +790,8 @@ test_restart_from_the_store_repeats_nothing(void **state)
 	/* The process dies; its store survives, and a new one starts on it. */
 	node_free(a.n);
 	a.nlines = 0;
-	node_config cfg = {.id = A_ID, .inc = 5000, .nick = "alice", .host = "10.0.0.1",
+	node_config cfg = {.id = A_ID, .sign_pk = keys[0], .sign_sk = keys[0] + SIGN_PK,
+			   .inc = 5000, .nick = "alice", .host = "10.0.0.1",
 			   .port = 7420, .heartbeat_ms = 200, .timeout_ms = 1000, .wall_ms = 5000,
 			   .mark_hlc = a.store.mark_hlc, .mark_sender = a.store.mark_sender};
 	node_io io = io_of(&a);
@@ -869,6 +891,79 @@ test_peer_claiming_records_it_never_sends_stalls_nobody(void **state)
 	stop(&b);
 }
 
+/* Carry frames among alice, bob and carol until quiet, with ticks. */
+static void
+mesh3(fake *a, fake *b, fake *c, uint64_t from, uint64_t to)
+{
+	for (uint64_t t = from; t <= to; t += 50) {
+		ticks(a, t, t);
+		ticks(b, t, t);
+		ticks(c, t, t);
+		settle3(a, b, c, t);
+	}
+}
+
+static void
+test_forged_records_are_refused(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+	wire_msg chat, sigm = {.type = WIRE_SIG};
+	hist_sig sig = {.sender = 0};
+	hist_rec r = {.seq = 1, .hlc = 3100ull << HLC_SHIFT, .text = "I owe you", .len = 9};
+
+	trio(&a, &b, &c);
+	mesh3(&a, &b, &c, 3000, 3300);
+	/* Carol relays a record in bob's name, signed with her own key. */
+	r.sender = B_ID;
+	strcpy(r.nick, "bob");
+	set_chat(&chat, B_ID, 1, 3100, "bob", "I owe you");
+	inject(&a, 103, 3310, &chat);
+	sig.sender = B_ID;
+	sig.seq = 1;
+	sign_chain(sig.chain, &r);
+	memcpy(sig.pk, keys[2], SIGN_PK);
+	sign_head(&sig, keys[2] + SIGN_PK);
+	sigm.u.sig.sender = sig.sender;
+	sigm.u.sig.seq = sig.seq;
+	sigm.u.sig.chain = sig.chain;
+	sigm.u.sig.pk = sig.pk;
+	sigm.u.sig.sig = sig.sig;
+	inject(&a, 103, 3311, &sigm);
+	assert_non_null(strstr(a.last_log, "do not match its signature"));
+	assert_int_equal(count_line(&a, "[bob] I owe you"), 0);
+	assert_true(node_history_count(a.n) == 0);
+	/* Bob's genuine record with its text changed, relayed by carol. */
+	input(&b, 3400, "pay alice 10");
+	pump(&b, 102, &c, 1, 3401); /* carol gets it from bob, as it is */
+	int relayed = 0;
+	for (int i = 0; i < b.nout; i++) {
+		static wire_msg m;
+		frame *f = &b.out[i];
+		if (f->link != 1 || wire_decode(f->buf + WIRE_HEADER, f->len - WIRE_HEADER, &m) != 0)
+			continue;
+		if (m.type == WIRE_CHAT) {
+			char *t = memmem(f->buf, f->len, "alice 10", 8);
+			t[6] = '9';
+		}
+		if (m.type == WIRE_CHAT || m.type == WIRE_SIG) {
+			call_frame(&a, 3402, 103, f->buf + WIRE_HEADER, f->len - WIRE_HEADER);
+			relayed++;
+		}
+	}
+	drop_sent(&b);
+	assert_int_equal(relayed, 2);
+	assert_non_null(strstr(a.last_log, "do not match its signature"));
+	assert_int_equal(count_line(&a, "[bob] pay alice 90"), 0);
+	/* The genuine copy, pulled again, is taken. */
+	mesh3(&a, &b, &c, 3450, 4500);
+	assert_int_equal(count_line(&a, "[bob] pay alice 10"), 1);
+	assert_int_equal(count_line(&c, "[bob] pay alice 10"), 1);
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
 static void
 test_restarted_member_old_link_is_dropped(void **state)
 {
@@ -921,7 +1016,7 @@ test_seed_that_hangs_after_its_hello_is_dialled_again(void **state)
 	start(&b, B_ID, 2000, "bob", "10.0.0.2", "10.0.0.1:7420");
 	link_up(&b, 1, &a, 101, 2005);
 	/* Only alice's HELLO gets through; her member list never does. */
-	assert_int_equal(a.nout, 2);
+	assert_int_equal(a.nout, 3);
 	call_frame(&b, 2006, 1, a.out[0].buf + WIRE_HEADER, a.out[0].len - WIRE_HEADER);
 	drop_sent(&a);
 	assert_false(node_announced(b.n));
@@ -961,9 +1056,27 @@ test_higher_id_dials_a_member_that_lost_its_hello(void **state)
 	stop(&b);
 }
 
+/* Key pairs from fixed seeds, their ids in the order the tests assume. */
+static void
+make_keys(void)
+{
+	uint64_t *ids[3] = {&A_ID, &B_ID, &C_ID};
+	uint8_t seed[32] = {0};
+
+	for (int k = 0; k < 3;) {
+		uint8_t *pk = keys[k], *sk = keys[k] + SIGN_PK;
+		seed[0]++;
+		crypto_sign_seed_keypair(pk, sk, seed);
+		uint64_t id = sign_id(pk);
+		if (k == 0 || id > *ids[k - 1])
+			*ids[k++] = id;
+	}
+}
+
 int
 main(void)
 {
+	make_keys();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_node_announces_itself),
 		cmocka_unit_test(test_join_through_a_member),
@@ -981,6 +1094,7 @@ main(void)
 		cmocka_unit_test(test_newcomer_gets_the_history),
 		cmocka_unit_test(test_restart_from_the_store_repeats_nothing),
 		cmocka_unit_test(test_peer_claiming_records_it_never_sends_stalls_nobody),
+		cmocka_unit_test(test_forged_records_are_refused),
 		cmocka_unit_test(test_restarted_member_old_link_is_dropped),
 		cmocka_unit_test(test_silent_seed_is_dialled_again),
 		cmocka_unit_test(test_seed_that_hangs_after_its_hello_is_dialled_again),

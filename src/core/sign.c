@@ -1,0 +1,113 @@
+/* sign — see sign.h. */
+#include "sign.h"
+
+#include <sodium.h>
+#include <string.h>
+
+static const uint8_t domain[] = "chorus signed chain, version 1";
+
+static void
+be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+uint64_t
+sign_id(const uint8_t pk[SIGN_PK])
+{
+	uint8_t h[32];
+	uint64_t id = 0;
+
+	crypto_generichash(h, sizeof h, pk, SIGN_PK, NULL, 0);
+	for (int i = 0; i < 8; i++)
+		id = id << 8 | h[i];
+	return id ? id : 1;
+}
+
+void
+sign_chain(uint8_t chain[SIGN_CHAIN], const hist_rec *r)
+{
+	crypto_generichash_state st;
+	uint8_t head[24 + 1 + 4];
+	size_t nlen = strnlen(r->nick, sizeof r->nick - 1);
+
+	be64(head, r->sender);
+	be64(head + 8, r->seq);
+	be64(head + 16, r->hlc);
+	head[24] = (uint8_t)nlen;
+	head[25] = (uint8_t)(r->len >> 24);
+	head[26] = (uint8_t)(r->len >> 16);
+	head[27] = (uint8_t)(r->len >> 8);
+	head[28] = (uint8_t)r->len;
+	crypto_generichash_init(&st, NULL, 0, SIGN_CHAIN);
+	crypto_generichash_update(&st, chain, SIGN_CHAIN);
+	crypto_generichash_update(&st, head, sizeof head);
+	crypto_generichash_update(&st, (const uint8_t *)r->nick, nlen);
+	crypto_generichash_update(&st, (const uint8_t *)r->text, r->len);
+	crypto_generichash_final(&st, chain, SIGN_CHAIN);
+}
+
+/* What is signed: the domain, the author, the sequence, the chain. */
+static void
+message(const hist_sig *s, uint8_t *m)
+{
+	memcpy(m, domain, sizeof domain);
+	be64(m + sizeof domain, s->sender);
+	be64(m + sizeof domain + 8, s->seq);
+	memcpy(m + sizeof domain + 16, s->chain, SIGN_CHAIN);
+}
+
+#define MESSAGE_LEN (sizeof domain + 16 + SIGN_CHAIN)
+
+void
+sign_head(hist_sig *s, const uint8_t sk[SIGN_SK])
+{
+	uint8_t m[MESSAGE_LEN];
+
+	message(s, m);
+	crypto_sign_detached(s->sig, NULL, m, sizeof m, sk);
+}
+
+bool
+sign_check(const hist_sig *s)
+{
+	uint8_t m[MESSAGE_LEN];
+
+	if (sign_id(s->pk) != s->sender)
+		return false;
+	message(s, m);
+	return crypto_sign_verify_detached(s->sig, m, sizeof m, s->pk) == 0;
+}
+
+static const uint8_t proof_domain[] = "chorus link proof, version 1";
+
+static void
+proof_message(uint8_t *m, const uint8_t binding[SIGN_CHAIN])
+{
+	memcpy(m, proof_domain, sizeof proof_domain);
+	memcpy(m + sizeof proof_domain, binding, SIGN_CHAIN);
+}
+
+void
+sign_proof(uint8_t proof[SIGN_SIG], const uint8_t binding[SIGN_CHAIN], const uint8_t sk[SIGN_SK])
+{
+	uint8_t m[sizeof proof_domain + SIGN_CHAIN];
+
+	proof_message(m, binding);
+	crypto_sign_detached(proof, NULL, m, sizeof m, sk);
+}
+
+bool
+sign_proof_check(const uint8_t proof[SIGN_SIG], const uint8_t binding[SIGN_CHAIN],
+		 const uint8_t pk[SIGN_PK], uint64_t id)
+{
+	uint8_t m[sizeof proof_domain + SIGN_CHAIN];
+
+	if (sign_id(pk) != id)
+		return false;
+	proof_message(m, binding);
+	return crypto_sign_verify_detached(proof, m, sizeof m, pk) == 0;
+}
