@@ -189,6 +189,15 @@ swap(hist_rec *a, hist_rec *b)
 	*b = t;
 }
 
+static void
+sift_up(hist *h, int i)
+{
+	while (i > 0 && less(&h->heap[i], &h->heap[(i - 1) / 2])) {
+		swap(&h->heap[i], &h->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+}
+
 void
 hist_hold(hist *h, const hist_rec *r)
 {
@@ -199,10 +208,20 @@ hist_hold(hist *h, const hist_rec *r)
 	int i = h->nheap++;
 	h->heap[i] = *r;
 	h->heap[i].text = xstrndup(r->text, r->len);
-	while (i > 0 && less(&h->heap[i], &h->heap[(i - 1) / 2])) {
-		swap(&h->heap[i], &h->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
+	sift_up(h, i);
+}
+
+void
+hist_hold_owned(hist *h, hist_rec *r)
+{
+	if (h->nheap == h->capheap) {
+		h->capheap = h->capheap ? 2 * h->capheap : 64;
+		h->heap = xrealloc(h->heap, (size_t)h->capheap * sizeof *r);
 	}
+	int i = h->nheap++;
+	h->heap[i] = *r;
+	r->text = NULL;
+	sift_up(h, i);
 }
 
 const hist_rec *

@@ -136,6 +136,8 @@ void hist_report(hist *h, uint64_t id, uint64_t hlc, uint64_t seq);
 
 /* Keep a copy of r until it is shown. */
 void hist_hold(hist *h, const hist_rec *r);
+/* Keep r until it is shown, taking its text (malloc'd; r->text becomes NULL). */
+void hist_hold_owned(hist *h, hist_rec *r);
 /* The held record first in history order, or NULL. */
 const hist_rec *hist_first(const hist *h);
 /* Drop the first held record (its text is freed); it becomes the shown key. */

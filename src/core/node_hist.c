@@ -128,9 +128,10 @@ node_hist_free(node *n)
 /*
  * A new record: store it, then hold it for showing (or show it late).
  * chain: the author's hash chain through r when known, else NULL.
+ * owned: r's text is malloc'd and may be kept (r->text is then NULL).
  */
 static int
-take(node *n, uint64_t now, const hist_rec *r, const uint8_t *chain)
+take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 {
 	int took = hist_take(&n->hist, r);
 
@@ -142,9 +143,12 @@ take(node *n, uint64_t now, const hist_rec *r, const uint8_t *chain)
 	else
 		sign_chain(a->chain, r);
 	n->io.store_put(n->io.ctx, r);
-	if (!hist_is_late(&n->hist, r))
-		hist_hold(&n->hist, r);
-	else if (n->synced)
+	if (!hist_is_late(&n->hist, r)) {
+		if (owned)
+			hist_hold_owned(&n->hist, r);
+		else
+			hist_hold(&n->hist, r);
+	} else if (n->synced)
 		show(n, r, EVENT_LATE);
 	/* Catching up is given more time while it makes progress. */
 	if (!n->synced && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
@@ -163,7 +167,7 @@ send_record(node *n, uint64_t now, const char *text, size_t len)
 	n->clock = hlc_tick(n->clock, node_wall(n, now));
 	r.hlc = n->clock;
 	snprintf(r.nick, sizeof r.nick, "%s", n->nick);
-	take(n, now, &r, NULL);
+	take(n, now, &r, NULL, false);
 	chat.u.chat.sender = r.sender;
 	chat.u.chat.seq = r.seq;
 	chat.u.chat.hlc = r.hlc;
@@ -279,7 +283,7 @@ node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
 		return;
 	}
 	for (int i = 0; i < k; i++)
-		take(n, now, &a->pend[i], a->pend_chain[i]);
+		take(n, now, &a->pend[i], a->pend_chain[i], true);
 	hist_pend_drop(a, k);
 	a->pend_since = now;
 	n->io.store_sig(n->io.ctx, &sig);

@@ -30,22 +30,33 @@ sign_id(const uint8_t pk[SIGN_PK])
 void
 sign_chain(uint8_t chain[SIGN_CHAIN], const hist_rec *r)
 {
-	crypto_generichash_state st;
-	uint8_t head[24 + 1 + 4];
+	/* The fixed part, the nick and (when it fits) the text in one buffer. */
+	uint8_t buf[SIGN_CHAIN + 29 + NICK_MAX + 4096], *p = buf;
 	size_t nlen = strnlen(r->nick, sizeof r->nick - 1);
+	bool whole = r->len <= 4096;
 
-	be64(head, r->sender);
-	be64(head + 8, r->seq);
-	be64(head + 16, r->hlc);
-	head[24] = (uint8_t)nlen;
-	head[25] = (uint8_t)(r->len >> 24);
-	head[26] = (uint8_t)(r->len >> 16);
-	head[27] = (uint8_t)(r->len >> 8);
-	head[28] = (uint8_t)r->len;
+	memcpy(p, chain, SIGN_CHAIN);
+	p += SIGN_CHAIN;
+	be64(p, r->sender);
+	be64(p + 8, r->seq);
+	be64(p + 16, r->hlc);
+	p[24] = (uint8_t)nlen;
+	p[25] = (uint8_t)(r->len >> 24);
+	p[26] = (uint8_t)(r->len >> 16);
+	p[27] = (uint8_t)(r->len >> 8);
+	p[28] = (uint8_t)r->len;
+	p += 29;
+	memcpy(p, r->nick, nlen);
+	p += nlen;
+	if (whole) {
+		memcpy(p, r->text, r->len);
+		p += r->len;
+		crypto_generichash(chain, SIGN_CHAIN, buf, (size_t)(p - buf), NULL, 0);
+		return;
+	}
+	crypto_generichash_state st;
 	crypto_generichash_init(&st, NULL, 0, SIGN_CHAIN);
-	crypto_generichash_update(&st, chain, SIGN_CHAIN);
-	crypto_generichash_update(&st, head, sizeof head);
-	crypto_generichash_update(&st, (const uint8_t *)r->nick, nlen);
+	crypto_generichash_update(&st, buf, (size_t)(p - buf));
 	crypto_generichash_update(&st, (const uint8_t *)r->text, r->len);
 	crypto_generichash_final(&st, chain, SIGN_CHAIN);
 }
