@@ -8,6 +8,8 @@ in still cannot crash a node with malformed frames.
 import re
 import struct
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -126,3 +128,35 @@ def test_control_sequences_from_the_network_are_shown_escaped(cluster):
         a.wait_line("^" + re.escape(want) + "$")
     for line in a.output():
         assert not any(c in line for c in "\x1b\x07\x9b"), line
+
+
+def test_flooding_member_starves_nobody(cluster):
+    # How much a flood delays others is measured by bench/flood.py; here:
+    # while one member pours lines in as fast as it can, another's lines
+    # still all arrive, once each and in order, and everyone agrees.
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    c = cluster.start("carol", join=[a])
+    f = cluster.start("flood", join=[a])
+    cluster.settle([a, b, c, f], "alice (leader), bob, carol, flood")
+
+    def pour():
+        f.proc.stdin.write("".join(f"flood {i}\n" for i in range(20000)))
+        f.proc.stdin.flush()
+    t = threading.Thread(target=pour, daemon=True)
+    t.start()
+    for i in range(20):
+        b.send(f"still here {i}")
+        time.sleep(0.02)
+    t.join()
+    c.wait_line(r"^\[bob\] still here 19$", timeout=30)
+    mine = [l for l in c.output() if l.startswith("[bob] ")]
+    assert mine == [f"[bob] still here {i}" for i in range(20)]
+    want = "count=20020 "
+    deadline = time.monotonic() + 30
+    while True:
+        sums = {n.ask("\\checksum", "CHECKSUM", timeout=10) for n in (a, b, c, f)}
+        if len(sums) == 1 and sums.pop().startswith(want):
+            break
+        assert time.monotonic() < deadline, f"no agreement: {sums}"
+        time.sleep(0.3)
