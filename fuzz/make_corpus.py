@@ -8,7 +8,8 @@ import pathlib
 import struct
 
 HERE = pathlib.Path(__file__).resolve().parent
-T = dict(HELLO=1, MEMBERS=2, HEARTBEAT=3, LEAVE=4, CHAT=5, REJECT=6, STATUS=7, PULL=8)
+T = dict(HELLO=1, MEMBERS=2, HEARTBEAT=3, LEAVE=4, CHAT=5, REJECT=6, STATUS=7, PULL=8,
+         SIG=9, PROVE=10)
 
 
 def s(text):
@@ -51,11 +52,21 @@ def pull(sender, first, last):
     return frame("PULL", struct.pack(">QQQ", sender, first, last))
 
 
+def sig(sender, seq, fill):
+    # a signed chain head whose chain, key and signature are only filler:
+    # it reaches the checks, which must refuse it
+    return frame("SIG", struct.pack(">QQ", sender, seq) + bytes([fill]) * (32 + 32 + 64))
+
+
+def prove(fill):
+    return frame("PROVE", bytes([fill]) * (32 + 64))
+
+
 MS = 1000 << 16  # a stamp at the fuzzed node's start (wall clock 1000 ms)
 
-session = (hello(7, 500, "eve") + members(member(7, 500, "eve"), member(9, 600, "mallory"))
+session = (hello(7, 500, "eve") + prove(3) + members(member(7, 500, "eve"), member(9, 600, "mallory"))
            + heartbeat(MS + 5, 2, [(7, 2, 1), (9, 3, 1), (42, 0, 1)])
-           + chat(7, 1, MS + 1, "eve", "hello") + chat(7, 2, MS + 2, "eve", "again")
+           + chat(7, 1, MS + 1, "eve", "hello") + chat(7, 2, MS + 2, "eve", "again") + sig(7, 2, 5)
            + chat(9, 3, MS + 3, "mallory", "a gap") + status(MS + 9, 2)
            + pull(42, 1, 10) + pull(7, 1, 2)
            + chat(9, 1, MS + 4, "mallory", "\x1b]0;title\x07") + frame("LEAVE", struct.pack(">Q", 500)))
@@ -66,11 +77,13 @@ corpora = {
         "heartbeat": hello(7, 500, "eve") + heartbeat(MS, 0, [(7, 0, 1)]),
         "reject": frame("REJECT", bytes([1]) + s("alice")),
         "pull": hello(7, 500, "eve") + pull(42, 1, 5) + status(MS, 0),
+        "signed": hello(7, 500, "eve") + prove(1) + chat(7, 1, MS, "eve", "x") + sig(7, 1, 2),
     },
     "wire": {
         "session": session,
         "chat_short": chat(7, 1, MS, "eve", "hi"),
         "heartbeat": heartbeat(MS, 1, [(7, 1, 1)]),
+        "sig": sig(7, 1, 9) + prove(4),
     },
 }
 for name, files in corpora.items():

@@ -6,6 +6,7 @@ middle can neither change nor replay what passes, and a peer that did get
 in still cannot crash a node with malformed frames.
 """
 import re
+import socket
 import struct
 import subprocess
 import threading
@@ -160,3 +161,22 @@ def test_flooding_member_starves_nobody(cluster):
             break
         assert time.monotonic() < deadline, f"no agreement: {sums}"
         time.sleep(0.3)
+
+
+def test_links_beyond_the_limit_are_refused(cluster):
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    cluster.settle([a, b], "alice (leader), bob")
+    host, port = a.addr.split(":")
+    socks = []
+    try:
+        for _ in range(300):  # more than the 256 links a node keeps
+            socks.append(socket.create_connection((host, int(port)), timeout=5))
+        a.wait_err(r"refusing a connection from 127\.0\.0\.1: too many links already")
+        b.send("over the crowd")
+        a.wait_line(r"^\[bob\] over the crowd$")
+    finally:
+        for s in socks:
+            s.close()
+    # the strangers never finish a handshake; once gone, the node is as before
+    cluster.settle([a, b], "alice (leader), bob")
