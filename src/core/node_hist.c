@@ -18,7 +18,8 @@
  * hold (or timeout-ms passes), so that all survivors show the same records
  * of it.
  *
- * Anti-entropy (version vectors, pulls) is in node_sync.c.
+ * Anti-entropy (version vectors, pulls) is in node_sync.c; what is shown,
+ * and when, in node_show.c.
  *
  * Catching up.  A node that (re)joins shows nothing until it holds what
  * every member's first vector listed and all it took in meanwhile is
@@ -59,17 +60,6 @@ bool
 node_plausible(const node *n, uint64_t now, uint64_t hlc)
 {
 	return hlc_ms(hlc) <= node_wall(n, now) + NODE_MAX_SKEW_MS;
-}
-
-static void
-show(node *n, const hist_rec *r, event_kind kind)
-{
-	event ev = {.kind = kind, .nick = r->nick, .text = r->text,
-		    .text_len = r->len, .time = hlc_ms(r->hlc)};
-
-	if (r->sender == n->cfg.id && r->seq > n->own_shown)
-		n->own_shown = r->seq;
-	n->io.event(n->io.ctx, &ev);
 }
 
 /* --- restoring the store's records ---------------------------------------- */
@@ -149,7 +139,7 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 		else
 			hist_hold(&n->hist, r);
 	} else if (n->synced)
-		show(n, r, EVENT_LATE);
+		node_show(n, r, EVENT_LATE);
 	/* Catching up is given more time while it makes progress. */
 	if (!n->synced && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
 		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
@@ -323,7 +313,6 @@ node_sign_own(node *n)
 {
 	const hist_author *a = own(n);
 	hist_sig sig = {.sender = n->cfg.id, .seq = a->seq};
-	wire_msg m = {.type = WIRE_SIG};
 
 	if (a->seq <= n->signed_seq)
 		return;
@@ -332,26 +321,28 @@ node_sign_own(node *n)
 	sign_head(&sig, n->sk);
 	n->io.store_sig(n->io.ctx, &sig);
 	n->signed_seq = a->seq;
-	m.u.sig.sender = sig.sender;
-	m.u.sig.seq = sig.seq;
-	m.u.sig.chain = sig.chain;
-	m.u.sig.pk = sig.pk;
-	m.u.sig.sig = sig.sig;
-	node_broadcast(n, &m);
+	node_send_sig(n, 0, &sig);
 }
 
 /* --- reports and version vectors ------------------------------------------ */
 
+/* m says: my clock is hlc, my last record seq.  False for a stamp refused. */
+bool
+node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq)
+{
+	if (!node_plausible(n, now, hlc))
+		return false;
+	n->clock = hlc_seen(n->clock, hlc);
+	hist_report(&n->hist, m->id, hlc, seq);
+	m->reported = true;
+	return true;
+}
+
 void
 node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
-	member *m = member_find(&n->members, l->peer);
-
-	if (!node_plausible(n, now, msg->u.status.hlc))
-		return;
-	n->clock = hlc_seen(n->clock, msg->u.status.hlc);
-	hist_report(&n->hist, m->id, msg->u.status.hlc, msg->u.status.seq);
-	m->reported = true;
+	node_hist_report(n, now, member_find(&n->members, l->peer), msg->u.status.hlc,
+			 msg->u.status.seq);
 }
 
 /* A member's HELLO bound a link: what it told us before counts no more. */
@@ -362,183 +353,6 @@ node_hist_bound(node *n, member *m)
 	m->reported = false;
 	m->vec_seen = false;
 	m->agrees = false;
-}
-
-/* --- showing --------------------------------------------------------------- */
-
-/* Whether m's settlement after it went away is done. */
-static bool
-settled(node *n, const member *m, uint64_t now)
-{
-	const hist_author *a = hist_author_find(&n->hist, m->id);
-	uint64_t held = a ? a->seq : 0;
-
-	if (now >= m->gone_at + n->cfg.timeout_ms) {
-		node_log(n, NODE_LOG_VERBOSE, "settling %s without everyone's word", m->nick);
-		return true;
-	}
-	for (int i = 1; i < n->members.len; i++) {
-		const member *r = &n->members.v[i];
-		if (r == m || r->state != MEMBER_ALIVE)
-			continue;
-		const peer_vec *v = node_peer_vec(n, r->id);
-		if (v == NULL)
-			return false;
-		for (int k = 0; k < v->count; k++)
-			if (v->have[k].id == m->id && (v->have[k].live || v->have[k].seq > held))
-				return false;
-	}
-	return true;
-}
-
-/* Whether records must wait for m's clock. */
-static bool
-waits_for(node *n, member *m, uint64_t now)
-{
-	if (m->state == MEMBER_ALIVE)
-		return true;
-	if ((m->state != MEMBER_LOST && m->state != MEMBER_LEFT) || m->flushed)
-		return false;
-	if (m->last_heard == 0) {
-		m->flushed = true; /* never heard here: nothing to settle */
-		return false;
-	}
-	if (m->gone_at == 0) {
-		m->gone_at = now;
-		n->vector_due = true;
-	}
-	if (settled(n, m, now))
-		m->flushed = true;
-	return !m->flushed;
-}
-
-/* Records stamped at or below this are stable. */
-static uint64_t
-frontier(node *n, uint64_t now)
-{
-	uint64_t f = UINT64_MAX;
-
-	for (int i = 1; i < n->members.len; i++) {
-		member *m = &n->members.v[i];
-		if (!waits_for(n, m, now))
-			continue;
-		const hist_author *a = hist_author_find(&n->hist, m->id);
-		uint64_t c = a ? a->clock : 0;
-		if (c < f)
-			f = c;
-	}
-	return f;
-}
-
-static void
-mark(node *n)
-{
-	n->io.store_mark(n->io.ctx, n->hist.shown_hlc, n->hist.shown_sender);
-}
-
-static bool
-caught_up(node *n)
-{
-	for (int i = 1; i < n->members.len; i++) {
-		const member *m = &n->members.v[i];
-		if (m->state == MEMBER_PENDING || (m->state == MEMBER_ALIVE && !m->vec_seen))
-			return false;
-	}
-	for (int i = 0; i < n->hist.nauthors; i++)
-		if (n->hist.authors[i].seq < n->hist.authors[i].sync_to)
-			return false;
-	return true;
-}
-
-/*
- * The first held record is passed over, not shown, while catching up --
- * unless this node typed it in this life: what one types is always shown.
- */
-static bool
-typed_here(const node *n, const hist_rec *r)
-{
-	return r->sender == n->cfg.id && r->seq > n->own_restored;
-}
-
-static void
-pass_over(node *n)
-{
-	const hist_rec *r = hist_first(&n->hist);
-
-	if (typed_here(n, r))
-		show(n, r, EVENT_MESSAGE);
-}
-
-/* Caught up: the last few stable records are shown as [HISTORY]. */
-static void
-show_backlog(node *n, uint64_t f)
-{
-	int stable = 0;
-
-	for (int i = 0; i < n->hist.nheap; i++)
-		stable += n->hist.heap[i].hlc <= f;
-	for (; stable > 0; stable--) {
-		const hist_rec *r = hist_first(&n->hist);
-		if (stable > NODE_SHOW_HISTORY || typed_here(n, r))
-			pass_over(n);
-		else
-			show(n, r, EVENT_HISTORY);
-		hist_shown(&n->hist);
-	}
-	mark(n);
-}
-
-/* Still catching up: keep only the newest records for the backlog. */
-static void
-trim_backlog(node *n)
-{
-	if (n->hist.nheap <= NODE_SYNC_KEEP)
-		return;
-	while (n->hist.nheap > NODE_SYNC_KEEP) {
-		pass_over(n);
-		hist_shown(&n->hist);
-	}
-	mark(n);
-}
-
-static bool
-sync_done(node *n, uint64_t now)
-{
-	if (n->synced)
-		return true;
-	if (n->phase != PHASE_MEMBER)
-		return false;
-	if (n->sync_deadline == 0)
-		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
-	if (!(n->ready && caught_up(n) && frontier(n, now) >= n->sync_hlc)) {
-		if (now < n->sync_deadline) {
-			trim_backlog(n);
-			return false;
-		}
-		node_log(n, NODE_LOG_ALWAYS, "catching up stalled; showing messages as they come");
-	}
-	n->synced = true;
-	show_backlog(n, frontier(n, now));
-	return true;
-}
-
-static void
-deliver(node *n, uint64_t now)
-{
-	const hist_rec *r;
-	uint64_t f;
-	bool any = false;
-
-	if (!sync_done(n, now))
-		return;
-	f = frontier(n, now);
-	while ((r = hist_first(&n->hist)) != NULL && r->hlc <= f) {
-		show(n, r, EVENT_MESSAGE);
-		hist_shown(&n->hist);
-		any = true;
-	}
-	if (any)
-		mark(n);
 }
 
 /* --- the end of a batch ------------------------------------------------------ */
@@ -595,7 +409,7 @@ node_flush(node *n, uint64_t now)
 		return;
 	}
 	acknowledge(n);
-	deliver(n, now);
+	node_show_stable(n, now);
 	if (n->vector_due) {
 		n->vector_due = false;
 		node_send_heartbeat(n, now, 0);
@@ -609,37 +423,4 @@ node_busy(const node *n)
 	const hist_author *a = hist_author_find((hist *)&n->hist, n->cfg.id);
 
 	return n->nqueue >= NODE_MAX_QUEUED / 2 || (a && a->seq - n->own_shown >= NODE_WINDOW);
-}
-
-/* --- \history ---------------------------------------------------------------- */
-
-typedef struct recent {
-	node *n;
-	int skip;   /* shown records to pass over first */
-	int count;  /* shown records seen */
-} recent;
-
-static bool
-recent_one(void *arg, const hist_rec *r)
-{
-	recent *c = arg;
-	const hist *h = &c->n->hist;
-
-	if (hist_cmp(r->hlc, r->sender, h->shown_hlc, h->shown_sender) > 0)
-		return true; /* not shown yet */
-	if (c->count++ >= c->skip)
-		show(c->n, r, EVENT_HISTORY);
-	return true;
-}
-
-void
-node_hist_history(node *n, int count)
-{
-	recent c = {n, INT32_MAX, 0};
-	int want = count + n->hist.nheap;
-
-	n->io.store_recent(n->io.ctx, want, recent_one, &c); /* count them */
-	c.skip = c.count > count ? c.count - count : 0;
-	c.count = 0;
-	n->io.store_recent(n->io.ctx, want, recent_one, &c);
 }

@@ -2,7 +2,8 @@
  * node_int — the node core's private state, shared by node.c (life cycle,
  * timers, membership transitions), node_link.c (links, dialling, sending),
  * node_recv.c (frame handlers), node_cmd.c (user commands), node_hist.c
- * (the history: records, order, showing) and node_sync.c (anti-entropy).
+ * (the history: records in, signatures, reports), node_show.c (what is
+ * shown, and when) and node_sync.c (anti-entropy).
  * Nothing outside src/core/node*.c includes it.
  */
 #ifndef CHORUS_NODE_INT_H
@@ -171,6 +172,11 @@ void node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_prove(node *n, link *l, const wire_msg *msg);
 void node_hist_prove(node *n, link *l);
 void node_sign_own(node *n);
+bool node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq);
+
+/* node_show.c */
+void node_show(node *n, const hist_rec *r, event_kind kind);
+void node_show_stable(node *n, uint64_t now);
 void node_hist_history(node *n, int count);
 
 /* node_sync.c */
@@ -181,6 +187,7 @@ void node_sync_pull(node *n, uint64_t now, link *l, hist_author *a, uint64_t to)
 void node_sync_progress(node *n, uint64_t now, hist_author *a);
 peer_vec *node_peer_vec(node *n, uint64_t id);
 void node_sync_serve(node *n);
+void node_send_sig(node *n, uint32_t to, const hist_sig *sig);
 void node_sync_tick(node *n, uint64_t now);
 
 #endif

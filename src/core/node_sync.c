@@ -86,11 +86,8 @@ node_sync_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
 	member *m = member_find(&n->members, l->peer);
 
-	if (!node_plausible(n, now, msg->u.heartbeat.hlc))
+	if (!node_hist_report(n, now, m, msg->u.heartbeat.hlc, msg->u.heartbeat.seq))
 		return;
-	n->clock = hlc_seen(n->clock, msg->u.heartbeat.hlc);
-	hist_report(&n->hist, m->id, msg->u.heartbeat.hlc, msg->u.heartbeat.seq);
-	m->reported = true;
 	m->agrees = msg->u.heartbeat.digest == member_digest(&n->members);
 	save_vec(n, m->id, now, msg);
 	for (size_t i = 0; i < msg->u.heartbeat.count; i++) {
@@ -155,8 +152,9 @@ node_sync_on_pull(node *n, link *l, const wire_msg *msg)
 		l->nserve++;
 }
 
-static void
-send_sig(node *n, uint32_t to, const hist_sig *sig)
+/* A signed head to one link, or to every member (to = 0). */
+void
+node_send_sig(node *n, uint32_t to, const hist_sig *sig)
 {
 	wire_msg m = {.type = WIRE_SIG};
 
@@ -165,7 +163,10 @@ send_sig(node *n, uint32_t to, const hist_sig *sig)
 	m.u.sig.chain = sig->chain;
 	m.u.sig.pk = sig->pk;
 	m.u.sig.sig = sig->sig;
-	node_send(n, to, &m);
+	if (to)
+		node_send(n, to, &m);
+	else
+		node_broadcast(n, &m);
 }
 
 typedef struct serving {
@@ -226,7 +227,7 @@ serve_link(node *n, link *l)
 			continue;
 		}
 		if (s->next > s->sig.seq)
-			send_sig(n, l->id, &s->sig);
+			node_send_sig(n, l->id, &s->sig);
 	}
 }
 
