@@ -40,8 +40,8 @@ def heartbeat(hlc, seq, have, digest=0):
     return frame("HEARTBEAT", body)
 
 
-def chat(sender, seq, hlc, nick, text):
-    return frame("CHAT", struct.pack(">QQQ", sender, seq, hlc) + s(nick) + s(text))
+def chat(sender, seq, hlc, nick, text, kind=0):
+    return frame("CHAT", struct.pack(">QQQB", sender, seq, hlc, kind) + s(nick) + s(text))
 
 
 def status(hlc, seq):

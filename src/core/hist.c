@@ -132,12 +132,13 @@ static void
 add_digest(hist *h, const hist_rec *r)
 {
 	crypto_generichash_state st;
-	unsigned char head[24], out[16];
+	unsigned char head[25], out[16];
 	uint64_t lane[2];
 
 	put_be64(head, r->sender);
 	put_be64(head + 8, r->seq);
 	put_be64(head + 16, r->hlc);
+	head[24] = r->kind;
 	crypto_generichash_init(&st, NULL, 0, sizeof out);
 	crypto_generichash_update(&st, head, sizeof head);
 	crypto_generichash_update(&st, (const unsigned char *)r->text, r->len);

@@ -23,8 +23,15 @@
 #define HLC_SHIFT 16
 #define HIST_CHAIN 32 /* bytes of a hash chain value (sign.h) */
 
+/* What a record is. */
+enum hist_kind {
+	HIST_CHAT = 0,      /* a line of chat */
+	HIST_DIRECTIVE = 1, /* a leader's directive (mod.h): its text says which */
+};
+
 typedef struct hist_rec {
 	uint64_t sender;         /* the author's id */
+	uint8_t kind;            /* enum hist_kind */
 	uint64_t seq;            /* the author's sequence number, from 1 */
 	uint64_t hlc;            /* the author's clock when it wrote it */
 	char nick[NICK_MAX + 1]; /* the author's nick then */

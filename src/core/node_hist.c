@@ -196,11 +196,12 @@ record_of(const wire_msg *msg, hist_rec *r)
 {
 	const wire_str *nk = &msg->u.chat.nick;
 
-	if (msg->u.chat.sender == 0 || msg->u.chat.seq == 0 || nick_check(nk->ptr, nk->len))
+	if (msg->u.chat.sender == 0 || msg->u.chat.seq == 0 || nick_check(nk->ptr, nk->len) ||
+	    msg->u.chat.kind > HIST_DIRECTIVE)
 		return false;
 	*r = (hist_rec){.sender = msg->u.chat.sender, .seq = msg->u.chat.seq,
-			.hlc = msg->u.chat.hlc, .text = msg->u.chat.text.ptr,
-			.len = msg->u.chat.text.len};
+			.hlc = msg->u.chat.hlc, .kind = msg->u.chat.kind,
+			.text = msg->u.chat.text.ptr, .len = msg->u.chat.text.len};
 	memcpy(r->nick, nk->ptr, nk->len);
 	r->nick[nk->len] = '\0';
 	return true;

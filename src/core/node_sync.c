@@ -183,6 +183,7 @@ send_one(void *arg, const hist_rec *r)
 	chat.u.chat.sender = r->sender;
 	chat.u.chat.seq = r->seq;
 	chat.u.chat.hlc = r->hlc;
+	chat.u.chat.kind = r->kind;
 	chat.u.chat.nick = wire_cstr(r->nick);
 	chat.u.chat.text = (wire_str){r->text, r->len};
 	node_send(s->n, s->link, &chat);

@@ -31,7 +31,7 @@ void
 sign_chain(uint8_t chain[SIGN_CHAIN], const hist_rec *r)
 {
 	/* The fixed part, the nick and (when it fits) the text in one buffer. */
-	uint8_t buf[SIGN_CHAIN + 29 + NICK_MAX + 4096], *p = buf;
+	uint8_t buf[SIGN_CHAIN + 30 + NICK_MAX + 4096], *p = buf;
 	size_t nlen = strnlen(r->nick, sizeof r->nick - 1);
 	bool whole = r->len <= 4096;
 
@@ -45,7 +45,8 @@ sign_chain(uint8_t chain[SIGN_CHAIN], const hist_rec *r)
 	p[26] = (uint8_t)(r->len >> 16);
 	p[27] = (uint8_t)(r->len >> 8);
 	p[28] = (uint8_t)r->len;
-	p += 29;
+	p[29] = r->kind;
+	p += 30;
 	memcpy(p, r->nick, nlen);
 	p += nlen;
 	if (whole) {

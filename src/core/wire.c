@@ -144,6 +144,7 @@ put_fields(wire_buf *b, const wire_msg *msg)
 		put_u64(b, msg->u.chat.sender);
 		put_u64(b, msg->u.chat.seq);
 		put_u64(b, msg->u.chat.hlc);
+		put_u8(b, msg->u.chat.kind);
 		put_str(b, msg->u.chat.nick, WIRE_MAX_NICK);
 		put_str(b, msg->u.chat.text, WIRE_MAX_TEXT);
 		break;
@@ -318,6 +319,7 @@ get_fields(cursor *c, wire_msg *msg)
 		msg->u.chat.sender = get_be(c, 8);
 		msg->u.chat.seq = get_be(c, 8);
 		msg->u.chat.hlc = get_be(c, 8);
+		msg->u.chat.kind = (uint8_t)get_be(c, 1);
 		msg->u.chat.nick = get_str(c, WIRE_MAX_NICK);
 		msg->u.chat.text = get_str(c, WIRE_MAX_TEXT);
 		break;

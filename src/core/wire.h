@@ -127,6 +127,7 @@ typedef struct wire_msg {
 			uint64_t sender;
 			uint64_t seq;
 			uint64_t hlc;
+			uint8_t kind;  /* enum hist_kind */
 			wire_str nick;
 			wire_str text;
 		} chat;

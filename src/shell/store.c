@@ -3,7 +3,7 @@
  *
  * Schema (user_version 1):
  *
- *   messages(sender, seq, hlc, nick TEXT, text BLOB,
+ *   messages(sender, seq, hlc, nick TEXT, text BLOB, kind,
  *            PRIMARY KEY (sender, seq)) WITHOUT ROWID
  *   index messages_order on messages(hlc, sender)
  *   meta(key TEXT PRIMARY KEY, value INTEGER)
@@ -63,13 +63,13 @@ enum query {
 	Q_COUNT
 };
 
-#define COLUMNS "sender, seq, hlc, nick, text"
+#define COLUMNS "sender, seq, hlc, nick, text, kind"
 
 static const char *const query_sql[Q_COUNT] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
-	[Q_PUT] = "INSERT OR IGNORE INTO messages (" COLUMNS ") VALUES (?, ?, ?, ?, ?)",
+	[Q_PUT] = "INSERT OR IGNORE INTO messages (" COLUMNS ") VALUES (?, ?, ?, ?, ?, ?)",
 	[Q_SET_MARK] = "INSERT OR REPLACE INTO meta (key, value)"
 		       " VALUES ('mark_hlc', ?1), ('mark_sender', ?2)",
 	[Q_GET_MARK] = "SELECT (SELECT value FROM meta WHERE key = 'mark_hlc'),"
@@ -94,7 +94,7 @@ static const char schema_sql[] =
 	"BEGIN IMMEDIATE;"
 	"CREATE TABLE IF NOT EXISTS messages ("
 	" sender INTEGER NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
-	" nick TEXT NOT NULL, text BLOB NOT NULL,"
+	" nick TEXT NOT NULL, text BLOB NOT NULL, kind INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (sender, seq)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS messages_order ON messages (hlc, sender);"
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
@@ -328,6 +328,7 @@ store_put(store *s, const hist_rec *r)
 	sqlite3_bind_text(st, 4, r->nick, (int)strnlen(r->nick, NICK_MAX), SQLITE_STATIC);
 	/* A non-NULL pointer, so that an empty text is an empty blob, not NULL. */
 	sqlite3_bind_blob64(st, 5, r->len ? r->text : "", r->len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, r->kind);
 	return run(s, Q_PUT) == 0 ? 0 : write_failed(s);
 }
 
@@ -520,6 +521,7 @@ read_row(sqlite3_stmt *st, hist_rec *r)
 	r->nick[nlen] = '\0';
 	r->text = sqlite3_column_blob(st, 4);
 	r->len = (size_t)sqlite3_column_bytes(st, 4);
+	r->kind = (uint8_t)sqlite3_column_int(st, 5);
 	if (r->text == NULL)
 		r->text = "";
 }

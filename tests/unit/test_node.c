@@ -828,6 +828,7 @@ set_chat(wire_msg *m, uint64_t sender, uint64_t seq, uint64_t ms, const char *ni
 	m->u.chat.sender = sender;
 	m->u.chat.seq = seq;
 	m->u.chat.hlc = ms << HLC_SHIFT;
+	m->u.chat.kind = HIST_CHAT;
 	m->u.chat.nick = wire_cstr(nick);
 	m->u.chat.text = wire_cstr(text);
 }

@@ -148,12 +148,15 @@ test_decode_errors(void **state)
 	const uint8_t badtype[] = {WIRE_VERSION, 77};
 	const uint8_t trunc[] = {WIRE_VERSION, WIRE_HEARTBEAT, 0, 0, 0};
 	const uint8_t trailing[] = {WIRE_VERSION, WIRE_LEAVE, 0, 0, 0, 0, 0, 0, 0, 1, 5};
-	/* a chat whose text claims 60000 bytes: above the 4 KiB cap */
+	/* chat: sender, seq, hlc, kind, nick (empty), then a text that claims
+	 * 60000 bytes: above the 4 KiB cap */
 	const uint8_t longtext[] = {WIRE_VERSION, WIRE_CHAT, 0, 0, 0, 0, 0, 0, 0, 1,
-				    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xea, 0x60};
-	/* a chat whose text claims 5 bytes but carries 2 */
+				    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0,
+				    0, 0, 0xea, 0x60};
+	/* the same, with a text that claims 5 bytes but carries 2 */
 	const uint8_t shorttext[] = {WIRE_VERSION, WIRE_CHAT, 0, 0, 0, 0, 0, 0, 0, 1,
-				     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 5, 'h', 'i'};
+				     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0,
+				     0, 0, 0, 5, 'h', 'i'};
 
 	assert_int_equal(wire_decode(badver, sizeof badver, &m), WIRE_EVERSION);
 	assert_int_equal(wire_decode(badtype, sizeof badtype, &m), WIRE_ETYPE);
