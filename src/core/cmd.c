@@ -18,6 +18,7 @@ static const struct {
 	{"!silence", CMD_SILENCE},
 	{"!unsilence", CMD_UNSILENCE},
 	{"!remove", CMD_REMOVE},
+	{"!readmit", CMD_READMIT},
 };
 
 const char *const cmd_help[] = {
@@ -31,6 +32,7 @@ const char *const cmd_help[] = {
 	"!silence NICK         (leader) refuse NICK's messages everywhere",
 	"!unsilence NICK       (leader) lift a silence",
 	"!remove NICK          (leader) expel NICK's node",
+	"!readmit NICK         (leader) lift a removal",
 	"bye, exit, \\quit      leave the chat",
 	NULL,
 };

@@ -25,6 +25,7 @@ typedef enum cmd_kind {
 	CMD_SILENCE,  /* arg: the nick */
 	CMD_UNSILENCE,
 	CMD_REMOVE,
+	CMD_READMIT,  /* arg: the nick */
 	CMD_UNKNOWN,  /* arg: the unknown word */
 } cmd_kind;
 

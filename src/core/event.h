@@ -29,7 +29,9 @@
 	X(ERROR, "[ERROR] %s")                            \
 	X(MESSAGE, "[%s] %s")                             \
 	X(HISTORY, "[HISTORY] [%s] %s")                   \
-	X(LATE, "[LATE %s] [%s] %s")
+	X(LATE, "[LATE %s] [%s] %s")                      \
+	X(MOD, "[MOD] %s")                                \
+	X(REMOVED, "[REMOVED] removed by %s")
 
 typedef enum event_kind {
 #define EVENT_ENUM(name, fmt) EVENT_##name,

@@ -15,7 +15,7 @@ void
 node_emit_users(node *n)
 {
 	uint64_t ids[WIRE_MAX_MEMBERS];
-	char list[WIRE_MAX_MEMBERS * (NICK_MAX + 12)];
+	char list[WIRE_MAX_MEMBERS * (NICK_MAX + 24)];
 	size_t o = 0;
 	int k = node_members(n, ids, WIRE_MAX_MEMBERS);
 	uint64_t leader = node_leader(n);
@@ -23,8 +23,9 @@ node_emit_users(node *n)
 	list[0] = '\0';
 	for (int i = 0; i < k; i++) {
 		const member *m = member_find(&n->members, ids[i]);
-		o += (size_t)snprintf(list + o, sizeof list - o, "%s%s%s", i ? ", " : "",
-				      m->nick, m->id == leader ? " (leader)" : "");
+		o += (size_t)snprintf(list + o, sizeof list - o, "%s%s%s%s", i ? ", " : "",
+				      m->nick, m->id == leader ? " (leader)" : "",
+				      mod_silenced(&n->mod, m->id) ? " (silenced)" : "");
 	}
 	node_emit(n, EVENT_USERS, NULL, list);
 }
@@ -39,11 +40,11 @@ emit_state(node *n)
 
 	hist_digest_hex(&n->hist, digest);
 	snprintf(s, sizeof s,
-		 "nick=%s id=%016llx role=%s leader=%s members=%d phase=%s "
+		 "nick=%s id=%016llx role=%s leader=%s members=%d silenced=%d phase=%s "
 		 "messages=%llu checksum=%s",
 		 n->nick, (unsigned long long)n->cfg.id,
 		 leader->self ? "leader" : "follower", leader->nick,
-		 member_count_live(&n->members), phase,
+		 member_count_live(&n->members), mod_count_silenced(&n->mod), phase,
 		 (unsigned long long)n->hist.count, digest);
 	node_emit(n, EVENT_STATE, NULL, s);
 }
@@ -57,35 +58,6 @@ emit_checksum(node *n)
 	snprintf(s, sizeof s, "count=%llu digest=%s", (unsigned long long)n->hist.count,
 		 digest);
 	node_emit(n, EVENT_CHECKSUM, NULL, s);
-}
-
-static const char *
-directive_name(cmd_kind k)
-{
-	return k == CMD_SILENCE ? "silence" : k == CMD_UNSILENCE ? "unsilence" : "remove";
-}
-
-static void
-directive(node *n, const cmd *c)
-{
-	char s[128];
-
-	if (!member_leader(&n->members)->self) {
-		snprintf(s, sizeof s, "only the leader can %s", directive_name(c->kind));
-		node_emit(n, EVENT_ERROR, NULL, s);
-		return;
-	}
-	char nick[NICK_MAX + 1];
-	snprintf(nick, sizeof nick, "%.*s", (int)(c->arg_len > NICK_MAX ? NICK_MAX : c->arg_len),
-		 c->arg);
-	if (c->arg_len == 0 || c->arg_len > NICK_MAX || !node_has_nick(n, nick)) {
-		snprintf(s, sizeof s, "no such user: %.*s", (int)(c->arg_len > 64 ? 64 : c->arg_len),
-			 c->arg);
-		node_emit(n, EVENT_ERROR, NULL, s);
-		return;
-	}
-	snprintf(s, sizeof s, "!%s is not available in this version", directive_name(c->kind));
-	node_emit(n, EVENT_ERROR, NULL, s);
 }
 
 /* \history [N]: N from 1 to 100000, 20 when absent. */
@@ -133,9 +105,10 @@ node_input(node *n, uint64_t now, const char *line, size_t len)
 		for (int i = 0; cmd_help[i]; i++)
 			node_emit(n, EVENT_HELP, NULL, cmd_help[i]);
 		break;
-	case CMD_SILENCE:
-	case CMD_UNSILENCE:
-	case CMD_REMOVE: directive(n, &c); break;
+	case CMD_SILENCE: node_mod_command(n, now, MOD_SILENCE, c.arg, c.arg_len); break;
+	case CMD_UNSILENCE: node_mod_command(n, now, MOD_UNSILENCE, c.arg, c.arg_len); break;
+	case CMD_REMOVE: node_mod_command(n, now, MOD_REMOVE, c.arg, c.arg_len); break;
+	case CMD_READMIT: node_mod_command(n, now, MOD_READMIT, c.arg, c.arg_len); break;
 	case CMD_HISTORY: history(n, &c); break;
 	case CMD_UNKNOWN:
 		snprintf(s, sizeof s, "unknown command: %.*s", (int)(c.arg_len > 64 ? 64 : c.arg_len),

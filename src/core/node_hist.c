@@ -75,6 +75,8 @@ restore_one(void *arg, const hist_rec *r)
 		return true;
 	}
 	sign_chain(hist_author_find(&n->hist, r->sender)->chain, r);
+	if (r->kind == HIST_DIRECTIVE)
+		mod_apply(&n->mod, r, NULL);
 	n->clock = hlc_seen(n->clock, r->hlc);
 	if (hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc, n->cfg.mark_sender) > 0)
 		hist_hold(&n->hist, r);
@@ -91,6 +93,9 @@ node_hist_restore(node *n, uint64_t now)
 	hist_author_get(&n->hist, n->cfg.id, n->nick);
 	if (n->io.store_scan)
 		n->io.store_scan(n->io.ctx, restore_one, n);
+	const mod_target *gone = mod_removed(&n->mod, n->cfg.id);
+	if (gone)
+		n->removed_by = gone->remover; /* said at the first flush */
 	n->own_shown = n->own_restored = own(n)->seq;
 	/* Our records signed in the last life need no new signature. */
 	hist_sig last;
@@ -111,6 +116,7 @@ node_hist_free(node *n)
 		free(n->vecs[i].have);
 	free(n->vecs);
 	hist_free(&n->hist);
+	mod_free(&n->mod);
 }
 
 /* --- taking records in --------------------------------------------------- */
@@ -133,6 +139,8 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 	else
 		sign_chain(a->chain, r);
 	n->io.store_put(n->io.ctx, r);
+	if (r->kind == HIST_DIRECTIVE)
+		node_mod_taken(n, r);
 	if (!hist_is_late(&n->hist, r)) {
 		if (owned)
 			hist_hold_owned(&n->hist, r);
@@ -149,9 +157,10 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 }
 
 static void
-send_record(node *n, uint64_t now, const char *text, size_t len)
+send_record(node *n, uint64_t now, int kind, const char *text, size_t len)
 {
-	hist_rec r = {.sender = n->cfg.id, .seq = own(n)->seq + 1, .text = text, .len = len};
+	hist_rec r = {.sender = n->cfg.id, .seq = own(n)->seq + 1, .kind = (uint8_t)kind,
+		      .text = text, .len = len};
 	wire_msg chat = {.type = WIRE_CHAT};
 
 	n->clock = hlc_tick(n->clock, node_wall(n, now));
@@ -161,6 +170,7 @@ send_record(node *n, uint64_t now, const char *text, size_t len)
 	chat.u.chat.sender = r.sender;
 	chat.u.chat.seq = r.seq;
 	chat.u.chat.hlc = r.hlc;
+	chat.u.chat.kind = r.kind;
 	chat.u.chat.nick = wire_cstr(r.nick);
 	chat.u.chat.text = (wire_str){text, len};
 	node_broadcast(n, &chat);
@@ -172,6 +182,16 @@ send_record(node *n, uint64_t now, const char *text, size_t len)
 void
 node_submit(node *n, uint64_t now, const char *text, size_t len)
 {
+	if (mod_silenced(&n->mod, n->cfg.id)) {
+		node_emit(n, EVENT_ERROR, NULL, "you are silenced");
+		return;
+	}
+	node_submit_kind(n, now, HIST_CHAT, text, len);
+}
+
+void
+node_submit_kind(node *n, uint64_t now, int kind, const char *text, size_t len)
+{
 	if (len > WIRE_MAX_TEXT) {
 		node_emit(n, EVENT_ERROR, NULL, "message too long");
 		return;
@@ -181,14 +201,14 @@ node_submit(node *n, uint64_t now, const char *text, size_t len)
 		return;
 	}
 	if (n->ready && n->nqueue == 0) {
-		send_record(n, now, text, len);
+		send_record(n, now, kind, text, len);
 		return;
 	}
 	if (n->nqueue == NODE_MAX_QUEUED) {
 		node_emit(n, EVENT_ERROR, NULL, "not joined yet and too many messages waiting");
 		return;
 	}
-	n->queue[n->nqueue++] = (queued){xstrndup(text, len), len};
+	n->queue[n->nqueue++] = (queued){xstrndup(text, len), len, kind};
 }
 
 static bool
@@ -379,7 +399,7 @@ check_ready(node *n, uint64_t now)
 	}
 	n->ready = true;
 	for (int i = 0; i < n->nqueue; i++) {
-		send_record(n, now, n->queue[i].text, n->queue[i].len);
+		send_record(n, now, n->queue[i].kind, n->queue[i].text, n->queue[i].len);
 		free(n->queue[i].text);
 	}
 	n->nqueue = 0;
@@ -403,6 +423,10 @@ node_flush(node *n, uint64_t now)
 {
 	if (n->phase == PHASE_DONE)
 		return;
+	if (n->removed_by) {
+		node_mod_removed(n, n->removed_by);
+		return;
+	}
 	check_ready(n, now);
 	node_sign_own(n);
 	if (n->leaving && n->nqueue == 0) {

@@ -10,6 +10,7 @@
 #define CHORUS_NODE_INT_H
 
 #include "member.h"
+#include "mod.h"
 #include "node.h"
 #include "wire.h"
 
@@ -66,6 +67,7 @@ typedef struct seed {
 typedef struct queued {
 	char *text;
 	size_t len;
+	int kind;          /* enum hist_kind */
 } queued;
 
 /* A peer's latest version vector, for settling a departed member. */
@@ -97,6 +99,8 @@ struct node {
 
 	/* The history (node_hist.c). */
 	hist hist;
+	mod_state mod;        /* what the directives held add up to */
+	const char *removed_by; /* restored: a directive removed us (nick, in mod) */
 	uint8_t pk[SIGN_PK];  /* our signing key pair */
 	uint8_t sk[SIGN_SK];
 	uint64_t signed_seq;  /* our last record covered by a signature sent */
@@ -163,6 +167,7 @@ void node_emit_users(node *n);
 void node_hist_restore(node *n, uint64_t now);
 void node_hist_free(node *n);
 void node_submit(node *n, uint64_t now, const char *text, size_t len);
+void node_submit_kind(node *n, uint64_t now, int kind, const char *text, size_t len);
 void node_hist_bound(node *n, member *m);
 uint64_t node_wall(const node *n, uint64_t now);
 bool node_plausible(const node *n, uint64_t now, uint64_t hlc);
@@ -173,6 +178,13 @@ void node_hist_on_prove(node *n, link *l, const wire_msg *msg);
 void node_hist_prove(node *n, link *l);
 void node_sign_own(node *n);
 bool node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq);
+
+/* node_mod.c */
+void node_mod_removed(node *n, const char *by);
+void node_mod_taken(node *n, const hist_rec *r);
+void node_mod_show(node *n, const hist_rec *r);
+bool node_mod_refuses(node *n, link *l, uint64_t id, const char *nick);
+void node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len);
 
 /* node_show.c */
 void node_show(node *n, const hist_rec *r, event_kind kind);

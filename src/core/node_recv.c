@@ -7,6 +7,7 @@
  */
 #include "node_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef void handler(node *n, uint64_t now, link *l, const wire_msg *m);
@@ -34,6 +35,10 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 		node_close_link(n, l);
 		return;
 	}
+	char nick[NICK_MAX + 1];
+	snprintf(nick, sizeof nick, "%.*s", (int)e.nick.len, e.nick.ptr);
+	if (node_mod_refuses(n, l, e.id, nick))
+		return;
 	if (l->peer && l->peer != e.id) {
 		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: identity changed", l->host);
 		node_close_link(n, l);
@@ -92,7 +97,11 @@ on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
 			continue;
 		if (e->id == self->id) {
 			if (e->inc == self->inc && e->status == WIRE_REJECTED) {
-				node_nick_taken(n);
+				const mod_target *t = mod_removed(&n->mod, self->id);
+				if (t)
+					node_mod_removed(n, t->remover);
+				else
+					node_nick_taken(n);
 				return;
 			}
 			continue;
@@ -176,8 +185,14 @@ on_reject(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
 	(void)now;
 	(void)l;
-	if (msg->u.reject.reason == WIRE_NICK_TAKEN)
+	if (msg->u.reject.reason == WIRE_NICK_TAKEN) {
 		node_nick_taken(n);
+	} else if (msg->u.reject.reason == WIRE_REMOVED) {
+		char by[NICK_MAX + 1];
+		snprintf(by, sizeof by, "%.*s", (int)msg->u.reject.nick.len,
+			 msg->u.reject.nick.ptr);
+		node_mod_removed(n, nick_check(by, strlen(by)) ? "the leader" : by);
+	}
 }
 
 static const struct {

@@ -19,6 +19,14 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 
 	if (r->sender == n->cfg.id && r->seq > n->own_shown)
 		n->own_shown = r->seq;
+	if (r->kind == HIST_DIRECTIVE) {
+		if (kind != EVENT_HISTORY)
+			node_mod_show(n, r);
+		return;
+	}
+	/* A silenced member's lines are refused: held, never shown. */
+	if (mod_silenced(&n->mod, r->sender))
+		return;
 	n->io.event(n->io.ctx, &ev);
 }
 

@@ -62,7 +62,7 @@ enum wire_error {
 enum wire_status { WIRE_ACTIVE = 0, WIRE_LEFT = 1, WIRE_REJECTED = 2 };
 
 /* Why a peer is refused. */
-enum wire_reason { WIRE_NICK_TAKEN = 1 };
+enum wire_reason { WIRE_NICK_TAKEN = 1, WIRE_REMOVED = 2 /* nick: by whom */ };
 
 typedef struct wire_str {
 	const char *ptr; /* not NUL-terminated; points into the frame */

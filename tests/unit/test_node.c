@@ -914,7 +914,7 @@ test_forged_records_are_refused(void **state)
 	hist_rec r = {.seq = 1, .hlc = 3100ull << HLC_SHIFT, .text = "I owe you", .len = 9};
 
 	trio(&a, &b, &c);
-	mesh3(&a, &b, &c, 3000, 3300);
+	mesh3(&a, &b, &c, 3100, 3300);
 	/* Carol relays a record in bob's name, signed with her own key. */
 	r.sender = B_ID;
 	strcpy(r.nick, "bob");
@@ -960,6 +960,53 @@ test_forged_records_are_refused(void **state)
 	mesh3(&a, &b, &c, 3450, 4500);
 	assert_int_equal(count_line(&a, "[bob] pay alice 10"), 1);
 	assert_int_equal(count_line(&c, "[bob] pay alice 10"), 1);
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
+static void
+test_directives_are_records_enforced_everywhere(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+
+	trio(&a, &b, &c);
+	mesh3(&a, &b, &c, 3100, 3300);
+	/* Only the leader directs; an unknown nick is an error. */
+	input(&b, 3310, "!silence carol");
+	assert_string_equal(last_line(&b), "[ERROR] only the leader can silence");
+	input(&a, 3311, "!silence zed");
+	assert_string_equal(last_line(&a), "[ERROR] no such user: zed");
+	/* alice silences bob: a record, shown everywhere as [MOD]. */
+	input(&a, 3320, "!silence Bob");
+	mesh3(&a, &b, &c, 3350, 3500);
+	for (fake *f = &a; f; f = f == &a ? &b : f == &b ? &c : NULL)
+		assert_int_equal(count_line(f, "[MOD] bob was silenced by alice"), 1);
+	input(&c, 3510, "\\list_users");
+	assert_string_equal(last_line(&c), "[USERS] alice (leader), bob (silenced), carol");
+	input(&c, 3511, "\\state");
+	assert_non_null(strstr(last_line(&c), " silenced=1 "));
+	/* bob's node refuses to send for him. */
+	int sent = b.nout;
+	input(&b, 3520, "let me speak");
+	assert_string_equal(last_line(&b), "[ERROR] you are silenced");
+	assert_int_equal(b.nout, sent);
+	/* Lifted: he speaks again. */
+	input(&a, 3600, "!unsilence bob");
+	mesh3(&a, &b, &c, 3650, 3800);
+	assert_int_equal(count_line(&c, "[MOD] bob was unsilenced by alice"), 1);
+	input(&b, 3810, "thanks");
+	mesh3(&a, &b, &c, 3850, 4000);
+	assert_int_equal(count_line(&c, "[bob] thanks"), 1);
+	/* carol is removed: she says so and ends with 4; the others cut her off. */
+	input(&a, 4100, "!remove carol");
+	mesh3(&a, &b, &c, 4150, 4400);
+	assert_int_equal(c.exit_code, 4);
+	assert_int_equal(count_line(&c, "[REMOVED] removed by alice"), 1);
+	assert_int_equal(count_line(&b, "[MOD] carol was removed by alice"), 1);
+	input(&b, 4410, "\\list_users");
+	assert_string_equal(last_line(&b), "[USERS] alice (leader), bob");
 	stop(&a);
 	stop(&b);
 	stop(&c);
@@ -1096,6 +1143,7 @@ main(void)
 		cmocka_unit_test(test_restart_from_the_store_repeats_nothing),
 		cmocka_unit_test(test_peer_claiming_records_it_never_sends_stalls_nobody),
 		cmocka_unit_test(test_forged_records_are_refused),
+		cmocka_unit_test(test_directives_are_records_enforced_everywhere),
 		cmocka_unit_test(test_restarted_member_old_link_is_dropped),
 		cmocka_unit_test(test_silent_seed_is_dialled_again),
 		cmocka_unit_test(test_seed_that_hangs_after_its_hello_is_dialled_again),
