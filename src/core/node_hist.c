@@ -93,9 +93,6 @@ node_hist_restore(node *n, uint64_t now)
 	hist_author_get(&n->hist, n->cfg.id, n->nick);
 	if (n->io.store_scan)
 		n->io.store_scan(n->io.ctx, restore_one, n);
-	const mod_target *gone = mod_removed(&n->mod, n->cfg.id);
-	if (gone)
-		n->removed_by = gone->remover; /* said at the first flush */
 	n->own_shown = n->own_restored = own(n)->seq;
 	/* Our records signed in the last life need no new signature. */
 	hist_sig last;
@@ -423,10 +420,6 @@ node_flush(node *n, uint64_t now)
 {
 	if (n->phase == PHASE_DONE)
 		return;
-	if (n->removed_by) {
-		node_mod_removed(n, n->removed_by);
-		return;
-	}
 	check_ready(n, now);
 	node_sign_own(n);
 	if (n->leaving && n->nqueue == 0) {

@@ -100,7 +100,6 @@ struct node {
 	/* The history (node_hist.c). */
 	hist hist;
 	mod_state mod;        /* what the directives held add up to */
-	const char *removed_by; /* restored: a directive removed us (nick, in mod) */
 	uint8_t pk[SIGN_PK];  /* our signing key pair */
 	uint8_t sk[SIGN_SK];
 	uint64_t signed_seq;  /* our last record covered by a signature sent */
