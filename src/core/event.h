@@ -47,6 +47,11 @@ typedef struct event {
 	uint64_t time;    /* sender's wall time in ms, for messages */
 	const char *stamp; /* LATE: time as HH:MM:SS (the shell's local time);
 			    * NULL: formatted from time, in UTC */
+	/* For a record's line (messages, MOD): its history key, and whether it
+	 * is shown out of its place (late). */
+	uint64_t hlc;
+	uint64_t sender;
+	bool late;
 } event;
 
 /*

@@ -154,6 +154,10 @@ const char *node_nick(const node *n);
 uint64_t node_history_count(const node *n);
 /* The history digest, 32 hex digits (buf: at least 33 bytes). */
 void node_history_digest(const node *n, char *buf);
+/* The history key of the last record this node showed (or passed over). */
+void node_shown_key(const node *n, uint64_t *hlc, uint64_t *sender);
+/* Whether the directives held here silence member id. */
+bool node_is_silenced(const node *n, uint64_t id);
 /* Too much of our own is in flight: stop reading input for now. */
 bool node_busy(const node *n);
 /* The delay until the next tick the core wants. */

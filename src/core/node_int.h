@@ -181,7 +181,7 @@ bool node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t s
 /* node_mod.c */
 void node_mod_removed(node *n, const char *by);
 void node_mod_taken(node *n, const hist_rec *r);
-void node_mod_show(node *n, const hist_rec *r);
+void node_mod_show(node *n, const hist_rec *r, bool late);
 bool node_mod_refuses(node *n, link *l, uint64_t id, const char *nick);
 void node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len);
 

@@ -9,6 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
+bool
+node_is_silenced(const node *n, uint64_t id)
+{
+	return mod_silenced(&n->mod, id);
+}
+
 /* This node is removed: say by whom, and end with code 4. */
 void
 node_mod_removed(node *n, const char *by)
@@ -32,7 +38,7 @@ node_mod_taken(node *n, const hist_rec *r)
  * cut off here too.
  */
 void
-node_mod_show(node *n, const hist_rec *r)
+node_mod_show(node *n, const hist_rec *r, bool late)
 {
 	mod_directive d;
 	char line[3 * NICK_MAX + 32];
@@ -40,7 +46,9 @@ node_mod_show(node *n, const hist_rec *r)
 	if (!mod_decode(r->text, r->len, &d))
 		return;
 	snprintf(line, sizeof line, "%s was %s by %s", d.nick, mod_verb(d.op), r->nick);
-	node_emit(n, EVENT_MOD, NULL, line);
+	event ev = {.kind = EVENT_MOD, .text = line, .hlc = r->hlc, .sender = r->sender,
+		    .late = late};
+	n->io.event(n->io.ctx, &ev);
 	member *m = member_find(&n->members, d.target);
 	if (m && !m->self && mod_removed(&n->mod, d.target) && m->state != MEMBER_REJECTED) {
 		m->state = MEMBER_REJECTED;
@@ -100,7 +108,7 @@ node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len)
 		node_emit(n, EVENT_ERROR, NULL, s);
 		return;
 	}
-	if (op != MOD_READMIT && m->self) {
+	if ((op == MOD_SILENCE || op == MOD_REMOVE) && m->self) {
 		snprintf(s, sizeof s, "the leader cannot %s itself", mod_command(op));
 		node_emit(n, EVENT_ERROR, NULL, s);
 		return;

@@ -12,16 +12,24 @@
 #include <stdint.h>
 
 void
+node_shown_key(const node *n, uint64_t *hlc, uint64_t *sender)
+{
+	*hlc = n->hist.shown_hlc;
+	*sender = n->hist.shown_sender;
+}
+
+void
 node_show(node *n, const hist_rec *r, event_kind kind)
 {
 	event ev = {.kind = kind, .nick = r->nick, .text = r->text,
-		    .text_len = r->len, .time = hlc_ms(r->hlc)};
+		    .text_len = r->len, .time = hlc_ms(r->hlc), .hlc = r->hlc,
+		    .sender = r->sender, .late = kind == EVENT_LATE};
 
 	if (r->sender == n->cfg.id && r->seq > n->own_shown)
 		n->own_shown = r->seq;
 	if (r->kind == HIST_DIRECTIVE) {
 		if (kind != EVENT_HISTORY)
-			node_mod_show(n, r);
+			node_mod_show(n, r, kind == EVENT_LATE);
 		return;
 	}
 	/* A silenced member's lines are refused: held, never shown. */

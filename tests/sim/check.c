@@ -181,10 +181,12 @@ final_lines(cluster *c)
 	for (int k = 0; k < c->nlines && !c->failed; k++) {
 		const line_rec *l = &c->lines[k];
 		const simnode *from = &c->nodes[l->from];
-		if (cluster_alive(c, l->from) && from->life == l->life && from->got[k] != 1)
+		/* A line of a member silenced meanwhile may be held, not shown. */
+		if (cluster_alive(c, l->from) && from->life == l->life && from->got[k] != 1 &&
+		    !from->silenced_ever && !l->refused)
 			cluster_fail(c, "n%d showed its own line m%d %d times", l->from, k,
 				     from->got[k]);
-		if (!l->checked || !cluster_alive(c, l->from))
+		if (!l->checked || l->refused || !cluster_alive(c, l->from))
 			continue;
 		for (int i = 0; i < c->n; i++)
 			if (c->part[i] == c->part[l->from] && c->nodes[i].got[k] != 1) {
@@ -206,6 +208,8 @@ final_history(cluster *c)
 	for (int k = 0; k < c->nlines && !c->failed; k++) {
 		const line_rec *l = &c->lines[k];
 		const simnode *from = &c->nodes[l->from];
+		if (l->refused)
+			continue;
 		if (cluster_alive(c, l->from) && from->life == l->life && !from->store.has[k])
 			cluster_fail(c, "(1) n%d never stored its own line m%d", l->from, k);
 		for (int i = 0; i < c->n && !c->failed; i++) {
@@ -218,6 +222,15 @@ final_history(cluster *c)
 				}
 		}
 	}
+	/* Directives: the same silences everywhere in a part. */
+	for (int i = 0; i < c->n && !c->failed; i++)
+		for (int j = 0; j < c->n && cluster_alive(c, i); j++)
+			for (int t = 0; t < c->n; t++)
+				if (cluster_alive(c, j) && c->part[j] == c->part[i] &&
+				    node_is_silenced(c->nodes[i].core, c->nodes[t].id) !=
+					    node_is_silenced(c->nodes[j].core, c->nodes[t].id))
+					cluster_fail(c, "(5) n%d and n%d disagree on whether n%d is silenced",
+						     i, j, t);
 	for (int i = 0; i < c->n && !c->failed; i++) {
 		char di[33], dj[33];
 		if (!cluster_alive(c, i))

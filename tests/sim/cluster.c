@@ -159,11 +159,14 @@ count_message(simnode *sn, const event *ev)
 	*last = k;
 	int cmp = hist_cmp(st->key_hlc[k], st->key_sender[k], sn->shown_hlc, sn->shown_sender);
 	if (ev->kind == EVENT_LATE) {
+		uint64_t h, s;
 		sn->lates++;
 		if (c->lines[k].checked || !c->faults)
 			cluster_fail(c, "(3) n%d showed m%d late, with no partition to excuse it",
 				     sn->idx, k);
-		if (cmp > 0)
+		/* Late against what it showed, or passed over (a silenced member's). */
+		node_shown_key(sn->core, &h, &s);
+		if (hist_cmp(st->key_hlc[k], st->key_sender[k], h, s) > 0)
 			cluster_fail(c, "(3) n%d showed m%d as late, but it is in its place", sn->idx, k);
 		return;
 	}
@@ -185,12 +188,22 @@ io_event(void *ctx, const event *ev)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			cluster_fail(c, "n%d printed a control byte: %s", sn->idx, line);
 	cluster_trace(c, "n%d | %s", sn->idx, line);
+	/* An [ERROR] answers what was typed, whenever it was typed. */
+	if (ev->kind == EVENT_ERROR)
+		return;
 	check_announce(sn, ev);
 	sn->nevents++;
 	if (ev->kind == EVENT_LEADER)
 		snprintf(sn->leader, sizeof sn->leader, "%s", ev->nick);
 	if (ev->kind == EVENT_MESSAGE || ev->kind == EVENT_HISTORY || ev->kind == EVENT_LATE)
 		count_message(sn, ev);
+	/* A directive shown in its place moves the node's place in history too. */
+	if (ev->kind == EVENT_MOD && !ev->late) {
+		if (hist_cmp(ev->hlc, ev->sender, sn->shown_hlc, sn->shown_sender) <= 0)
+			cluster_fail(c, "(3) n%d showed a directive out of history order", sn->idx);
+		sn->shown_hlc = ev->hlc;
+		sn->shown_sender = ev->sender;
+	}
 }
 
 static void
@@ -478,8 +491,21 @@ cluster_type(cluster *c, int i)
 	int len = snprintf(text, sizeof text, "m%d", k);
 	cluster_trace(c, "n%d types \"%s\"", i, text);
 	node_input(sn->core, c->now, text, (size_t)len);
+	c->lines[k].refused = sn->core && node_is_silenced(sn->core, sn->id);
 	after_call(sn);
 	return k;
+}
+
+void
+cluster_command(cluster *c, int i, const char *line)
+{
+	simnode *sn = &c->nodes[i];
+
+	if (!cluster_alive(c, i) || sn->stalled)
+		return;
+	cluster_trace(c, "n%d types \"%s\"", i, line);
+	node_input(sn->core, c->now, line, strlen(line));
+	after_call(sn);
 }
 
 void

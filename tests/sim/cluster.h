@@ -90,6 +90,7 @@ typedef struct simnode {
 	int64_t skew;          /* its wall clock minus the true time, ms */
 	uint8_t shown_ever[SIM_MAX_LINES]; /* each line shown, over all lives */
 	int lates;             /* [LATE] lines shown */
+	bool silenced_ever;    /* a leader directed its silence */
 	knowledge known[SIM_MAX_NODES];
 	struct {
 		uint32_t link;
@@ -101,6 +102,7 @@ typedef struct line_rec {
 	int from;
 	int life;              /* the sender's life when it was typed */
 	bool checked;          /* typed in a quiet, fully announced cluster */
+	bool refused;          /* its sender was silenced: it went nowhere */
 } line_rec;
 
 typedef struct cluster {
@@ -140,6 +142,8 @@ void cluster_crash(cluster *c, int i, bool rst);
 void cluster_stall(cluster *c, int i, bool stalled);
 /* Type a new, unique chat line at node i; returns its number or -1. */
 int cluster_type(cluster *c, int i);
+/* Type a command (a directive) at node i. */
+void cluster_command(cluster *c, int i, const char *line);
 void cluster_leave(cluster *c, int i);
 
 /* Run every tick and delivery due before time t, then set the clock to t. */

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "check.h"
@@ -41,6 +42,7 @@
 static struct stats {
 	unsigned long kills, poweroffs, restarts, breaks, partitions, stalls, leaves;
 	unsigned long clashes, quiet, lines, checked, frames, splits, failovers, lates, recalls;
+	unsigned long directives;
 } stats;
 
 typedef struct scenario {
@@ -283,6 +285,48 @@ fault(scenario *s)
 
 /* --- the run ------------------------------------------------------------------ */
 
+/*
+ * A node that leads in its own view silences or unsilences another.  (It
+ * may be wrong about leading: then it is refused, and that is checked too:
+ * nothing changes anywhere.)
+ */
+static void
+direct(scenario *s)
+{
+	cluster *c = s->c;
+	int i = (int)pick(s, 0, (uint64_t)c->n - 1), t = (int)pick(s, 0, (uint64_t)c->n - 1);
+	char line[64];
+
+	if (!cluster_alive(c, i) || t == i)
+		return;
+	bool silence = rng_chance(R(s), 60);
+	snprintf(line, sizeof line, "!%s %s", silence ? "silence" : "unsilence", c->nodes[t].nick);
+	/* Nicks match without regard to case: mark whoever it may hit. */
+	for (int k = 0; k < c->n && silence; k++)
+		if (strcasecmp(c->nodes[k].nick, c->nodes[t].nick) == 0)
+			c->nodes[k].silenced_ever = true;
+	stats.directives++;
+	cluster_command(c, i, line);
+}
+
+/* Before the quiet run: the leader lifts every silence it knows of. */
+static void
+unsilence_all(scenario *s)
+{
+	cluster *c = s->c;
+	char line[64];
+
+	for (int i = 0; i < c->n; i++) {
+		if (!cluster_alive(c, i) || node_leader(c->nodes[i].core) != c->nodes[i].id)
+			continue;
+		for (int t = 0; t < c->n; t++)
+			if (node_is_silenced(c->nodes[i].core, c->nodes[t].id)) {
+				snprintf(line, sizeof line, "!unsilence %s", c->nodes[t].nick);
+				cluster_command(c, i, line);
+			}
+	}
+}
+
 static void
 type_line(scenario *s, bool checked)
 {
@@ -337,7 +381,10 @@ run_faults(scenario *s)
 			s->next_fault = t + pick(s, 100, 700);
 		}
 		if (t == s->next_type) {
-			type_line(s, s->quiet);
+			if (!s->quiet && rng_chance(R(s), 4))
+				direct(s);
+			else
+				type_line(s, s->quiet);
 			s->next_type = t + pick(s, 5, 150);
 		}
 	}
@@ -418,6 +465,8 @@ run_quiet(scenario *s)
 
 	if (!await_joins(s, JOIN_LIMIT_MS))
 		return;
+	cluster_run_until(c, c->now + 600);
+	unsilence_all(s);
 	uint64_t end = c->now + QUIET_MS;
 	/* Lines typed once the views have settled must reach everyone. */
 	uint64_t t = c->now + 1600;
@@ -575,11 +624,12 @@ main(int argc, char **argv)
 	printf("sim: %lu quiet runs, %lu failovers; %lu kills, %lu power-offs, %lu restarts "
 	       "(%lu without --join), %lu leaves, "
 	       "%lu link breaks, %lu partitions, %lu stalls, %lu nick clashes lost; "
-	       "%lu lines typed, %lu checked everywhere, %lu shown late; %lu frames delivered; "
+	       "%lu lines typed, %lu checked everywhere, %lu shown late, %lu directives; "
+	       "%lu frames delivered; "
 	       "%lu runs ended split by knowledge (judged per part)\n",
 	       stats.quiet, stats.failovers, stats.kills, stats.poweroffs, stats.restarts,
 	       stats.recalls, stats.leaves,
 	       stats.breaks, stats.partitions, stats.stalls, stats.clashes, stats.lines,
-	       stats.checked, stats.lates, stats.frames, stats.splits);
+	       stats.checked, stats.lates, stats.directives, stats.frames, stats.splits);
 	return 0;
 }
