@@ -284,8 +284,8 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 		n->nseeds++;
 	}
 	n->last_tick = now;
-	n->phase = n->nseeds ? PHASE_PROBE : PHASE_JOINING;
-	n->join_deadline = now + (cfg->npeers ? cfg->timeout_ms : 0);
+	n->phase = n->nseeds && !cfg->seeds_are_peers ? PHASE_PROBE : PHASE_JOINING;
+	n->join_deadline = now + (cfg->npeers || cfg->seeds_are_peers ? cfg->timeout_ms : 0);
 	recall(n, cfg, now);
 	node_settle(n, now);
 	node_tick(n, now);
@@ -383,9 +383,9 @@ node_tick(node *n, uint64_t now)
 	node_expire_links(n, now);
 	heartbeat(n, now);
 	node_sync_tick(n, now);
-	if (n->phase == PHASE_PROBE)
+	if (n->phase == PHASE_PROBE || n->cfg.seeds_are_peers)
 		node_dial_seeds(n, now);
-	else
+	if (n->phase != PHASE_PROBE)
 		node_dial_members(n, now);
 	node_settle(n, now);
 }

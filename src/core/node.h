@@ -53,6 +53,12 @@ typedef struct node_config {
 	const char *const *seeds; /* "HOST:PORT" to join through */
 	int nseeds;
 	/*
+	 * The seeds are peers, not ways in (a cluster whose nodes all start
+	 * at once, chatterbox): start as if first, and keep dialling each
+	 * seed, in every phase, until a link to it is bound.
+	 */
+	bool seeds_are_peers;
+	/*
 	 * Without seeds: members remembered from an earlier life (store_peer).
 	 * The node starts as if first, dials them, and merges with those that
 	 * answer.

@@ -62,6 +62,7 @@ typedef struct seed {
 	uint32_t link;     /* the connect in flight or up, or 0 */
 	uint64_t next_try;
 	uint64_t backoff;
+	bool reached;      /* seeds_are_peers: a link to it was bound */
 } seed;
 
 typedef struct queued {

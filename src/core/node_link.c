@@ -87,7 +87,7 @@ seed_failed(node *n, link *l, uint64_t now, const char *why)
 	if (s == NULL || s->link != l->id)
 		return;
 	s->link = 0;
-	if (n->phase != PHASE_PROBE)
+	if (n->phase != PHASE_PROBE && !n->cfg.seeds_are_peers)
 		return;
 	node_log(n, NODE_LOG_ALWAYS, "cannot join through %s:%u (%s); retrying in %.1f s",
 		 s->host, s->port, why, (double)s->backoff / 1000);
@@ -158,7 +158,7 @@ node_dial_seeds(node *n, uint64_t now)
 {
 	for (int i = 0; i < n->nseeds; i++) {
 		seed *s = &n->seeds[i];
-		if (s->link || now < s->next_try)
+		if (s->link || s->reached || now < s->next_try)
 			continue;
 		s->link = n->io.connect(n->io.ctx, s->host, s->port);
 		link *l = node_link_add(n, s->link, now);

@@ -62,6 +62,8 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	}
 	if (l->target == m->id)
 		m->connecting = false;
+	if (l->seed >= 0 && n->cfg.seeds_are_peers)
+		n->seeds[l->seed].reached = true; /* a member now: redialled as one */
 	/*
 	 * Settle its nick claim before anyone sees it join.  Rejecting
 	 * someone closes links, which may move ours: look it up again.

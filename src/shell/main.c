@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "chatterbox.h"
 #include "opts.h"
 #include "run.h"
 
@@ -15,8 +16,11 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc > 1 && strcmp(argv[1], "chatterbox") == 0) {
-		fputs("chorus: chatterbox is not available in this version\n", stderr);
-		return 2;
+		if (sodium_init() < 0) {
+			fputs("chorus: cannot initialise libsodium\n", stderr);
+			return 1;
+		}
+		return chatter_main(argc - 1, argv + 1);
 	}
 	rc = opts_parse(argc, argv, &o);
 	if (rc != 0)

@@ -27,6 +27,8 @@ typedef struct node_opts {
 	bool timestamps;
 	bool headless;
 	bool verbose;
+	bool seeds_are_peers;  /* the --join list are peers starting too */
+	struct chatter_run *chatter; /* chatterbox: the run's driver, else NULL */
 } node_opts;
 
 int opts_parse(int argc, char **argv, node_opts *o);

@@ -24,6 +24,7 @@
 #include "ident.h"
 #include "net.h"
 #include "node.h"
+#include "chatterbox.h"
 #include "secret.h"
 #include "store.h"
 #include "term.h"
@@ -124,6 +125,8 @@ io_event(void *ctx, const event *ev)
 	size_t off = 0;
 	event e = *ev;
 
+	if (r->opts->chatter)
+		return; /* a chatterbox prints only its result */
 	if (r->opts->timestamps) {
 		time_t t = time(NULL);
 		struct tm tm;
@@ -350,6 +353,8 @@ on_prepare(uv_prepare_t *p)
 	if (r->exiting)
 		return;
 	end_batch(r);
+	if (r->opts->chatter && chatter_turn(r->opts->chatter, r->core, r->store, now_of(r)))
+		node_leave(r->core, now_of(r));
 	bool busy = node_busy(r->core);
 	if (busy != r->held)
 		term_hold(busy);
@@ -384,7 +389,7 @@ start(runner *r, const ident *id, uint16_t port)
 		.host = any_host(o->listen_host) ? "" : o->listen_host, .port = port,
 		.seeds = o->join, .nseeds = o->njoin,
 		.heartbeat_ms = o->heartbeat_ms, .timeout_ms = o->timeout_ms,
-		.wall_ms = now_wall,
+		.wall_ms = now_wall, .seeds_are_peers = o->seeds_are_peers,
 	};
 	node_io io = {
 		.ctx = r, .connect = io_connect, .send = io_send, .close = io_close,
