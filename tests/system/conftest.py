@@ -24,9 +24,9 @@ SECRET = "test-chat-secret-0123456789"
 
 class Node:
     def __init__(self, binary, nick, data, join=(), extra=(), listen="127.0.0.1:0",
-                 secret=SECRET):
+                 secret=SECRET, prefix=()):
         self.nick = nick
-        args = [binary, "--listen", listen, "--data", str(data)]
+        args = [*prefix, binary, "--listen", listen, "--data", str(data)]
         for j in join:
             args += ["--join", j]
         args += list(extra) + [nick]

@@ -1,0 +1,93 @@
+"""Chapter 11: the agreement run and the history on a real network stack,
+with the faults this kernel can inject (network namespaces; see netlab.py):
+random loss, a partition healed, one host cut off and back."""
+import json
+import re
+import subprocess
+import time
+
+from conftest import Node
+from netlab import netlab  # noqa: F401  (the fixture)
+
+RESULT = re.compile(r"^\((\d+), (\d+\.\d{10})\)$")
+PORT = 9300
+
+
+def chatterbox(lab, binary, tmp_path, send, wait, fault=None):
+    peers = tmp_path / "peers.json"
+    peers.write_text(json.dumps([f"{lab.ip(i)}:{PORT}:0" for i in range(1, lab.n + 1)]))
+    procs = [lab.popen(i, [binary, "chatterbox", "-h", lab.ip(i), "-p", str(PORT),
+                           "--peer-config-file", str(peers), "--send-for", str(send),
+                           "--wait-for", str(wait), "--connect-timeout", "5"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(1, lab.n + 1)]
+    if fault:
+        fault()
+    lines = []
+    for p in procs:
+        out, err = p.communicate(timeout=send + wait + 30)
+        assert p.returncode == 0, err[-2000:]
+        assert RESULT.match(out.strip()), out
+        lines.append(out.strip())
+    return lines
+
+
+def test_five_hosts_agree_under_ten_percent_loss(netlab, chorus_bin, tmp_path):
+    lab = netlab(5)
+    lab.loss(10)
+    lines = chatterbox(lab, chorus_bin, tmp_path, send=5, wait=5)
+    assert len(set(lines)) == 1, lines
+    assert int(RESULT.match(lines[0]).group(1)) > 0
+
+
+def test_partition_healed_before_the_wait_agrees(netlab, chorus_bin, tmp_path):
+    lab = netlab(5)
+
+    def split_then_heal():
+        time.sleep(2)            # the send phase is under way
+        lab.partition([1, 2], [3, 4, 5])
+        time.sleep(2)
+        lab.heal()               # before the wait phase
+    lines = chatterbox(lab, chorus_bin, tmp_path, send=5, wait=5, fault=split_then_heal)
+    assert len(set(lines)) == 1, lines
+
+
+def test_history_holds_under_loss_and_a_healed_partition(netlab, chorus_bin, tmp_path):
+    lab = netlab(3)
+    lab.loss(10)
+    nodes = []
+    for i in range(1, 4):
+        join = [f"{lab.ip(1)}:{PORT}"] if i > 1 else []
+        n = Node(chorus_bin, f"n{i}", tmp_path / f"n{i}", join, listen=f"{lab.ip(i)}:{PORT}",
+                 prefix=("ip", "netns", "exec", lab.ns(i)))
+        nodes.append(n)
+        n.wait_line(r"^\[LEADER\] ", timeout=20)
+    try:
+        deadline = time.monotonic() + 30
+        while {n.ask("\\list_users", "USERS", timeout=20) for n in nodes} != {
+                "n1 (leader), n2, n3"}:
+            assert time.monotonic() < deadline, "the three never listed each other"
+            time.sleep(0.3)
+        for k in range(30):
+            nodes[k % 3].send(f"line {k}")
+            time.sleep(0.05)
+        lab.partition([1], [2, 3])
+        for k in range(30, 60):
+            nodes[k % 3].send(f"line {k}")
+            time.sleep(0.05)
+        lab.heal()
+        deadline = time.monotonic() + 40
+        while True:
+            sums = {n.ask("\\checksum", "CHECKSUM", timeout=20) for n in nodes}
+            if len(sums) == 1 and sums.pop().startswith("count=60 "):
+                break
+            assert time.monotonic() < deadline, f"no agreement: {sums}"
+            time.sleep(0.5)
+        # every line once on every node, as a line, [HISTORY] or [LATE]
+        for n in nodes:
+            got = [l for l in n.output() if re.search(r"\] line \d+$", l)]
+            texts = [l.rsplit("] ", 1)[1] for l in got]
+            assert sorted(texts) == sorted(f"line {k}" for k in range(60)), n.nick
+    finally:
+        for n in nodes:
+            n.kill()
