@@ -68,6 +68,10 @@ class Lab:
                 self.iptables(x, "-A", "INPUT", "-s", self.ip(y), "-j", "DROP")
                 self.iptables(y, "-A", "INPUT", "-s", self.ip(x), "-j", "DROP")
 
+    def link(self, i, up):
+        """Take host i's cable out of the bridge, or put it back."""
+        sh("ip", "-n", self.bridge, "link", "set", f"{self.prefix}b{i}", "up" if up else "down")
+
     def heal(self):
         for i in range(1, self.n + 1):
             self.iptables(i, "-F", "INPUT")

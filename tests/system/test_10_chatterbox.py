@@ -51,9 +51,9 @@ def test_late_starter_and_missing_peer(chorus_bin, tmp_path):
     ports = free_ports(4)  # the fourth never starts
     peers = tmp_path / "peers.json"
     peers.write_text(json.dumps([f"127.0.0.1:{p}:0" for p in ports]))
-    args = ("--send-for", "1", "--wait-for", "1", "--connect-timeout", "2")
+    args = ("--send-for", "2", "--wait-for", "1", "--connect-timeout", "3")
     procs = [start(chorus_bin, peers, p, *args) for p in ports[:2]]
-    time.sleep(1)  # one node starts a second later
+    time.sleep(2)  # one node starts two seconds later: it joins the send phase in progress
     procs.append(start(chorus_bin, peers, ports[2], *args))
     lines = [result(p) for p in procs]
     assert len({l for l, _ in lines}) == 1, lines

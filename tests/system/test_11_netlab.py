@@ -3,6 +3,7 @@ with the faults this kernel can inject (network namespaces; see netlab.py):
 random loss, a partition healed, one host cut off and back."""
 import json
 import re
+import signal
 import subprocess
 import time
 
@@ -49,6 +50,22 @@ def test_partition_healed_before_the_wait_agrees(netlab, chorus_bin, tmp_path):
         time.sleep(2)
         lab.heal()               # before the wait phase
     lines = chatterbox(lab, chorus_bin, tmp_path, send=5, wait=5, fault=split_then_heal)
+    assert len(set(lines)) == 1, lines
+
+
+def test_a_host_whose_link_flaps_and_a_stalled_host_agree(netlab, chorus_bin, tmp_path):
+    lab = netlab(4)
+
+    def flap_and_stall():
+        time.sleep(1.5)
+        lab.link(2, up=False)    # host 2 off the network for a while
+        time.sleep(1.5)
+        lab.link(2, up=True)
+        victim = lab.procs[3]    # host 4's node stops, then goes on
+        victim.send_signal(signal.SIGSTOP)
+        time.sleep(1.5)
+        victim.send_signal(signal.SIGCONT)
+    lines = chatterbox(lab, chorus_bin, tmp_path, send=6, wait=5, fault=flap_and_stall)
     assert len(set(lines)) == 1, lines
 
 
