@@ -57,64 +57,6 @@ io_exit(void *ctx, int code)
 	(void)ctx, (void)code;
 }
 
-static size_t
-io_pending(void *ctx, uint32_t link)
-{
-	(void)ctx, (void)link;
-	return 0;
-}
-
-static void
-io_store_put(void *ctx, const hist_rec *r)
-{
-	memstore_put(ctx, r);
-}
-
-static void
-io_store_peer(void *ctx, const node_peer *p)
-{
-	memstore_peer(ctx, p);
-}
-
-static void
-io_store_sig(void *ctx, const hist_sig *sig)
-{
-	memstore_sig(ctx, sig);
-}
-
-static int
-io_store_sig_at(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out)
-{
-	return memstore_sig_at(ctx, sender, seq, out);
-}
-
-static void
-io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
-{
-	memstore *s = ctx;
-
-	s->mark_hlc = hlc;
-	s->mark_sender = sender;
-}
-
-static int
-io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
-{
-	return memstore_range(ctx, sender, from, max, fn, arg);
-}
-
-static int
-io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
-{
-	return memstore_recent(ctx, n, fn, arg);
-}
-
-static int
-io_store_scan(void *ctx, hist_visit *fn, void *arg)
-{
-	return memstore_scan(ctx, fn, arg);
-}
-
 /* Every frame, then a tick and the end of the batch. */
 static void
 feed(node *n, uint64_t *now, uint32_t link, const uint8_t *data, size_t size)
@@ -138,13 +80,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static memstore store;
 	node_io io = {
 		.ctx = &store, .connect = io_connect, .send = io_send, .close = io_close,
-		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
-		.store_put = io_store_put, .store_peer = io_store_peer,
-		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
-		.store_mark = io_store_mark,
-		.store_range = io_store_range, .store_recent = io_store_recent,
-		.store_scan = io_store_scan,
+		.event = io_event, .log = io_log, .exit = io_exit,
 	};
+	memstore_io(&io);
 	static uint8_t pk[SIGN_PK], sk[SIGN_SK];
 	if (sign_id(pk) == 1 && pk[0] == 0) { /* once: a fixed key pair */
 		uint8_t seed[32] = {42};

@@ -229,14 +229,7 @@ io_exit(void *ctx, int code)
 	sn->exiting = true;
 }
 
-static size_t
-io_pending(void *ctx, uint32_t link)
-{
-	(void)ctx;
-	(void)link;
-	return 0;
-}
-
+/* Stored as given, and never twice: that is invariant (2). */
 static void
 io_store_put(void *ctx, const hist_rec *r)
 {
@@ -246,59 +239,6 @@ io_store_put(void *ctx, const hist_rec *r)
 	if (sn->store.twice)
 		cluster_fail(sn->c, "(2) n%d stored record %llu of %016llx twice", sn->idx,
 			     (unsigned long long)r->seq, (unsigned long long)r->sender);
-}
-
-static void
-io_store_peer(void *ctx, const node_peer *p)
-{
-	simnode *sn = ctx;
-
-	memstore_peer(&sn->store, p);
-}
-
-static void
-io_store_sig(void *ctx, const hist_sig *sig)
-{
-	memstore_sig(&((simnode *)ctx)->store, sig);
-}
-
-static int
-io_store_sig_at(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out)
-{
-	return memstore_sig_at(&((simnode *)ctx)->store, sender, seq, out);
-}
-
-static void
-io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
-{
-	simnode *sn = ctx;
-
-	sn->store.mark_hlc = hlc;
-	sn->store.mark_sender = sender;
-}
-
-static int
-io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
-{
-	simnode *sn = ctx;
-
-	return memstore_range(&sn->store, sender, from, max, fn, arg);
-}
-
-static int
-io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
-{
-	simnode *sn = ctx;
-
-	return memstore_recent(&sn->store, n, fn, arg);
-}
-
-static int
-io_store_scan(void *ctx, hist_visit *fn, void *arg)
-{
-	simnode *sn = ctx;
-
-	return memstore_scan(&sn->store, fn, arg);
 }
 
 /*
@@ -402,14 +342,11 @@ cluster_start(cluster *c, int i)
 	const char *seeds[SIM_MAX_NODES];
 	node_io io = {
 		.ctx = sn, .connect = io_connect, .send = io_send, .close = io_close,
-		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
-		.store_put = io_store_put, .store_peer = io_store_peer,
-		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
-		.store_mark = io_store_mark,
-		.store_range = io_store_range, .store_recent = io_store_recent,
-		.store_scan = io_store_scan,
+		.event = io_event, .log = io_log, .exit = io_exit,
 	};
 
+	memstore_io(&io); /* the simnode starts with its store */
+	io.store_put = io_store_put;
 	for (int k = 0; k < sn->nseeds; k++) {
 		const simnode *s = &c->nodes[sn->seeds[k]];
 		snprintf(addr[k], sizeof addr[k], "%s:%u", s->host, s->port);

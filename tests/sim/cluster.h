@@ -52,6 +52,7 @@ typedef struct knowledge {
 #define SIM_PEER_SLOTS 64
 
 typedef struct simnode {
+	memstore store;        /* first: the memstore_io callbacks find it at ctx */
 	struct cluster *c;
 	int idx;
 	uint64_t id;           /* sign_id(pk) */
@@ -85,8 +86,7 @@ typedef struct simnode {
 	uint64_t shown_hlc;    /* history key of the last line shown in order */
 	uint64_t shown_sender;
 
-	/* What outlives its lives. */
-	memstore store;
+	/* What outlives its lives (the store above, too). */
 	int64_t skew;          /* its wall clock minus the true time, ms */
 	uint8_t shown_ever[SIM_MAX_LINES]; /* each line shown, over all lives */
 	int lates;             /* [LATE] lines shown */

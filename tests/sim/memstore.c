@@ -138,3 +138,78 @@ memstore_scan(memstore *s, hist_visit *fn, void *arg)
 {
 	return memstore_recent(s, s->len, fn, arg);
 }
+
+/* --- node_io adapters: ctx starts with the memstore -------------------------- */
+
+static size_t
+io_pending(void *ctx, uint32_t link)
+{
+	(void)ctx;
+	(void)link;
+	return 0;
+}
+
+static void
+io_put(void *ctx, const hist_rec *r)
+{
+	memstore_put(ctx, r);
+}
+
+static void
+io_peer(void *ctx, const node_peer *p)
+{
+	memstore_peer(ctx, p);
+}
+
+static void
+io_sig(void *ctx, const hist_sig *sig)
+{
+	memstore_sig(ctx, sig);
+}
+
+static int
+io_sig_at(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out)
+{
+	return memstore_sig_at(ctx, sender, seq, out);
+}
+
+static void
+io_mark(void *ctx, uint64_t hlc, uint64_t sender)
+{
+	memstore *s = ctx;
+
+	s->mark_hlc = hlc;
+	s->mark_sender = sender;
+}
+
+static int
+io_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
+{
+	return memstore_range(ctx, sender, from, max, fn, arg);
+}
+
+static int
+io_recent(void *ctx, int n, hist_visit *fn, void *arg)
+{
+	return memstore_recent(ctx, n, fn, arg);
+}
+
+static int
+io_scan(void *ctx, hist_visit *fn, void *arg)
+{
+	return memstore_scan(ctx, fn, arg);
+}
+
+void
+memstore_io(node_io *io)
+{
+	io->pending = io_pending;
+	io->store_put = io_put;
+	io->store_peer = io_peer;
+	io->store_sig = io_sig;
+	io->store_sig_at = io_sig_at;
+	io->store_mark = io_mark;
+	io->store_range = io_range;
+	io->store_recent = io_recent;
+	io->store_scan = io_scan;
+}

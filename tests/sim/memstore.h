@@ -51,6 +51,13 @@ void memstore_peer(memstore *s, const node_peer *p);
 void memstore_sig(memstore *s, const hist_sig *sig);
 /* The first signature of sender at or after seq: 1 and *out, or 0. */
 int memstore_sig_at(memstore *s, uint64_t sender, uint64_t seq, hist_sig *out);
+/*
+ * Point io's store callbacks (and pending: nothing is ever queued) at a
+ * memstore.  io->ctx must point to a struct whose first member is the
+ * memstore (or to the memstore itself).
+ */
+void memstore_io(node_io *io);
+
 /* The line number of a text "m<k>", or -1. */
 int memstore_line(const char *text, size_t len);
 

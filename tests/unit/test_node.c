@@ -38,6 +38,7 @@ typedef struct frame {
 
 /* One node and everything its io callbacks were asked to do. */
 typedef struct fake {
+	memstore store;   /* first: the memstore_io callbacks find it at ctx */
 	node *n;
 	const char *host;
 	char lines[MAX_LINES][256];
@@ -51,7 +52,6 @@ typedef struct fake {
 	int nclosed;
 	int exit_code;
 	char last_log[512];
-	memstore store;
 } fake;
 
 static uint32_t
@@ -149,77 +149,16 @@ call_link_down(fake *f, uint64_t now, uint32_t link, const char *why)
 	node_flush(f->n, now);
 }
 
-static size_t
-io_pending(void *ctx, uint32_t link)
-{
-	(void)ctx;
-	(void)link;
-	return 0;
-}
-
-static void
-io_store_put(void *ctx, const hist_rec *r)
-{
-	memstore_put(&((fake *)ctx)->store, r);
-}
-
-static void
-io_store_peer(void *ctx, const node_peer *p)
-{
-	memstore_peer(&((fake *)ctx)->store, p);
-}
-
-static void
-io_store_sig(void *ctx, const hist_sig *sig)
-{
-	memstore_sig(&((fake *)ctx)->store, sig);
-}
-
-static int
-io_store_sig_at(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out)
-{
-	return memstore_sig_at(&((fake *)ctx)->store, sender, seq, out);
-}
-
-static void
-io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
-{
-	fake *f = ctx;
-
-	f->store.mark_hlc = hlc;
-	f->store.mark_sender = sender;
-}
-
-static int
-io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
-{
-	return memstore_range(&((fake *)ctx)->store, sender, from, max, fn, arg);
-}
-
-static int
-io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
-{
-	return memstore_recent(&((fake *)ctx)->store, n, fn, arg);
-}
-
-static int
-io_store_scan(void *ctx, hist_visit *fn, void *arg)
-{
-	return memstore_scan(&((fake *)ctx)->store, fn, arg);
-}
-
 static node_io
 io_of(fake *f)
 {
-	return (node_io){
+	node_io io = {
 		.ctx = f, .connect = io_connect, .send = io_send, .close = io_close,
-		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
-		.store_put = io_store_put, .store_peer = io_store_peer,
-		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
-		.store_mark = io_store_mark,
-		.store_range = io_store_range, .store_recent = io_store_recent,
-		.store_scan = io_store_scan,
+		.event = io_event, .log = io_log, .exit = io_exit,
 	};
+
+	memstore_io(&io); /* the fake starts with its store */
+	return io;
 }
 
 /* Start a node on fake f; seed is "HOST:PORT" or NULL. */
