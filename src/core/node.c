@@ -464,6 +464,7 @@ node_leave(node *n, uint64_t now)
 		node_log(n, NODE_LOG_ALWAYS, "leaving with %d line(s) never sent", n->nqueue);
 	}
 	if (n->phase != PHASE_PROBE) {
+		node_sign_own(n); /* what we sent last must be provable after we go */
 		leave.u.leave.inc = member_self(&n->members)->inc;
 		node_broadcast(n, &leave);
 	}

@@ -259,3 +259,14 @@ def test_whole_chat_restarts_without_join(cluster):
         assert time.monotonic() < deadline, f"no common view: {views}"
         time.sleep(0.2)
     assert wait_agreement([a2, b2], 1) == digest
+
+
+def test_last_words_before_leaving_arrive(cluster):
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    cluster.settle([a, b], "alice (leader), bob")
+    # a line and the end of input in one write: the leave must not lose it
+    b.proc.stdin.write("last words\n")
+    b.proc.stdin.close()
+    assert b.wait_exit(10) == 0
+    a.wait_line(r"^\[bob\] last words$")
