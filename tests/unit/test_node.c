@@ -550,6 +550,25 @@ test_leave_is_announced(void **state)
 	stop(&b);
 }
 
+static void
+test_last_line_before_leaving_is_signed_and_arrives(void **state)
+{
+	(void)state;
+	static fake a, b;
+
+	pair(&a, &b);
+	/* The line and the end of input in one loop pass: no flush between. */
+	node_input(b.n, 2100, "last words", 10);
+	node_leave(b.n, 2100);
+	assert_int_equal(b.exit_code, 0);
+	pump(&b, 1, &a, 101, 2101);
+	call_link_down(&a, 2102, 101, "closed by peer");
+	ticks(&a, 2150, 3500); /* bob is settled as gone: his line is stable */
+	assert_int_equal(count_line(&a, "[bob] last words"), 1);
+	stop(&a);
+	stop(&b);
+}
+
 /*
  * Three nodes: carol joins through bob, learns alice from him and dials
  * her.  Links: bob 1 = alice 101; carol 1 = bob 102; carol 2 = alice 103.
@@ -1075,6 +1094,7 @@ main(void)
 		cmocka_unit_test(test_taken_nick_exits_3),
 		cmocka_unit_test(test_reject_frame_exits_3),
 		cmocka_unit_test(test_leave_is_announced),
+		cmocka_unit_test(test_last_line_before_leaving_is_signed_and_arrives),
 		cmocka_unit_test(test_three_nodes_and_leader_crash),
 		cmocka_unit_test(test_messages_wait_for_the_announce),
 		cmocka_unit_test(test_lost_frames_are_pulled_from_any_member),
