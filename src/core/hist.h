@@ -1,7 +1,8 @@
 /*
  * hist — the replicated history's records and its in-memory state.
  *
- * A record is one chat message: its author (sender id), the author's
+ * A record is one chat message (or directive, or a guest's presence or
+ * line, see guest.h): its author (sender id), the author's
  * sequence number (1, 2, ... with no gaps), a hybrid logical clock stamp
  * and the text.  The history order is (hlc, sender): every node that holds
  * the same records holds them in the same order, so a digest of the set is
@@ -27,6 +28,10 @@
 enum hist_kind {
 	HIST_CHAT = 0,      /* a line of chat */
 	HIST_DIRECTIVE = 1, /* a leader's directive (mod.h): its text says which */
+	HIST_GUEST_CHAT = 2, /* a guest's line, written by its host (guest.h) */
+	HIST_GUEST_JOIN = 3, /* a guest's session begins on its host */
+	HIST_GUEST_PART = 4, /* ... and ends */
+	HIST_KIND_MAX = HIST_GUEST_PART,
 };
 
 typedef struct hist_rec {

@@ -453,6 +453,10 @@ node_leave(node *n, uint64_t now)
 
 	if (n->phase == PHASE_DONE)
 		return;
+	if (!n->guests_parted) {
+		n->guests_parted = true;
+		node_guest_part_all(n, now);
+	}
 	/* Lines typed before the chat let us send go out first. */
 	if (n->nqueue > 0 && n->phase != PHASE_PROBE) {
 		if (!n->leaving) {

@@ -88,6 +88,12 @@ typedef struct node_io {
 	void (*close)(void *ctx, uint32_t link);
 	void (*event)(void *ctx, const event *ev);
 	void (*log)(void *ctx, int level, const char *line);
+	/*
+	 * A guest attached here (node_guest_join) changes: NODE_GUEST_RENAMED
+	 * (nick is now arg: it lost the nick to another session) or
+	 * NODE_GUEST_KICKED (removed by the leader arg; it is detached).  May be NULL.
+	 */
+	void (*guest)(void *ctx, int what, const char *nick, const char *arg);
 	/* The node is done: flush the links and exit with this code. */
 	void (*exit)(void *ctx, int code);
 	/* Bytes queued on a link and not yet written. */
@@ -144,6 +150,40 @@ void node_leave(node *n, uint64_t now);
  * coalesced acknowledgements, show what became stable, serve pulls.
  */
 void node_flush(node *n, uint64_t now);
+
+/* --- guests: users attached through a front end (guest.h) --------------- */
+
+enum node_guest_result {
+	NODE_GUEST_OK,
+	NODE_GUEST_NOT_READY, /* the node is not in the chat (yet), or no such guest here */
+	NODE_GUEST_BAD_NICK,
+	NODE_GUEST_IN_USE,    /* a member, a guest here, or one on a reachable node */
+	NODE_GUEST_REMOVED,   /* the leader removed this nick */
+	NODE_GUEST_SILENCED,
+	NODE_GUEST_TOO_LONG,
+	NODE_GUEST_BAD_TEXT,  /* not valid UTF-8 */
+};
+enum node_guest_notice { NODE_GUEST_RENAMED = 1, NODE_GUEST_KICKED };
+
+/*
+ * Attach a guest under nick: a session here (taking over one on a node
+ * that is unreachable, as the same user).  NODE_GUEST_OK or why not.
+ * *since: the stamp after which the user missed what was said (its last
+ * session ended or was cut off then), or 0 for a user new here.
+ */
+int node_guest_join(node *n, uint64_t now, const char *nick, uint64_t *since);
+/* Whether node_guest_join would accept nick now (NODE_GUEST_OK or why not). */
+int node_guest_check(node *n, const char *nick);
+/* A line from the guest; tag (may be empty) names it for deduplication. */
+int node_guest_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
+		   const char *line, size_t len);
+/* Detach the guest: its session ends, why says how. */
+void node_guest_part(node *n, uint64_t now, const char *nick, const char *why);
+
+/* The chat's users as shown here: members in seniority order, then guests. */
+typedef void node_user_fn(void *arg, const char *nick, bool leader, bool silenced,
+			  bool is_guest);
+void node_each_user(const node *n, node_user_fn *fn, void *arg);
 
 /* --- queries, for the shell and the simulator -------------------------- */
 

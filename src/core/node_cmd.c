@@ -11,23 +11,46 @@
 #include "cmd.h"
 #include "xalloc.h"
 
+typedef struct user_list {
+	char s[WIRE_MAX_MEMBERS * 2 * (NICK_MAX + 24)];
+	size_t o;
+} user_list;
+
+static void
+list_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
+{
+	user_list *u = arg;
+
+	(void)is_guest;
+	if (u->o >= sizeof u->s)
+		return;
+	u->o += (size_t)snprintf(u->s + u->o, sizeof u->s - u->o, "%s%s%s%s", u->o ? ", " : "",
+				 nick, leader ? " (leader)" : "", silenced ? " (silenced)" : "");
+}
+
 void
-node_emit_users(node *n)
+node_each_user(const node *n, node_user_fn *fn, void *arg)
 {
 	uint64_t ids[WIRE_MAX_MEMBERS];
-	char list[WIRE_MAX_MEMBERS * (NICK_MAX + 24)];
-	size_t o = 0;
 	int k = node_members(n, ids, WIRE_MAX_MEMBERS);
 	uint64_t leader = node_leader(n);
 
-	list[0] = '\0';
 	for (int i = 0; i < k; i++) {
-		const member *m = member_find(&n->members, ids[i]);
-		o += (size_t)snprintf(list + o, sizeof list - o, "%s%s%s%s", i ? ", " : "",
-				      m->nick, m->id == leader ? " (leader)" : "",
-				      mod_silenced(&n->mod, m->id) ? " (silenced)" : "");
+		const member *m = member_find((member_table *)&n->members, ids[i]);
+		fn(arg, m->nick, m->id == leader, mod_silenced(&n->mod, m->id), false);
 	}
-	node_emit(n, EVENT_USERS, NULL, list);
+	node_each_guest(n, fn, arg);
+}
+
+void
+node_emit_users(node *n)
+{
+	user_list u;
+
+	u.o = 0;
+	u.s[0] = '\0';
+	node_each_user(n, list_one, &u);
+	node_emit(n, EVENT_USERS, NULL, u.s);
 }
 
 static void

@@ -77,6 +77,9 @@ restore_one(void *arg, const hist_rec *r)
 	sign_chain(hist_author_find(&n->hist, r->sender)->chain, r);
 	if (r->kind == HIST_DIRECTIVE)
 		mod_apply(&n->mod, r, NULL);
+	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
+		node_guest_restore(n, r, hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc,
+						  n->cfg.mark_sender) <= 0);
 	n->clock = hlc_seen(n->clock, r->hlc);
 	if (hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc, n->cfg.mark_sender) > 0)
 		hist_hold(&n->hist, r);
@@ -104,6 +107,7 @@ node_hist_restore(node *n, uint64_t now)
 		if (r->sender == n->cfg.id && r->seq <= n->own_shown)
 			n->own_shown = r->seq - 1;
 	}
+	node_guest_restored(n, now);
 }
 
 void
@@ -114,6 +118,7 @@ node_hist_free(node *n)
 	free(n->vecs);
 	hist_free(&n->hist);
 	mod_free(&n->mod);
+	node_guest_free(n);
 }
 
 /* --- taking records in --------------------------------------------------- */
@@ -138,6 +143,8 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 	n->io.store_put(n->io.ctx, r);
 	if (r->kind == HIST_DIRECTIVE)
 		node_mod_taken(n, r);
+	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
+		node_guest_taken(n, now, r);
 	if (!hist_is_late(&n->hist, r)) {
 		if (owned)
 			hist_hold_owned(&n->hist, r);
@@ -154,7 +161,7 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 }
 
 static void
-send_record(node *n, uint64_t now, int kind, const char *text, size_t len)
+send_record(node *n, uint64_t now, int kind, const char *nick, const char *text, size_t len)
 {
 	hist_rec r = {.sender = n->cfg.id, .seq = own(n)->seq + 1, .kind = (uint8_t)kind,
 		      .text = text, .len = len};
@@ -162,7 +169,7 @@ send_record(node *n, uint64_t now, int kind, const char *text, size_t len)
 
 	n->clock = hlc_tick(n->clock, node_wall(n, now));
 	r.hlc = n->clock;
-	snprintf(r.nick, sizeof r.nick, "%s", n->nick);
+	snprintf(r.nick, sizeof r.nick, "%s", nick && *nick ? nick : n->nick);
 	take(n, now, &r, NULL, false);
 	chat.u.chat.sender = r.sender;
 	chat.u.chat.seq = r.seq;
@@ -189,6 +196,13 @@ node_submit(node *n, uint64_t now, const char *text, size_t len)
 void
 node_submit_kind(node *n, uint64_t now, int kind, const char *text, size_t len)
 {
+	node_submit_as(n, now, kind, NULL, text, len);
+}
+
+void
+node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *text,
+	       size_t len)
+{
 	if (len > WIRE_MAX_TEXT) {
 		node_emit(n, EVENT_ERROR, NULL, "message too long");
 		return;
@@ -198,14 +212,16 @@ node_submit_kind(node *n, uint64_t now, int kind, const char *text, size_t len)
 		return;
 	}
 	if (n->ready && n->nqueue == 0) {
-		send_record(n, now, kind, text, len);
+		send_record(n, now, kind, nick, text, len);
 		return;
 	}
 	if (n->nqueue == NODE_MAX_QUEUED) {
 		node_emit(n, EVENT_ERROR, NULL, "not joined yet and too many messages waiting");
 		return;
 	}
-	n->queue[n->nqueue++] = (queued){xstrndup(text, len), len, kind};
+	queued *q = &n->queue[n->nqueue++];
+	*q = (queued){xstrndup(text, len), len, kind, ""};
+	snprintf(q->nick, sizeof q->nick, "%s", nick ? nick : "");
 }
 
 static bool
@@ -214,7 +230,7 @@ record_of(const wire_msg *msg, hist_rec *r)
 	const wire_str *nk = &msg->u.chat.nick;
 
 	if (msg->u.chat.sender == 0 || msg->u.chat.seq == 0 || nick_check(nk->ptr, nk->len) ||
-	    msg->u.chat.kind > HIST_DIRECTIVE)
+	    msg->u.chat.kind > HIST_KIND_MAX)
 		return false;
 	*r = (hist_rec){.sender = msg->u.chat.sender, .seq = msg->u.chat.seq,
 			.hlc = msg->u.chat.hlc, .kind = msg->u.chat.kind,
@@ -396,7 +412,8 @@ check_ready(node *n, uint64_t now)
 	}
 	n->ready = true;
 	for (int i = 0; i < n->nqueue; i++) {
-		send_record(n, now, n->queue[i].kind, n->queue[i].text, n->queue[i].len);
+		send_record(n, now, n->queue[i].kind, n->queue[i].nick, n->queue[i].text,
+			    n->queue[i].len);
 		free(n->queue[i].text);
 	}
 	n->nqueue = 0;
@@ -428,6 +445,7 @@ node_flush(node *n, uint64_t now)
 	}
 	acknowledge(n);
 	node_show_stable(n, now);
+	node_guest_hosts(n);
 	if (n->vector_due) {
 		n->vector_due = false;
 		node_send_heartbeat(n, now, 0);

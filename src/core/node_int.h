@@ -9,6 +9,7 @@
 #ifndef CHORUS_NODE_INT_H
 #define CHORUS_NODE_INT_H
 
+#include "guest.h"
 #include "member.h"
 #include "mod.h"
 #include "node.h"
@@ -69,6 +70,7 @@ typedef struct queued {
 	char *text;
 	size_t len;
 	int kind;          /* enum hist_kind */
+	char nick[NICK_MAX + 1]; /* a guest's, or "" for ours */
 } queued;
 
 /* A peer's latest version vector, for settling a departed member. */
@@ -120,6 +122,15 @@ struct node {
 	peer_vec *vecs;
 	int nvecs;
 
+	/* Guests (node_guest.c). */
+	guest_table held;   /* every guest record taken */
+	guest_table shown;  /* every guest record shown */
+	char (*attached)[NICK_MAX + 1]; /* the guests attached here */
+	int nattached;
+	int capattached;
+	guest_seen *seen;   /* tags of guest lines shown */
+	bool guests_parted; /* leaving: our guests' parts are written */
+
 	wire_buf out;       /* scratch for encoding */
 	wire_msg *msg;      /* the frame being handled (large) */
 	wire_msg *gossip;   /* scratch for an outgoing member list (large) */
@@ -168,6 +179,9 @@ void node_hist_restore(node *n, uint64_t now);
 void node_hist_free(node *n);
 void node_submit(node *n, uint64_t now, const char *text, size_t len);
 void node_submit_kind(node *n, uint64_t now, int kind, const char *text, size_t len);
+/* A record of ours under another nick (a guest's, node_guest.c). */
+void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *text,
+		    size_t len);
 void node_hist_bound(node *n, member *m);
 uint64_t node_wall(const node *n, uint64_t now);
 bool node_plausible(const node *n, uint64_t now, uint64_t hlc);
@@ -178,6 +192,19 @@ void node_hist_on_prove(node *n, link *l, const wire_msg *msg);
 void node_hist_prove(node *n, link *l);
 void node_sign_own(node *n);
 bool node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq);
+
+/* node_guest.c */
+void node_guest_free(node *n);
+void node_guest_part_all(node *n, uint64_t now);
+void node_guest_restore(node *n, const hist_rec *r, bool shown);
+void node_guest_restored(node *n, uint64_t now);
+void node_guest_history(node *n, const hist_rec *r);
+void node_guest_taken(node *n, uint64_t now, const hist_rec *r);
+void node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print);
+void node_guest_hosts(node *n);
+void node_each_guest(const node *n, node_user_fn *fn, void *arg);
+const char *node_guest_named(node *n, const char *nick);
+void node_guest_removed(node *n, const char *nick, const char *by);
 
 /* node_mod.c */
 void node_mod_removed(node *n, const char *by);

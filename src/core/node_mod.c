@@ -49,6 +49,8 @@ node_mod_show(node *n, const hist_rec *r, bool late)
 	event ev = {.kind = EVENT_MOD, .text = line, .hlc = r->hlc, .sender = r->sender,
 		    .late = late};
 	n->io.event(n->io.ctx, &ev);
+	if (d.op == MOD_REMOVE && d.target == guest_id(d.nick) && mod_removed(&n->mod, d.target))
+		node_guest_removed(n, d.nick, r->nick);
 	member *m = member_find(&n->members, d.target);
 	if (m && !m->self && mod_removed(&n->mod, d.target) && m->state != MEMBER_REJECTED) {
 		m->state = MEMBER_REJECTED;
@@ -103,6 +105,13 @@ node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len)
 	snprintf(nick, sizeof nick, "%.*s", (int)(len > NICK_MAX ? NICK_MAX : len), arg);
 	const member *m = len && len <= NICK_MAX ? live_by_nick(n, nick) : NULL;
 	const mod_target *t = len && len <= NICK_MAX ? mod_removed_nick(&n->mod, nick) : NULL;
+	const char *g = len && len <= NICK_MAX && m == NULL ? node_guest_named(n, nick) : NULL;
+	if (g && op != MOD_READMIT) {
+		d.target = guest_id(g);
+		snprintf(d.nick, sizeof d.nick, "%s", g);
+		node_submit_kind(n, now, HIST_DIRECTIVE, text, mod_encode(&d, text, sizeof text));
+		return;
+	}
 	if (op == MOD_READMIT ? t == NULL : m == NULL) {
 		snprintf(s, sizeof s, "no such user: %.*s", (int)(len > 64 ? 64 : len), arg);
 		node_emit(n, EVENT_ERROR, NULL, s);

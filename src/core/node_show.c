@@ -32,6 +32,10 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 			node_mod_show(n, r, kind == EVENT_LATE);
 		return;
 	}
+	if (r->kind >= HIST_GUEST_CHAT) {
+		node_guest_show(n, r, kind, true);
+		return;
+	}
 	/* A silenced member's lines are refused: held, never shown. */
 	if (mod_silenced(&n->mod, r->sender))
 		return;
@@ -139,6 +143,8 @@ pass_over(node *n)
 
 	if (typed_here(n, r))
 		node_show(n, r, EVENT_MESSAGE);
+	else if (r->kind >= HIST_GUEST_CHAT)
+		node_guest_show(n, r, EVENT_HISTORY, false);
 }
 
 /* Caught up: the last few stable records are shown as [HISTORY]. */
@@ -229,7 +235,13 @@ recent_one(void *arg, const hist_rec *r)
 
 	if (hist_cmp(r->hlc, r->sender, h->shown_hlc, h->shown_sender) > 0)
 		return true; /* not shown yet */
-	if (c->count++ >= c->skip)
+	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
+		return true; /* not a message */
+	if (c->count++ < c->skip)
+		return true;
+	if (r->kind == HIST_GUEST_CHAT)
+		node_guest_history(c->n, r);
+	else
 		node_show(c->n, r, EVENT_HISTORY);
 	return true;
 }

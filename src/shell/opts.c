@@ -11,6 +11,7 @@
 static const char usage_text[] =
 	"usage: chorus [OPTIONS] NICK\n"
 	"       chorus chatterbox [OPTIONS]\n"
+	"       chorus connect NICK HOST:PORT[,HOST:PORT...]\n"
 	"\n"
 	"Run a Chorus node: a full peer of a decentralized group chat.\n"
 	"\n"
@@ -24,6 +25,8 @@ static const char usage_text[] =
 	"      --timeout-ms N       silence after which a peer counts as failed (default 1000)\n"
 	"      --timestamps         prefix every printed line with the local time HH:MM:SS\n"
 	"      --headless           do not read standard input: run until SIGINT/SIGTERM\n"
+	"      --irc HOST:PORT      accept IRC clients here (PASS is the secret unless on loopback)\n"
+	"      --irc-channel NAME   the chat's channel for IRC clients (default #chorus)\n"
 	"  -v, --verbose            protocol log on stderr\n"
 	"  -h, --help               this text\n"
 	"  -V, --version            the version\n"
@@ -57,6 +60,17 @@ opts_split_addr(const char *s, char *host, size_t hostcap, uint16_t *port)
 }
 
 static bool
+channel_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (s[0] != '#' || n < 2 || n > 51)
+		return false;
+	return s[1 + strspn(s + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789-_")] == '\0';
+}
+
+static bool
 parse_ms(const char *s, unsigned *out)
 {
 	char *end;
@@ -68,7 +82,7 @@ parse_ms(const char *s, unsigned *out)
 	return true;
 }
 
-enum { OPT_SECRET = 256, OPT_HB, OPT_TIMEOUT, OPT_TS, OPT_HEADLESS };
+enum { OPT_SECRET = 256, OPT_HB, OPT_TIMEOUT, OPT_TS, OPT_HEADLESS, OPT_IRC, OPT_CHANNEL };
 
 static const struct option long_opts[] = {
 	{"listen", required_argument, NULL, 'l'},
@@ -79,6 +93,8 @@ static const struct option long_opts[] = {
 	{"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
 	{"timestamps", no_argument, NULL, OPT_TS},
 	{"headless", no_argument, NULL, OPT_HEADLESS},
+	{"irc", required_argument, NULL, OPT_IRC},
+	{"irc-channel", required_argument, NULL, OPT_CHANNEL},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -116,6 +132,17 @@ parse_one(int c, node_opts *o)
 		return 0;
 	case OPT_TS: o->timestamps = true; return 0;
 	case OPT_HEADLESS: o->headless = true; return 0;
+	case OPT_IRC:
+		if (!opts_split_addr(optarg, o->irc_host, sizeof o->irc_host, &o->irc_port))
+			return usage_error("--irc wants HOST:PORT, not '%s'", optarg);
+		o->irc = true;
+		return 0;
+	case OPT_CHANNEL:
+		if (!channel_ok(optarg))
+			return usage_error("--irc-channel wants '#' and 1-50 letters, digits, "
+					   "'-' or '_', not '%s'", optarg);
+		o->irc_channel = optarg;
+		return 0;
 	case 'v': o->verbose = true; return 0;
 	case 'h': fputs(usage_text, stdout); return -1;
 	case 'V': printf("chorus %s\n", CHORUS_VERSION); return -1;
@@ -129,7 +156,7 @@ opts_parse(int argc, char **argv, node_opts *o)
 	int c, rc;
 
 	*o = (node_opts){.listen_host = "0.0.0.0", .listen_port = 7420,
-			 .heartbeat_ms = 200, .timeout_ms = 1000};
+			 .heartbeat_ms = 200, .timeout_ms = 1000, .irc_channel = "#chorus"};
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+l:j:d:vhV", long_opts, NULL)) != -1)

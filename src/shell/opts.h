@@ -27,6 +27,10 @@ typedef struct node_opts {
 	bool timestamps;
 	bool headless;
 	bool verbose;
+	bool irc;              /* --irc: accept IRC clients at irc_host:irc_port */
+	char irc_host[64];
+	uint16_t irc_port;
+	const char *irc_channel;
 	bool seeds_are_peers;  /* the --join list are peers starting too */
 	struct chatter_run *chatter; /* chatterbox: the run's driver, else NULL */
 } node_opts;

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "gate.h"
 #include "ident.h"
 #include "net.h"
 #include "node.h"
@@ -38,6 +39,8 @@ typedef struct runner {
 	node *core;
 	net *net;
 	store *store;
+	gate *gate;         /* the IRC gateway (--irc), or NULL */
+	uint8_t pass_check[SECRET_CHECK]; /* the secret's check value, for PASS */
 	char *lines;        /* printed lines gathered in this pass, each NUL-ended */
 	size_t nlines;
 	size_t caplines;
@@ -101,6 +104,8 @@ end_batch(runner *r)
 	if (store_commit(r->store) != 0)
 		store_failed(r);
 	net_flush(r->net);
+	if (r->gate)
+		gate_flush(r->gate);
 	for (size_t off = 0; off < r->nlines; off += strlen(r->lines + off) + 1)
 		term_print(r->lines + off);
 	r->nlines = 0;
@@ -127,6 +132,12 @@ io_event(void *ctx, const event *ev)
 
 	if (r->opts->chatter)
 		return; /* a chatterbox prints only its result */
+	if (r->gate) {
+		bool theirs = gate_capturing(r->gate);
+		gate_event(r->gate, ev);
+		if (theirs)
+			return; /* an IRC client's command: its answer is not ours */
+	}
 	if (r->opts->timestamps) {
 		time_t t = time(NULL);
 		struct tm tm;
@@ -175,6 +186,8 @@ io_exit(void *ctx, int code)
 		return;
 	r->exiting = true;
 	r->exit_code = code;
+	if (r->gate)
+		gate_close(r->gate);
 	end_batch(r);
 	term_stop();
 	uv_close((uv_handle_t *)&r->prepare, NULL);
@@ -184,6 +197,15 @@ io_exit(void *ctx, int code)
 	uv_close((uv_handle_t *)&r->sigterm, NULL);
 	/* Let the LEAVE frames go out before the process ends. */
 	net_shutdown(r->net, 500, on_closed_all, r);
+}
+
+static void
+io_guest(void *ctx, int what, const char *nick, const char *arg)
+{
+	runner *r = ctx;
+
+	if (r->gate)
+		gate_guest(r->gate, what, nick, arg);
 }
 
 static size_t
@@ -358,6 +380,8 @@ on_prepare(uv_prepare_t *p)
 	bool busy = node_busy(r->core);
 	if (busy != r->held)
 		term_hold(busy);
+	if (r->gate)
+		gate_hold(r->gate, busy);
 	r->held = busy;
 }
 
@@ -376,6 +400,37 @@ static bool
 any_host(const char *host)
 {
 	return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+}
+
+static bool
+loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	       strcmp(host, "localhost") == 0;
+}
+
+/* --irc: the gateway, on the node's core and store. */
+static int
+start_gate(runner *r)
+{
+	const node_opts *o = r->opts;
+	char name[80];
+	int err;
+	gate_config gc = {.host = strcmp(o->irc_host, "localhost") ? o->irc_host : "127.0.0.1",
+			  .port = o->irc_port, .channel = o->irc_channel, .name = name,
+			  .need_pass = !loopback(o->irc_host)};
+
+	snprintf(name, sizeof name, "%s.chorus", o->nick);
+	memcpy(gc.check, r->pass_check, sizeof gc.check);
+	r->gate = gate_new(r->loop, r->core, r->store, &gc, &err);
+	if (err != 0) {
+		fprintf(stderr, "chorus: cannot accept IRC clients on %s:%u: %s\n", o->irc_host,
+			o->irc_port, uv_strerror(err));
+		return 1;
+	}
+	fprintf(stderr, "chorus: IRC clients welcome on %s:%u, channel %s%s\n", o->irc_host,
+		gate_port(r->gate), o->irc_channel, gc.need_pass ? " (PASS: the secret)" : "");
+	return 0;
 }
 
 static int
@@ -398,6 +453,7 @@ start(runner *r, const ident *id, uint16_t port)
 		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
 		.store_mark = io_store_mark, .store_range = io_store_range,
 		.store_recent = io_store_recent, .store_scan = io_store_scan,
+		.guest = io_guest,
 	};
 	term_callbacks tc = {r, term_line, term_eof};
 
@@ -417,6 +473,8 @@ start(runner *r, const ident *id, uint16_t port)
 	r->sigint.data = r->sigterm.data = r;
 	uv_signal_start(&r->sigint, on_signal, SIGINT);
 	uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+	if (o->irc && start_gate(r) != 0)
+		return 1;
 	if (term_start(r->loop, &tc, o->headless) != 0) {
 		fprintf(stderr, "chorus: cannot read standard input\n");
 		return 1;
@@ -441,7 +499,8 @@ run_node(const node_opts *o)
 	/* Without --join, the members met in an earlier run are the way in. */
 	if (o->njoin == 0 && (r.npeers = store_peers(r.store, r.peers, RUN_MAX_PEERS)) < 0)
 		store_failed(&r);
-	if ((rc = secret_load(id.dir, o->secret_file, o->njoin == 0 && r.npeers == 0, psk)) != 0) {
+	if ((rc = secret_load(id.dir, o->secret_file, o->njoin == 0 && r.npeers == 0, psk,
+			      r.pass_check)) != 0) {
 		store_close(r.store);
 		return rc;
 	}
@@ -460,6 +519,7 @@ run_node(const node_opts *o)
 		return rc;
 	uv_run(r.loop, UV_RUN_DEFAULT);
 	node_free(r.core);
+	gate_free(r.gate);
 	store_close(r.store);
 	free(r.lines);
 	fflush(stdout);

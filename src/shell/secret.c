@@ -130,12 +130,22 @@ find(const char *dir, const char *file, bool new_chat, text *t)
 	return 0;
 }
 
+void
+secret_check_of(const char *s, size_t len, uint8_t check[SECRET_CHECK])
+{
+	crypto_generichash(check, SECRET_CHECK, (const uint8_t *)s, len,
+			   (const uint8_t *)"chorus-pass", 11);
+}
+
 int
-secret_load(const char *dir, const char *file, bool new_chat, uint8_t psk[SEAL_KEY])
+secret_load(const char *dir, const char *file, bool new_chat, uint8_t psk[SEAL_KEY],
+	    uint8_t check[SECRET_CHECK])
 {
 	static text t;
 	int rc = find(dir, file, new_chat, &t);
 
+	if (rc == 0)
+		secret_check_of(t.s, t.len, check);
 	if (rc == 0 && seal_psk(t.s, t.len, psk) != 0) {
 		fprintf(stderr, "chorus: out of memory deriving the secret's key\n");
 		rc = 1;

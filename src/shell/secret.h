@@ -13,17 +13,24 @@
 #define CHORUS_SECRET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "seal.h"
 
 #define SECRET_MAX 4096
+#define SECRET_CHECK 32 /* bytes of a secret's check value */
 
 /*
  * Find or make the secret for the node in dir and derive its key into
- * psk.  new_chat: this node would start a chat of its own.  On failure
- * prints why and returns the exit code (1 I/O, 2 usage, 5 no secret).
+ * psk, and its check value (a keyed BLAKE2b hash, for the IRC gateway's
+ * PASS) into check.  new_chat: this node would start a chat of its own.
+ * On failure prints why and returns the exit code (1 I/O, 2 usage, 5 no
+ * secret).
  */
-int secret_load(const char *dir, const char *file, bool new_chat, uint8_t psk[SEAL_KEY]);
+int secret_load(const char *dir, const char *file, bool new_chat, uint8_t psk[SEAL_KEY],
+		uint8_t check[SECRET_CHECK]);
+/* The check value of a secret given as a password. */
+void secret_check_of(const char *s, size_t len, uint8_t check[SECRET_CHECK]);
 
 #endif

@@ -1,0 +1,388 @@
+/*
+ * node_guest — guests (the IRC gateway's users, guest.h) in the node core:
+ * attaching and detaching them here, writing their lines, the clash and
+ * takeover rules as their records are taken, and their [JOIN], [LEAVE],
+ * [LOST] and [BACK] lines as their records are shown.
+ *
+ * Two tables: `held` folds every guest record as it is taken (what the
+ * rules decide on), `shown` folds them as they are shown (what the user
+ * sees, \list_users, the gateway's NAMES).
+ */
+#include "node_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static bool
+local(const node *n, const char *nick)
+{
+	for (int i = 0; i < n->nattached; i++)
+		if (nick_equal(n->attached[i], strlen(n->attached[i]), nick, strlen(nick)))
+			return true;
+	return false;
+}
+
+static void
+attach(node *n, const char *nick)
+{
+	if (n->nattached == n->capattached) {
+		n->capattached = n->capattached ? 2 * n->capattached : 8;
+		n->attached = xrealloc(n->attached, (size_t)n->capattached * sizeof *n->attached);
+	}
+	snprintf(n->attached[n->nattached++], NICK_MAX + 1, "%s", nick);
+}
+
+static void
+detach(node *n, const char *nick)
+{
+	for (int i = 0; i < n->nattached; i++)
+		if (nick_equal(n->attached[i], strlen(n->attached[i]), nick, strlen(nick))) {
+			memmove(n->attached[i], n->attached[n->nattached - 1], NICK_MAX + 1);
+			n->nattached--;
+			return;
+		}
+}
+
+/* Whether the node hosting g is reachable from here. */
+static bool
+host_live(node *n, uint64_t host)
+{
+	const member *m = member_find(&n->members, host);
+
+	return host == n->cfg.id || (m && member_live(m));
+}
+
+void
+node_guest_free(node *n)
+{
+	guest_table_free(&n->held);
+	guest_table_free(&n->shown);
+	free(n->attached);
+	free(n->seen);
+}
+
+static void
+write_join(node *n, uint64_t now, const char *nick, uint64_t prev)
+{
+	char text[24];
+	size_t len = guest_join_text(prev, text, sizeof text);
+
+	node_submit_as(n, now, HIST_GUEST_JOIN, nick, text, len);
+}
+
+int
+node_guest_check(node *n, const char *nick)
+{
+	const guest *g;
+
+	if (n->phase != PHASE_MEMBER)
+		return NODE_GUEST_NOT_READY;
+	if (nick_check(nick, strlen(nick)))
+		return NODE_GUEST_BAD_NICK;
+	if (mod_removed(&n->mod, guest_id(nick)) || mod_removed_nick(&n->mod, nick))
+		return NODE_GUEST_REMOVED;
+	if (local(n, nick) || node_has_nick(n, nick))
+		return NODE_GUEST_IN_USE;
+	g = guest_other(&n->held, nick, n->cfg.id);
+	if (g && host_live(n, g->host))
+		return NODE_GUEST_IN_USE;
+	return NODE_GUEST_OK;
+}
+
+int
+node_guest_join(node *n, uint64_t now, const char *nick, uint64_t *since)
+{
+	int rc = node_guest_check(n, nick);
+	const guest *g;
+
+	*since = 0;
+	if (rc != NODE_GUEST_OK)
+		return rc;
+	g = guest_other(&n->held, nick, n->cfg.id);
+	for (int i = 0; i < n->held.n && g == NULL; i++) {
+		const guest *s = &n->held.v[i];
+		if (!s->active && s->part_hlc > *since &&
+		    nick_equal(s->nick, strlen(s->nick), nick, strlen(nick)))
+			*since = s->part_hlc;
+	}
+	if (g)
+		*since = g->hlc;
+	attach(n, nick);
+	write_join(n, now, nick, g ? g->host : 0);
+	return NODE_GUEST_OK;
+}
+
+int
+node_guest_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
+	       const char *line, size_t len)
+{
+	char text[GUEST_TAG_MAX + 2 + WIRE_MAX_TEXT];
+	int o;
+
+	if (!local(n, nick))
+		return NODE_GUEST_NOT_READY;
+	if (mod_silenced(&n->mod, guest_id(nick)))
+		return NODE_GUEST_SILENCED;
+	if (len > WIRE_MAX_TEXT - GUEST_TAG_MAX - 1)
+		return NODE_GUEST_TOO_LONG;
+	if (!utf8_valid(line, len))
+		return NODE_GUEST_BAD_TEXT;
+	if (tag_len && !guest_tag_ok(tag, tag_len))
+		tag_len = 0;
+	o = tag_len ? snprintf(text, sizeof text, "%.*s ", (int)tag_len, tag)
+		    : snprintf(text, sizeof text, "- ");
+	memcpy(text + o, line, len);
+	node_submit_as(n, now, HIST_GUEST_CHAT, nick, text, (size_t)o + len);
+	return NODE_GUEST_OK;
+}
+
+void
+node_guest_part(node *n, uint64_t now, const char *nick, const char *why)
+{
+	if (!local(n, nick))
+		return;
+	detach(n, nick);
+	node_submit_as(n, now, HIST_GUEST_PART, nick, why, strlen(why));
+}
+
+/* Before this node leaves: every guest here goes with it. */
+void
+node_guest_part_all(node *n, uint64_t now)
+{
+	while (n->nattached > 0) {
+		char nick[NICK_MAX + 1];
+		snprintf(nick, sizeof nick, "%s", n->attached[0]);
+		node_guest_part(n, now, nick, "node left");
+	}
+}
+
+/*
+ * After a restart: sessions this node held in its last life ended with
+ * it (their connections died with the process).
+ */
+void
+node_guest_restored(node *n, uint64_t now)
+{
+	for (int i = 0; i < n->held.n; i++) {
+		guest *g = &n->held.v[i];
+		if (g->host == n->cfg.id && g->active)
+			node_submit_as(n, now, HIST_GUEST_PART, g->nick, "node restarted",
+				       strlen("node restarted"));
+	}
+}
+
+/* A guest record read back from the store at start (mark: shown then). */
+void
+node_guest_restore(node *n, const hist_rec *r, bool shown)
+{
+	guest *displaced;
+
+	for (int pass = 0; pass < 1 + shown; pass++) {
+		guest_table *t = pass ? &n->shown : &n->held;
+		if (r->kind == HIST_GUEST_JOIN)
+			guest_join(t, r, &displaced);
+		else
+			guest_part(t, r);
+	}
+}
+
+/* A free guest nick for a session that lost its nick. */
+static void
+guest_nick(node *n, const hist_rec *r, char *out, size_t cap)
+{
+	uint64_t h = guest_id(r->nick) ^ r->hlc;
+
+	for (int k = 0;; k++, h = h * 6364136223846793005ull + 1442695040888963407ull) {
+		snprintf(out, cap, "Guest%05u", (unsigned)(h >> 40) % 100000u);
+		if (!local(n, out) && !node_has_nick(n, out) && !guest_other(&n->held, out, 0))
+			return;
+	}
+}
+
+/* The client here under nick lost it: it goes on under a guest nick. */
+static void
+rename_local(node *n, uint64_t now, const hist_rec *r, const char *nick)
+{
+	char fresh[NICK_MAX + 1];
+
+	guest_nick(n, r, fresh, sizeof fresh);
+	node_log(n, NODE_LOG_ALWAYS, "guest \"%s\" is known elsewhere; renamed %s", nick, fresh);
+	node_guest_part(n, now, nick, "nick clash");
+	attach(n, fresh);
+	write_join(n, now, fresh, 0);
+	if (n->io.guest)
+		n->io.guest(n->io.ctx, NODE_GUEST_RENAMED, nick, fresh);
+}
+
+/*
+ * A guest record was taken (ours included): fold it into `held`; a
+ * session of ours that now yields to another is renamed.
+ */
+void
+node_guest_taken(node *n, uint64_t now, const hist_rec *r)
+{
+	guest *displaced, *g, *mine;
+	char nick[NICK_MAX + 1];
+
+	if (r->kind == HIST_GUEST_PART) {
+		guest_part(&n->held, r);
+		return;
+	}
+	if (r->kind != HIST_GUEST_JOIN)
+		return;
+	g = guest_join(&n->held, r, &displaced);
+	snprintf(nick, sizeof nick, "%s", g->nick);
+	if (displaced && displaced->host == n->cfg.id && local(n, nick)) {
+		rename_local(n, now, r, nick);
+		return;
+	}
+	mine = guest_find(&n->held, n->cfg.id, nick);
+	if (g->host != n->cfg.id && mine && mine->active && local(n, nick) &&
+	    guest_yields(mine, g))
+		rename_local(n, now, r, nick);
+}
+
+/* --- what is shown --------------------------------------------------------- */
+
+/* Whether any active shown session of nick is not marked lost. */
+static bool
+any_up(const node *n, const char *nick)
+{
+	for (int i = 0; i < n->shown.n; i++) {
+		const guest *g = &n->shown.v[i];
+		if (g->active && !g->lost && nick_equal(g->nick, strlen(g->nick), nick, strlen(nick)))
+			return true;
+	}
+	return false;
+}
+
+static void
+show_chat(node *n, const hist_rec *r, event_kind kind)
+{
+	const char *tag, *line;
+	size_t tag_len, len;
+
+	if (!guest_chat_parse(r->text, r->len, &tag, &tag_len, &line, &len))
+		return;
+	if (mod_silenced(&n->mod, guest_id(r->nick)))
+		return;
+	if (n->seen == NULL)
+		n->seen = xcalloc(1, sizeof *n->seen);
+	if (tag_len && !guest_seen_add(n->seen, r->nick, tag, tag_len))
+		return; /* a line resent after a failover, shown already */
+	event ev = {.kind = kind, .nick = r->nick, .text = line, .text_len = len,
+		    .time = hlc_ms(r->hlc), .hlc = r->hlc, .sender = r->sender,
+		    .late = kind == EVENT_LATE};
+	n->io.event(n->io.ctx, &ev);
+}
+
+/*
+ * A guest record is shown (kind: MESSAGE, LATE or HISTORY) or passed over
+ * while catching up (print false): fold it into `shown`, with its line.
+ */
+void
+node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print)
+{
+	guest *displaced, *g;
+	bool was;
+
+	if (r->kind == HIST_GUEST_CHAT) {
+		if (print)
+			show_chat(n, r, kind);
+		return;
+	}
+	print = print && kind != EVENT_HISTORY && n->phase == PHASE_MEMBER;
+	was = guest_other(&n->shown, r->nick, 0) != NULL;
+	if (r->kind == HIST_GUEST_PART) {
+		if (guest_part(&n->shown, r) && was && !guest_other(&n->shown, r->nick, 0) && print)
+			node_emit(n, EVENT_LEAVE, r->nick, NULL);
+		return;
+	}
+	bool up = any_up(n, r->nick);
+	g = guest_join(&n->shown, r, &displaced);
+	g->lost = !host_live(n, g->host);
+	if (print && !was)
+		node_emit(n, EVENT_JOIN, g->nick, NULL);
+	else if (print && !up && any_up(n, g->nick))
+		node_emit(n, EVENT_BACK, g->nick, NULL);
+}
+
+/* A guest's line for \history. */
+void
+node_guest_history(node *n, const hist_rec *r)
+{
+	const char *tag, *line;
+	size_t tag_len, len;
+
+	if (!guest_chat_parse(r->text, r->len, &tag, &tag_len, &line, &len) ||
+	    mod_silenced(&n->mod, guest_id(r->nick)))
+		return;
+	event ev = {.kind = EVENT_HISTORY, .nick = r->nick, .text = line, .text_len = len,
+		    .time = hlc_ms(r->hlc), .hlc = r->hlc, .sender = r->sender};
+	n->io.event(n->io.ctx, &ev);
+}
+
+/*
+ * Hosts come and go: a guest whose every session is on an unreachable
+ * host is [LOST]; [BACK] when one is reachable again.
+ */
+void
+node_guest_hosts(node *n)
+{
+	if (n->phase != PHASE_MEMBER)
+		return;
+	for (int i = 0; i < n->shown.n; i++) {
+		guest *g = &n->shown.v[i];
+		if (!g->active || g->lost == !host_live(n, g->host))
+			continue;
+		bool before = any_up(n, g->nick);
+		g->lost = !g->lost;
+		bool after = any_up(n, g->nick);
+		if (before && !after)
+			node_emit(n, EVENT_LOST, g->nick, NULL);
+		else if (!before && after)
+			node_emit(n, EVENT_BACK, g->nick, NULL);
+	}
+}
+
+/* --- for \list_users, moderation and the gateway ------------------------------ */
+
+void
+node_each_guest(const node *n, node_user_fn *fn, void *arg)
+{
+	for (int i = 0; i < n->shown.n; i++) {
+		const guest *g = &n->shown.v[i];
+		bool dup = false;
+		if (!g->active || !host_live((node *)n, g->host))
+			continue;
+		for (int k = 0; k < i && !dup; k++)
+			dup = n->shown.v[k].active && host_live((node *)n, n->shown.v[k].host) &&
+			      nick_equal(n->shown.v[k].nick, strlen(n->shown.v[k].nick), g->nick,
+					 strlen(g->nick));
+		if (!dup)
+			fn(arg, g->nick, false, mod_silenced(&n->mod, guest_id(g->nick)), true);
+	}
+}
+
+/* The shown guest with this nick (any case), for a directive; or NULL. */
+const char *
+node_guest_named(node *n, const char *nick)
+{
+	const guest *g = guest_other(&n->shown, nick, 0);
+
+	return g ? g->nick : NULL;
+}
+
+/* A guest of ours was removed: it is cut off here. */
+void
+node_guest_removed(node *n, const char *nick, const char *by)
+{
+	if (!local(n, nick))
+		return;
+	node_guest_part(n, n->last_tick, nick, "removed");
+	if (n->io.guest)
+		n->io.guest(n->io.ctx, NODE_GUEST_KICKED, nick, by);
+}

@@ -1,0 +1,483 @@
+/* gate — see gate.h.  Clients, their buffers, and the core's events as IRC. */
+#include "gate_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xalloc.h"
+
+typedef struct write_req {
+	uv_write_t req;
+	client *c;
+	size_t len;
+	char data[];
+} write_req;
+
+uint64_t
+gate_now(const gate *g)
+{
+	return uv_now(g->loop);
+}
+
+/* --- output ------------------------------------------------------------------ */
+
+void
+gate_put(client *c, const char *s, size_t len)
+{
+	if (c->closing)
+		return;
+	if (c->outlen + len > c->outcap) {
+		c->outcap = (c->outlen + len) * 2;
+		c->out = xrealloc(c->out, c->outcap);
+	}
+	memcpy(c->out + c->outlen, s, len);
+	c->outlen += len;
+}
+
+void
+gate_sendf(client *c, const char *fmt, ...)
+{
+	char line[2 * IRC_MAX_LINE];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(line, sizeof line - 2, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k > sizeof line - 3)
+		k = (int)sizeof line - 3;
+	memcpy(line + k, "\r\n", 2);
+	gate_put(c, line, (size_t)k + 2);
+}
+
+void
+gate_reply(client *c, const char *num, const char *fmt, ...)
+{
+	char rest[2 * IRC_MAX_LINE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof rest, fmt, ap);
+	va_end(ap);
+	gate_sendf(c, ":%s %s %s %s", c->g->name, num, c->nick[0] ? c->nick : "*", rest);
+}
+
+static void
+on_client_closed(uv_handle_t *h)
+{
+	client *c = h->data;
+
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static void
+unlink_client(client *c)
+{
+	gate *g = c->g;
+
+	for (client **p = &g->clients; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			g->nclients--;
+			return;
+		}
+}
+
+/* Close c (what was gathered for it goes out first); why is for its session. */
+void
+gate_drop(client *c, const char *why)
+{
+	gate *g = c->g;
+
+	if (c->closing)
+		return;
+	if (c->joined && !g->closed)
+		node_guest_part(g->core, gate_now(g), c->nick, why);
+	c->joined = false;
+	if (c->outlen && c->inflight == 0) {
+		uv_buf_t b = uv_buf_init(c->out, (unsigned)c->outlen);
+		uv_try_write((uv_stream_t *)&c->tcp, &b, 1); /* best effort */
+	}
+	c->closing = true;
+	unlink_client(c);
+	uv_close((uv_handle_t *)&c->tcp, on_client_closed);
+}
+
+static void
+on_written(uv_write_t *req, int status)
+{
+	write_req *w = (write_req *)req;
+
+	(void)status;
+	w->c->inflight -= w->len;
+	free(w);
+}
+
+static void
+flush_client(client *c)
+{
+	uv_buf_t b = uv_buf_init(c->out, (unsigned)c->outlen);
+	int k = c->inflight ? 0 : uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+	size_t done = k > 0 ? (size_t)k : 0;
+	size_t rest = c->outlen - done;
+
+	c->outlen = 0;
+	if (rest == 0)
+		return;
+	if (c->inflight + rest > GATE_MAX_QUEUED) {
+		gate_drop(c, "send queue full");
+		return;
+	}
+	write_req *w = xmalloc(sizeof *w + rest);
+	w->c = c;
+	w->len = rest;
+	memcpy(w->data, c->out + done, rest);
+	b = uv_buf_init(w->data, (unsigned)rest);
+	c->inflight += rest;
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+		c->inflight -= rest;
+		free(w);
+		gate_drop(c, "connection lost");
+	}
+}
+
+void
+gate_flush(gate *g)
+{
+	client *next;
+
+	for (client *c = g->clients; c; c = next) {
+		next = c->next; /* a failed write unlinks c */
+		if (c->outlen)
+			flush_client(c);
+	}
+	if (g->closed && g->clients == NULL && !uv_is_closing((uv_handle_t *)&g->listener))
+		uv_close((uv_handle_t *)&g->listener, NULL);
+}
+
+/* --- input ------------------------------------------------------------------- */
+
+static void
+on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	client *c = h->data;
+
+	(void)hint;
+	if (c->in == NULL)
+		c->in = xmalloc(GATE_MAX_IN);
+	buf->base = c->in + c->inlen;
+	buf->len = GATE_MAX_IN - c->inlen;
+}
+
+static void
+on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	client *c = s->data;
+	size_t start = 0;
+
+	(void)buf;
+	if (nread < 0) {
+		gate_drop(c, nread == UV_EOF ? "connection closed" : "connection lost");
+		return;
+	}
+	c->inlen += (size_t)nread;
+	for (size_t i = 0; i < c->inlen && !c->closing; i++) {
+		if (c->in[i] != '\n')
+			continue;
+		size_t end = i > start && c->in[i - 1] == '\r' ? i - 1 : i;
+		gate_line(c, c->in + start, end - start);
+		start = i + 1;
+	}
+	if (c->closing)
+		return;
+	memmove(c->in, c->in + start, c->inlen - start);
+	c->inlen -= start;
+	if (c->inlen == GATE_MAX_IN) {
+		gate_sendf(c, "ERROR :Closing link: line too long");
+		gate_drop(c, "line too long");
+	}
+}
+
+static void
+on_connection(uv_stream_t *server, int status)
+{
+	gate *g = server->data;
+	client *c;
+	struct sockaddr_storage sa;
+	int salen = sizeof sa;
+
+	if (status != 0)
+		return;
+	c = xcalloc(1, sizeof *c);
+	c->g = g;
+	uv_tcp_init(g->loop, &c->tcp);
+	c->tcp.data = c;
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+		uv_close((uv_handle_t *)&c->tcp, on_client_closed);
+		return;
+	}
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &salen) == 0)
+		uv_ip_name((struct sockaddr *)&sa, c->host, sizeof c->host);
+	if (g->nclients >= GATE_MAX_CLIENTS || g->closed) {
+		gate_sendf(c, "ERROR :Closing link: too many clients");
+		c->next = g->clients;
+		g->clients = c;
+		g->nclients++;
+		gate_drop(c, "refused");
+		return;
+	}
+	c->pass_ok = !g->cfg.need_pass;
+	uv_tcp_nodelay(&c->tcp, 1);
+	c->next = g->clients;
+	g->clients = c;
+	g->nclients++;
+	if (!g->held)
+		uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+void
+gate_hold(gate *g, bool busy)
+{
+	if (busy == g->held)
+		return;
+	g->held = busy;
+	for (client *c = g->clients; c; c = c->next)
+		if (busy)
+			uv_read_stop((uv_stream_t *)&c->tcp);
+		else
+			uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+/* --- the core's events --------------------------------------------------------- */
+
+static size_t
+iso_time(char *buf, size_t cap, uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t k;
+
+	gmtime_r(&t, &tm);
+	k = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	return k + (size_t)snprintf(buf + k, cap - k, ".%03uZ", (unsigned)(ms % 1000));
+}
+
+size_t
+gate_privmsg(const client *c, char *buf, size_t cap, const char *nick, const char *text,
+	     size_t len, uint64_t ms, uint64_t hlc, uint64_t sender)
+{
+	size_t o = 0;
+
+	if (c->cap_time || c->cap_tags) {
+		o += (size_t)snprintf(buf, cap, "@time=");
+		o += iso_time(buf + o, cap - o, ms);
+		if (c->cap_tags)
+			o += (size_t)snprintf(buf + o, cap - o, ";msgid=%016llx-%016llx",
+					      (unsigned long long)hlc, (unsigned long long)sender);
+		buf[o++] = ' ';
+	}
+	o += (size_t)snprintf(buf + o, cap - o, ":%s!%s@chorus PRIVMSG %s :", nick, nick,
+			      c->g->channel);
+	o += event_escape(text, len, buf + o, cap - o - 2);
+	memcpy(buf + o, "\r\n", 2);
+	return o + 2;
+}
+
+static bool
+is_nick(const client *c, const char *nick)
+{
+	return nick && nick_equal(c->nick, strlen(c->nick), nick, strlen(nick));
+}
+
+/*
+ * A chat line to every client in the channel, its author's only with
+ * echo-message.  The line is built once per kind of client (tags or not).
+ */
+static void
+fan_out(gate *g, const event *ev)
+{
+	size_t len[4] = {0};
+	char *buf[4];
+
+	for (int k = 0; k < 4; k++)
+		buf[k] = g->scratch + (size_t)k * (GATE_LINE / 4);
+	for (client *c = g->clients; c; c = c->next) {
+		if (!c->joined || (is_nick(c, ev->nick) && !c->cap_echo))
+			continue;
+		int k = (c->cap_time || c->cap_tags) + 2 * c->cap_tags;
+		if (len[k] == 0)
+			len[k] = gate_privmsg(c, buf[k], GATE_LINE / 4, ev->nick, ev->text,
+					      ev->text_len, ev->time, ev->hlc, ev->sender);
+		gate_put(c, buf[k], len[k]);
+	}
+}
+
+/* Everyone in the channel but the user concerned gets the line. */
+static void
+to_others(gate *g, const char *nick, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+to_others(gate *g, const char *nick, const char *fmt, ...)
+{
+	char line[2 * IRC_MAX_LINE];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(line, sizeof line - 2, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k > sizeof line - 3)
+		return;
+	memcpy(line + k, "\r\n", 2);
+	for (client *c = g->clients; c; c = c->next)
+		if (c->joined && !is_nick(c, nick))
+			gate_put(c, line, (size_t)k + 2);
+}
+
+bool
+gate_capturing(const gate *g)
+{
+	return g->capture != NULL;
+}
+
+void
+gate_event(gate *g, const event *ev)
+{
+	char line[4 * 4096 + 256];
+
+	if (g->capture) {
+		event_format(ev, line, sizeof line);
+		gate_sendf(g->capture, ":%s NOTICE %s :%s", g->name, g->capture->nick, line);
+		return;
+	}
+	switch (ev->kind) {
+	case EVENT_MESSAGE:
+	case EVENT_LATE:
+		fan_out(g, ev);
+		break;
+	case EVENT_JOIN:
+		to_others(g, ev->nick, ":%s!%s@chorus JOIN %s", ev->nick, ev->nick, g->channel);
+		break;
+	case EVENT_LEAVE:
+		to_others(g, ev->nick, ":%s!%s@chorus QUIT :left the chat", ev->nick, ev->nick);
+		break;
+	case EVENT_LOST:
+	case EVENT_BACK:
+	case EVENT_LEADER:
+	case EVENT_MOD:
+		event_format(ev, line, sizeof line);
+		to_others(g, NULL, ":%s NOTICE %s :%s", g->name, g->channel, line);
+		break;
+	default:
+		break; /* answers to the terminal's commands, [HISTORY] */
+	}
+}
+
+static client *
+by_nick(gate *g, const char *nick)
+{
+	for (client *c = g->clients; c; c = c->next)
+		if (c->joined && is_nick(c, nick))
+			return c;
+	return NULL;
+}
+
+void
+gate_guest(gate *g, int what, const char *nick, const char *arg)
+{
+	client *c = by_nick(g, nick);
+
+	if (c == NULL)
+		return;
+	if (what == NODE_GUEST_RENAMED) {
+		gate_sendf(c, ":%s!%s@chorus NICK :%s", c->nick, c->nick, arg);
+		snprintf(c->nick, sizeof c->nick, "%s", arg);
+		gate_sendf(c, ":%s NOTICE %s :your nick was taken by another user of the chat",
+			   g->name, c->nick);
+	} else if (what == NODE_GUEST_KICKED) {
+		c->joined = false; /* the core has detached it */
+		gate_sendf(c, ":%s!%s@chorus KICK %s %s :removed by %s", arg, arg, g->channel,
+			   c->nick, arg);
+		gate_sendf(c, "ERROR :Closing link: removed by %s", arg);
+		gate_drop(c, "removed");
+	}
+}
+
+/* --- life ---------------------------------------------------------------------- */
+
+gate *
+gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *cfg, int *err)
+{
+	gate *g = xcalloc(1, sizeof *g);
+	struct sockaddr_storage sa;
+
+	g->loop = loop;
+	g->core = core;
+	g->st = st;
+	g->cfg = *cfg;
+	snprintf(g->name, sizeof g->name, "%s", cfg->name);
+	snprintf(g->channel, sizeof g->channel, "%s", cfg->channel);
+	g->cfg.name = g->name;
+	g->cfg.channel = g->channel;
+	g->cfg.host = NULL;
+	g->scratch = xmalloc(GATE_LINE);
+	uv_tcp_init(loop, &g->listener);
+	g->listener.data = g;
+	*err = strchr(cfg->host, ':') ? uv_ip6_addr(cfg->host, cfg->port, (struct sockaddr_in6 *)&sa)
+				       : uv_ip4_addr(cfg->host, cfg->port, (struct sockaddr_in *)&sa);
+	if (*err == 0)
+		*err = uv_tcp_bind(&g->listener, (struct sockaddr *)&sa, 0);
+	if (*err == 0)
+		*err = uv_listen((uv_stream_t *)&g->listener, 128, on_connection);
+	if (*err != 0) {
+		uv_close((uv_handle_t *)&g->listener, NULL);
+		g->closed = true;
+		return g; /* the caller reports, then frees after the loop ran */
+	}
+	return g;
+}
+
+uint16_t
+gate_port(const gate *g)
+{
+	struct sockaddr_storage sa;
+	int len = sizeof sa;
+
+	if (uv_tcp_getsockname(&g->listener, (struct sockaddr *)&sa, &len) != 0)
+		return 0;
+	return ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+					      : ((struct sockaddr_in *)&sa)->sin_port);
+}
+
+void
+gate_close(gate *g)
+{
+	client *next;
+
+	if (g->closed)
+		return;
+	g->closed = true;
+	for (client *c = g->clients; c; c = next) {
+		next = c->next;
+		c->joined = false; /* the node's leave parts its guests */
+		gate_sendf(c, "ERROR :Closing link: the node is leaving; connect to another");
+		gate_drop(c, "node left");
+	}
+	if (!uv_is_closing((uv_handle_t *)&g->listener))
+		uv_close((uv_handle_t *)&g->listener, NULL);
+}
+
+void
+gate_free(gate *g)
+{
+	if (g == NULL)
+		return;
+	free(g->scratch);
+	free(g);
+}

@@ -1,0 +1,76 @@
+/*
+ * gate_int — the IRC gateway's private state, shared by gate.c (clients,
+ * buffers, the core's events as IRC lines) and gate_cmd.c (what clients
+ * send).  Nothing outside src/shell/gate*.c includes it.
+ */
+#ifndef CHORUS_GATE_INT_H
+#define CHORUS_GATE_INT_H
+
+#include <stdarg.h>
+
+#include "gate.h"
+#include "irc.h"
+#include "nick.h"
+
+#define GATE_MAX_CLIENTS 1024
+#define GATE_MAX_IN (IRC_MAX_TAGS + IRC_MAX_LINE + 4096) /* one line from a client */
+#define GATE_MAX_QUEUED (16 * 1024 * 1024) /* unwritten bytes before a client is dropped */
+#define GATE_REPLAY 200       /* the most lines replayed to a returning user */
+#define GATE_NAME_MAX 63
+
+typedef struct client {
+	uv_tcp_t tcp;           /* first: the handle's data points back here */
+	gate *g;
+	char host[64];
+	char *in;               /* bytes received, not yet a whole line */
+	size_t inlen;
+	char *out;              /* lines gathered since the last flush */
+	size_t outlen;
+	size_t outcap;
+	size_t inflight;        /* bytes handed to libuv, not yet written */
+	bool closing;
+	bool pass_ok;
+	bool cap_open;          /* CAP LS or REQ came: registration waits for CAP END */
+	bool registered;
+	bool joined;            /* in the channel: a guest of the node */
+	bool cap_time, cap_echo, cap_tags;
+	bool have_user;
+	char nick[NICK_MAX + 1];
+	struct client *next;
+} client;
+
+struct gate {
+	uv_loop_t *loop;
+	node *core;
+	store *st;
+	gate_config cfg;
+	char name[GATE_NAME_MAX + 1];
+	char channel[GATE_NAME_MAX + 1];
+	uv_tcp_t listener;
+	client *clients;
+	int nclients;
+	client *capture;        /* the client whose command is being answered */
+	bool held;
+	bool closed;
+	char *scratch;          /* a line being built, GATE_LINE bytes */
+};
+
+#define GATE_LINE (IRC_MAX_TAGS + 4 * 4096 + 1024)
+
+/* gate.c */
+void gate_put(client *c, const char *s, size_t len);
+void gate_sendf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ":name NUM nick " then the rest. */
+void gate_reply(client *c, const char *num, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void gate_drop(client *c, const char *why);
+uint64_t gate_now(const gate *g);
+/* The line of a chat record for c (tags as negotiated): into buf. */
+size_t gate_privmsg(const client *c, char *buf, size_t cap, const char *nick, const char *text,
+		    size_t len, uint64_t ms, uint64_t hlc, uint64_t sender);
+
+/* gate_cmd.c */
+void gate_line(client *c, const char *line, size_t len);
+void gate_names(client *c);
+
+#endif
