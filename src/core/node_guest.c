@@ -350,21 +350,35 @@ node_guest_hosts(node *n)
 
 /* --- for \list_users, moderation and the gateway ------------------------------ */
 
+/* Whether shown session i is the first listed of its nick. */
+static bool
+listed_first(const node *n, int i)
+{
+	const guest *g = &n->shown.v[i];
+
+	if (!g->active || !host_live((node *)n, g->host))
+		return false;
+	for (int k = 0; k < i; k++) {
+		const guest *o = &n->shown.v[k];
+		if (o->active && host_live((node *)n, o->host) &&
+		    nick_equal(o->nick, strlen(o->nick), g->nick, strlen(g->nick)))
+			return false;
+	}
+	return true;
+}
+
+/* The guests shown, then those attached here whose join is not shown yet. */
 void
 node_each_guest(const node *n, node_user_fn *fn, void *arg)
 {
-	for (int i = 0; i < n->shown.n; i++) {
-		const guest *g = &n->shown.v[i];
-		bool dup = false;
-		if (!g->active || !host_live((node *)n, g->host))
-			continue;
-		for (int k = 0; k < i && !dup; k++)
-			dup = n->shown.v[k].active && host_live((node *)n, n->shown.v[k].host) &&
-			      nick_equal(n->shown.v[k].nick, strlen(n->shown.v[k].nick), g->nick,
-					 strlen(g->nick));
-		if (!dup)
-			fn(arg, g->nick, false, mod_silenced(&n->mod, guest_id(g->nick)), true);
-	}
+	for (int i = 0; i < n->shown.n; i++)
+		if (listed_first(n, i))
+			fn(arg, n->shown.v[i].nick, false,
+			   mod_silenced(&n->mod, guest_id(n->shown.v[i].nick)), true);
+	for (int i = 0; i < n->nattached; i++)
+		if (guest_other((guest_table *)&n->shown, n->attached[i], 0) == NULL)
+			fn(arg, n->attached[i], false,
+			   mod_silenced(&n->mod, guest_id(n->attached[i])), true);
 }
 
 /* The shown guest with this nick (any case), for a directive; or NULL. */

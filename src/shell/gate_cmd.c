@@ -225,7 +225,6 @@ typedef struct names {
 	size_t o;
 	int count;
 	bool who;
-	bool self_seen;         /* the asking client was listed */
 } names;
 
 static void
@@ -235,7 +234,6 @@ name_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
 	client *c = s->c;
 
 	s->count++;
-	s->self_seen = s->self_seen || nick_equal(nick, strlen(nick), c->nick, strlen(c->nick));
 	if (s->who) {
 		gate_reply(c, "352", "%s %s %s %s %s H%s :0 %s", c->g->channel, nick,
 			   is_guest ? "irc" : "node", c->g->name, nick, leader ? "@" : "",
@@ -256,9 +254,6 @@ gate_names(client *c)
 	names s = {.c = c};
 
 	node_each_user(c->g->core, name_one, &s);
-	/* Its own join may not be shown yet: a client is in its channel at once. */
-	if (c->joined && !s.self_seen)
-		name_one(&s, c->nick, false, false, true);
 	if (s.o)
 		gate_reply(c, "353", "= %s :%s", c->g->channel, s.line);
 	gate_reply(c, "366", "%s :End of /NAMES list.", c->g->channel);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chatterbox.h"
+#include "connect.h"
 #include "opts.h"
 #include "run.h"
 
@@ -15,12 +16,13 @@ main(int argc, char **argv)
 	node_opts o;
 	int rc;
 
-	if (argc > 1 && strcmp(argv[1], "chatterbox") == 0) {
+	if (argc > 1 && (strcmp(argv[1], "chatterbox") == 0 || strcmp(argv[1], "connect") == 0)) {
 		if (sodium_init() < 0) {
 			fputs("chorus: cannot initialise libsodium\n", stderr);
 			return 1;
 		}
-		return chatter_main(argc - 1, argv + 1);
+		return argv[1][1] == 'h' ? chatter_main(argc - 1, argv + 1)
+					 : connect_main(argc - 1, argv + 1);
 	}
 	rc = opts_parse(argc, argv, &o);
 	if (rc != 0)

@@ -1,0 +1,370 @@
+/* thin — see thin.h. */
+#include "thin.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "event.h"
+#include "guest.h"
+#include "irc.h"
+#include "nick.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define THIN_MAX_PENDING 10000
+#define THIN_CHANNEL "#chorus"
+#define THIN_ESC (4 * WIRE_MAX_TEXT + 1)
+
+typedef struct pending {
+	char tag[GUEST_TAG_MAX + 1];
+	char *text;        /* as typed */
+	size_t len;
+	char *esc;         /* as the gateway echoes it (escaped) */
+} pending;
+
+struct thin {
+	thin_io io;
+	char nick[NICK_MAX + 1];
+	char *password;
+	char session[16];
+	uint64_t next_tag;
+	pending *pend;
+	int npend;
+	int cappend;
+	bool registered;   /* 001 came on this connection */
+	bool joined;       /* 366 came on this connection */
+	bool ever_joined;
+	bool quitting;
+	bool done;
+	char last_id[40];  /* the msgid of the latest line shown, "" before any */
+	char *esc;         /* scratch, THIN_ESC bytes */
+};
+
+thin *
+thin_new(const char *nick, const char *password, const char *session, const thin_io *io)
+{
+	thin *t = xcalloc(1, sizeof *t);
+
+	t->io = *io;
+	snprintf(t->nick, sizeof t->nick, "%s", nick);
+	t->password = password ? xstrdup(password) : NULL;
+	snprintf(t->session, sizeof t->session, "%s", session);
+	t->esc = xmalloc(THIN_ESC);
+	return t;
+}
+
+void
+thin_free(thin *t)
+{
+	if (t == NULL)
+		return;
+	for (int i = 0; i < t->npend; i++) {
+		free(t->pend[i].text);
+		free(t->pend[i].esc);
+	}
+	free(t->pend);
+	free(t->password);
+	free(t->esc);
+	free(t);
+}
+
+int
+thin_pending(const thin *t)
+{
+	return t->npend;
+}
+
+static void
+sendf(thin *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+sendf(thin *t, const char *fmt, ...)
+{
+	char line[IRC_MAX_TAGS + WIRE_MAX_TEXT + 64];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		t->io.send(t->io.ctx, line, (size_t)k < sizeof line ? (size_t)k : sizeof line - 1);
+}
+
+static void
+printf_(thin *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+printf_(thin *t, const char *fmt, ...)
+{
+	char line[THIN_ESC + 128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	t->io.print(t->io.ctx, line);
+}
+
+/* Untrusted text for the screen. */
+static const char *
+esc(thin *t, irc_str s)
+{
+	event_escape(s.ptr, s.len, t->esc, THIN_ESC);
+	return t->esc;
+}
+
+void
+thin_connected(thin *t)
+{
+	t->registered = t->joined = false;
+	if (t->password)
+		sendf(t, "PASS :%s", t->password);
+	sendf(t, "CAP LS 302");
+	sendf(t, "CAP REQ :server-time echo-message message-tags");
+	sendf(t, "NICK %s", t->nick);
+	sendf(t, "USER %s 0 * :chorus connect", t->nick);
+	sendf(t, "CAP END");
+}
+
+static void
+send_pending(thin *t, const pending *p)
+{
+	sendf(t, "@+chorus.dev/id=%s PRIVMSG " THIN_CHANNEL " :%.*s", p->tag, (int)p->len, p->text);
+}
+
+void
+thin_disconnected(thin *t)
+{
+	t->registered = t->joined = false;
+}
+
+/* The nick of a prefix "nick!user@host". */
+static irc_str
+who(const irc_msg *m)
+{
+	irc_str n = m->prefix;
+	const char *bang = memchr(n.ptr, '!', n.len);
+
+	if (bang)
+		n.len = (size_t)(bang - n.ptr);
+	return n;
+}
+
+static bool
+mine(const thin *t, irc_str n)
+{
+	return nick_equal(n.ptr, n.len, t->nick, strlen(t->nick));
+}
+
+static void finish(thin *t);
+
+/* Our own line came back from the history: it is through. */
+static void
+acknowledge(thin *t, const char *text)
+{
+	for (int i = 0; i < t->npend; i++)
+		if (strcmp(t->pend[i].esc, text) == 0) {
+			free(t->pend[i].text);
+			free(t->pend[i].esc);
+			memmove(&t->pend[i], &t->pend[i + 1], (size_t)(t->npend - i - 1) * sizeof *t->pend);
+			t->npend--;
+			if (t->quitting && t->npend == 0)
+				finish(t);
+			return;
+		}
+}
+
+static void
+on_privmsg(thin *t, const irc_msg *m)
+{
+	char id[40] = "";
+	irc_str from = who(m);
+
+	if (m->nparams < 2)
+		return;
+	/* msgid is "HLC-SENDER" in fixed-width hex: it sorts in history order. */
+	if (irc_tag(m, "msgid", id, sizeof id) && id[0]) {
+		if (t->last_id[0] && strcmp(id, t->last_id) <= 0)
+			return; /* replayed, and seen already */
+		snprintf(t->last_id, sizeof t->last_id, "%s", id);
+	}
+	const char *text = esc(t, m->params[1]);
+	if (mine(t, from))
+		acknowledge(t, text);
+	char nick[NICK_MAX + 1];
+	snprintf(nick, sizeof nick, "%.*s", (int)(from.len > NICK_MAX ? NICK_MAX : from.len), from.ptr);
+	printf_(t, "[%s] %s", nick, text);
+}
+
+static void
+joined(thin *t)
+{
+	t->joined = true;
+	if (!t->ever_joined) {
+		t->ever_joined = true;
+		printf_(t, "[JOIN] %s joined the chat", t->nick);
+		sendf(t, "PRIVMSG " THIN_CHANNEL " :\\list_users");
+	}
+	for (int i = 0; i < t->npend; i++)
+		send_pending(t, &t->pend[i]);
+}
+
+static void
+refused(thin *t, const char *num)
+{
+	char line[128];
+
+	if (strcmp(num, "433") == 0 && t->ever_joined) {
+		t->io.retry(t->io.ctx, "our nick is still held for the node we lost; waiting");
+	} else if (strcmp(num, "433") == 0) {
+		snprintf(line, sizeof line, "nick \"%s\" is taken", t->nick);
+		t->io.note(t->io.ctx, line);
+		t->io.exit(t->io.ctx, 3);
+	} else if (strcmp(num, "432") == 0) {
+		t->io.note(t->io.ctx, "invalid nick");
+		t->io.exit(t->io.ctx, 2);
+	} else if (strcmp(num, "464") == 0) {
+		t->io.note(t->io.ctx, "authentication failed: give the chat's secret "
+				      "(--secret-file or CHORUS_SECRET)");
+		t->io.exit(t->io.ctx, 5);
+	} else if (strcmp(num, "465") == 0) {
+		printf_(t, "[REMOVED] removed by the leader");
+		t->io.exit(t->io.ctx, 4);
+	}
+}
+
+static void
+numeric(thin *t, const irc_msg *m)
+{
+	const char *k = m->command;
+
+	if (strcmp(k, "001") == 0) {
+		t->registered = true;
+		sendf(t, "JOIN " THIN_CHANNEL);
+	} else if (strcmp(k, "366") == 0 && !t->joined) {
+		joined(t);
+	} else if (strcmp(k, "404") == 0 || strcmp(k, "417") == 0) {
+		/* The line at the head of the queue was refused: it will never echo. */
+		if (t->npend > 0)
+			acknowledge(t, t->pend[0].esc);
+		printf_(t, "[ERROR] %s", strcmp(k, "417") == 0 ? "message too long" :
+			strstr(m->nparams ? m->params[m->nparams - 1].ptr : "", "silenced")
+				? "you are silenced" : "cannot send");
+	} else if (!t->registered || strcmp(k, "465") == 0) {
+		refused(t, k);
+	}
+}
+
+static void
+command(thin *t, const irc_msg *m)
+{
+	const char *k = m->command;
+	irc_str from = who(m);
+
+	if (strcmp(k, "PRIVMSG") == 0) {
+		on_privmsg(t, m);
+	} else if (strcmp(k, "NOTICE") == 0 && m->nparams >= 2) {
+		/* The gateway's lines ([LOST], [MOD], answers to commands) as they are. */
+		if (memchr(from.ptr, '!', m->prefix.len) == NULL && m->params[1].len &&
+		    m->params[1].ptr[0] == '[')
+			printf_(t, "%s", esc(t, m->params[1]));
+	} else if (strcmp(k, "JOIN") == 0 && !mine(t, from)) {
+		printf_(t, "[JOIN] %s joined the chat", esc(t, from));
+	} else if ((strcmp(k, "QUIT") == 0 || strcmp(k, "PART") == 0) && !mine(t, from)) {
+		printf_(t, "[LEAVE] %s left the chat", esc(t, from));
+	} else if (strcmp(k, "NICK") == 0 && mine(t, from) && m->nparams >= 1) {
+		snprintf(t->nick, sizeof t->nick, "%.*s",
+			 (int)(m->params[0].len > NICK_MAX ? NICK_MAX : m->params[0].len),
+			 m->params[0].ptr);
+		printf_(t, "[INFO] your nick was taken by another user; you are now %s", t->nick);
+	} else if (strcmp(k, "KICK") == 0 && m->nparams >= 2 && mine(t, m->params[1])) {
+		printf_(t, "[REMOVED] removed by %s", esc(t, from));
+		t->io.exit(t->io.ctx, 4);
+	} else if (k[0] >= '0' && k[0] <= '9') {
+		numeric(t, m);
+	}
+}
+
+void
+thin_line(thin *t, const char *line, size_t len)
+{
+	irc_msg m;
+
+	if (irc_parse(line, len, &m))
+		command(t, &m);
+}
+
+void
+thin_input(thin *t, const char *line, size_t len)
+{
+	cmd c = cmd_parse(line, len);
+
+	if (c.kind == CMD_NONE)
+		return;
+	if (c.kind == CMD_QUIT) {
+		thin_quit(t);
+		return;
+	}
+	if (c.kind != CMD_MESSAGE) {
+		if (t->joined)
+			sendf(t, "PRIVMSG " THIN_CHANNEL " :%.*s", (int)len, line);
+		else
+			printf_(t, "[ERROR] not connected to a node yet");
+		return;
+	}
+	if (len > WIRE_MAX_TEXT - GUEST_TAG_MAX - 1) {
+		printf_(t, "[ERROR] message too long");
+		return;
+	}
+	if (!utf8_valid(line, len)) {
+		printf_(t, "[ERROR] message is not valid UTF-8");
+		return;
+	}
+	if (t->npend == THIN_MAX_PENDING) {
+		printf_(t, "[ERROR] too many lines waiting for a node");
+		return;
+	}
+	if (t->npend == t->cappend) {
+		t->cappend = t->cappend ? 2 * t->cappend : 64;
+		t->pend = xrealloc(t->pend, (size_t)t->cappend * sizeof *t->pend);
+	}
+	pending *p = &t->pend[t->npend++];
+	snprintf(p->tag, sizeof p->tag, "%s.%llu", t->session, (unsigned long long)++t->next_tag);
+	p->text = xstrndup(line, len);
+	p->len = len;
+	p->esc = xstrdup(esc(t, (irc_str){line, len}));
+	if (t->joined)
+		send_pending(t, p);
+}
+
+/* Leave now: say so, and go. */
+static void
+finish(thin *t)
+{
+	if (t->done)
+		return;
+	t->done = true;
+	if (t->npend > 0) {
+		char line[96];
+		snprintf(line, sizeof line, "leaving with %d line(s) not confirmed by a node",
+			 t->npend);
+		t->io.note(t->io.ctx, line);
+	}
+	if (t->ever_joined)
+		printf_(t, "[LEAVE] %s left the chat", t->nick);
+	sendf(t, "QUIT :bye");
+	t->io.exit(t->io.ctx, 0);
+}
+
+void
+thin_quit(thin *t)
+{
+	/* Lines typed last go through first; a second call does not wait. */
+	if (t->quitting || t->npend == 0)
+		finish(t);
+	t->quitting = true;
+}

@@ -1,0 +1,431 @@
+/*
+ * connect — `chorus connect NICK HOST:PORT[,HOST:PORT...]`: the thin
+ * client's shell.  One IRC connection at a time to the listed gateways,
+ * moving to the next one when it breaks; the screen and the keyboard
+ * through term; the logic in thin (src/core/thin.c).
+ */
+#include "connect.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "nick.h"
+#include "opts.h"
+#include "secret.h"
+#include "term.h"
+#include "thin.h"
+#include "xalloc.h"
+
+#define CONNECT_MAX_ADDRS 16
+#define CONNECT_LINE 16384
+#define CONNECT_RETRY_MIN 100
+#define CONNECT_RETRY_MAX 2000
+#define CONNECT_QUIT_WAIT 10000 /* ms to wait for lines typed last */
+
+typedef struct addr {
+	char host[64];
+	uint16_t port;
+} addr;
+
+typedef struct client {
+	uv_loop_t *loop;
+	thin *core;
+	addr addrs[CONNECT_MAX_ADDRS];
+	int naddrs;
+	int next;               /* the address to try next */
+	int tried;              /* failures since the last registration */
+	uv_tcp_t *tcp;          /* the connection, or NULL */
+	bool up;
+	char in[CONNECT_LINE];
+	size_t inlen;
+	uv_timer_t retry;
+	uv_timer_t quit;
+	uv_signal_t sigint, sigterm;
+	int exit_code;
+	bool exiting;
+	bool verbose;
+} client;
+
+typedef struct write_req {
+	uv_write_t req;
+	char data[];
+} write_req;
+
+static const char usage_text[] =
+	"usage: chorus connect [OPTIONS] NICK HOST:PORT[,HOST:PORT...]\n"
+	"\n"
+	"Chat without running a node: attach to a node's IRC gateway (--irc), with\n"
+	"the node's screen and commands.  When the node goes away, the next address\n"
+	"is tried, and whatever was typed and not yet confirmed is sent again.\n"
+	"\n"
+	"      --secret-file FILE   the chat's secret, the gateway's PASS (also: env\n"
+	"                           CHORUS_SECRET); not needed for a gateway on loopback\n"
+	"  -v, --verbose            connection notes on stderr\n"
+	"  -h, --help               this text\n"
+	"  -V, --version            the version\n";
+
+static void dial(client *c);
+
+static void
+on_retry(uv_timer_t *t)
+{
+	dial(t->data);
+}
+
+static void
+note(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "chorus: %s\n", line);
+}
+
+static void
+on_tcp_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
+drop(client *c)
+{
+	if (c->tcp == NULL)
+		return;
+	uv_close((uv_handle_t *)c->tcp, on_tcp_closed);
+	c->tcp = NULL;
+	c->inlen = 0;
+	if (c->up)
+		thin_disconnected(c->core);
+	c->up = false;
+}
+
+/* --- the core's callbacks ------------------------------------------------------ */
+
+static void
+on_written(uv_write_t *req, int status)
+{
+	(void)status;
+	free(req);
+}
+
+static void
+io_send(void *ctx, const char *line, size_t len)
+{
+	client *c = ctx;
+	write_req *w;
+	uv_buf_t b;
+
+	if (!c->up)
+		return; /* thin sends again what matters once connected */
+	w = xmalloc(sizeof *w + len + 2);
+	memcpy(w->data, line, len);
+	memcpy(w->data + len, "\r\n", 2);
+	b = uv_buf_init(w->data, (unsigned)(len + 2));
+	if (uv_write(&w->req, (uv_stream_t *)c->tcp, &b, 1, on_written) != 0)
+		free(w);
+}
+
+static void retry_later(client *c, const char *why);
+
+static void
+io_retry(void *ctx, const char *why)
+{
+	client *c = ctx;
+
+	c->next = (c->next + c->naddrs - 1) % c->naddrs; /* this address again */
+	drop(c);
+	retry_later(c, why);
+}
+
+static void
+io_print(void *ctx, const char *line)
+{
+	(void)ctx;
+	term_print(line);
+}
+
+static void
+io_exit(void *ctx, int code)
+{
+	client *c = ctx;
+
+	if (c->exiting)
+		return;
+	c->exiting = true;
+	c->exit_code = code;
+	term_stop();
+	uv_stop(c->loop); /* queued writes are best effort: the QUIT is a courtesy */
+}
+
+/* --- the connection --------------------------------------------------------------- */
+
+static void
+retry_later(client *c, const char *why)
+{
+	const addr *a = &c->addrs[(c->next + c->naddrs - 1) % c->naddrs];
+	uint64_t delay = CONNECT_RETRY_MIN;
+
+	if (c->exiting)
+		return;
+	if (c->verbose || c->tried == 0)
+		fprintf(stderr, "chorus: %s:%u: %s\n", a->host, a->port, why);
+	c->tried++;
+	for (int k = c->naddrs; k < c->tried && delay < CONNECT_RETRY_MAX; k += c->naddrs)
+		delay *= 2;
+	uv_timer_start(&c->retry, on_retry, delay > CONNECT_RETRY_MAX ? CONNECT_RETRY_MAX : delay, 0);
+}
+
+static void
+on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	client *c = h->data;
+
+	(void)hint;
+	buf->base = c->in + c->inlen;
+	buf->len = sizeof c->in - c->inlen;
+}
+
+static void
+on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	client *c = s->data;
+	size_t start = 0;
+
+	(void)buf;
+	if (nread < 0) {
+		drop(c);
+		retry_later(c, "connection lost; trying the next node");
+		return;
+	}
+	c->inlen += (size_t)nread;
+	for (size_t i = 0; i < c->inlen && !c->exiting && c->tcp; i++) {
+		if (c->in[i] != '\n')
+			continue;
+		size_t end = i > start && c->in[i - 1] == '\r' ? i - 1 : i;
+		thin_line(c->core, c->in + start, end - start);
+		start = i + 1;
+	}
+	if (c->tcp == NULL || c->exiting)
+		return;
+	memmove(c->in, c->in + start, c->inlen - start);
+	c->inlen -= start;
+	if (c->inlen == sizeof c->in) {
+		drop(c);
+		retry_later(c, "the node sent a line too long");
+	}
+}
+
+static void
+on_connected(uv_connect_t *req, int status)
+{
+	client *c = req->data;
+	uv_tcp_t *tcp = (uv_tcp_t *)req->handle;
+
+	free(req);
+	if (tcp != c->tcp)
+		return; /* dropped meanwhile */
+	if (status != 0) {
+		drop(c);
+		retry_later(c, uv_strerror(status));
+		return;
+	}
+	c->up = true;
+	c->tried = 0;
+	uv_tcp_nodelay(tcp, 1);
+	uv_read_start((uv_stream_t *)tcp, on_alloc, on_read);
+	thin_connected(c->core);
+}
+
+static void
+on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	client *c = req->data;
+	uv_connect_t *conn;
+
+	free(req);
+	if (status != 0 || c->exiting) {
+		if (res)
+			uv_freeaddrinfo(res);
+		retry_later(c, status ? uv_strerror(status) : "stopped");
+		return;
+	}
+	c->tcp = xmalloc(sizeof *c->tcp);
+	uv_tcp_init(c->loop, c->tcp);
+	c->tcp->data = c;
+	conn = xmalloc(sizeof *conn);
+	conn->data = c;
+	if (uv_tcp_connect(conn, c->tcp, res->ai_addr, on_connected) != 0) {
+		free(conn);
+		drop(c);
+		retry_later(c, "cannot connect");
+	}
+	uv_freeaddrinfo(res);
+}
+
+static void
+dial(client *c)
+{
+	const addr *a = &c->addrs[c->next];
+	uv_getaddrinfo_t *req = xmalloc(sizeof *req);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	char port[8];
+
+	c->next = (c->next + 1) % c->naddrs;
+	snprintf(port, sizeof port, "%u", a->port);
+	req->data = c;
+	if (c->verbose)
+		fprintf(stderr, "chorus: connecting to %s:%u\n", a->host, a->port);
+	if (uv_getaddrinfo(c->loop, req, on_resolved, a->host, port, &hints) != 0) {
+		free(req);
+		retry_later(c, "cannot resolve");
+	}
+}
+
+/* --- the user ---------------------------------------------------------------------- */
+
+static void
+on_quit_timeout(uv_timer_t *t)
+{
+	client *c = t->data;
+
+	thin_quit(c->core); /* the second time: at once */
+}
+
+static void
+quit(client *c)
+{
+	thin_quit(c->core);
+	if (!c->exiting)
+		uv_timer_start(&c->quit, on_quit_timeout, CONNECT_QUIT_WAIT, 0);
+}
+
+static void
+term_line(void *ctx, const char *line, size_t len)
+{
+	thin_input(((client *)ctx)->core, line, len);
+}
+
+static void
+term_eof(void *ctx)
+{
+	quit(ctx);
+}
+
+static void
+on_signal(uv_signal_t *s, int sig)
+{
+	(void)sig;
+	quit(s->data);
+}
+
+/* --- the command line ---------------------------------------------------------------- */
+
+static int
+usage_error(const char *what)
+{
+	fprintf(stderr, "chorus connect: %s\nTry 'chorus connect --help'.\n", what);
+	return 2;
+}
+
+static int
+parse_addrs(client *c, const char *list)
+{
+	char buf[1024], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", list);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (c->naddrs == CONNECT_MAX_ADDRS)
+			return usage_error("too many addresses");
+		addr *a = &c->addrs[c->naddrs];
+		if (!opts_split_addr(tok, a->host, sizeof a->host, &a->port) || a->port == 0)
+			return usage_error("addresses are HOST:PORT, separated by commas");
+		c->naddrs++;
+	}
+	return c->naddrs ? 0 : usage_error("an address is required");
+}
+
+/* The secret as a password: the file's text (one line), or CHORUS_SECRET. */
+static char *
+password(const char *file)
+{
+	const char *env = getenv("CHORUS_SECRET");
+	char buf[SECRET_MAX + 2];
+	size_t n;
+
+	if (file == NULL)
+		return env && *env ? xstrdup(env) : NULL;
+	FILE *f = fopen(file, "r");
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	return xstrndup(buf, n);
+}
+
+int
+connect_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"secret-file", required_argument, NULL, 's'}, {"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0},
+	};
+	static client c;
+	const char *secret_file = NULL;
+	char session[16];
+	int k, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((k = getopt_long(argc, argv, "+vhV", opts, NULL)) != -1) {
+		switch (k) {
+		case 's': secret_file = optarg; break;
+		case 'v': c.verbose = true; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'V': printf("chorus %s\n", CHORUS_VERSION); return 0;
+		default: return usage_error("invalid option");
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("a NICK and the nodes' HOST:PORT list are expected");
+	if (nick_check(argv[optind], strlen(argv[optind])))
+		return usage_error(nick_check(argv[optind], strlen(argv[optind])));
+	if ((rc = parse_addrs(&c, argv[optind + 1])) != 0)
+		return rc;
+	char *pass = password(secret_file);
+	if (secret_file && pass == NULL) {
+		fprintf(stderr, "chorus connect: cannot read %s\n", secret_file);
+		return 1;
+	}
+	snprintf(session, sizeof session, "%08x", randombytes_random());
+	thin_io io = {&c, io_send, io_print, note, io_retry, io_exit};
+	c.core = thin_new(argv[optind], pass, session, &io);
+	free(pass);
+	signal(SIGPIPE, SIG_IGN);
+	c.loop = uv_default_loop();
+	uv_timer_init(c.loop, &c.retry);
+	uv_timer_init(c.loop, &c.quit);
+	c.retry.data = c.quit.data = &c;
+	uv_signal_init(c.loop, &c.sigint);
+	uv_signal_init(c.loop, &c.sigterm);
+	c.sigint.data = c.sigterm.data = &c;
+	uv_signal_start(&c.sigint, on_signal, SIGINT);
+	uv_signal_start(&c.sigterm, on_signal, SIGTERM);
+	term_callbacks tc = {&c, term_line, term_eof};
+	if (term_start(c.loop, &tc, false) != 0) {
+		fprintf(stderr, "chorus connect: cannot read standard input\n");
+		return 1;
+	}
+	dial(&c);
+	uv_run(c.loop, UV_RUN_DEFAULT);
+	/* Let the last writes (the QUIT) go out. */
+	uv_run(c.loop, UV_RUN_NOWAIT);
+	thin_free(c.core);
+	fflush(stdout);
+	return c.exit_code;
+}
