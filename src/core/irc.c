@@ -107,9 +107,12 @@ unescape(const char *v, size_t len, char *buf, size_t cap)
 bool
 irc_tag(const irc_msg *m, const char *key, char *buf, size_t cap)
 {
-	const char *p = m->tags.ptr, *e = p + m->tags.len;
+	const char *p = m->tags.ptr, *e;
 	size_t klen = strlen(key);
 
+	if (m->tags.len == 0)
+		return false;
+	e = p + m->tags.len;
 	while (p < e) {
 		const char *end = memchr(p, ';', (size_t)(e - p));
 		const char *eq;

@@ -147,7 +147,7 @@ static irc_str
 who(const irc_msg *m)
 {
 	irc_str n = m->prefix;
-	const char *bang = memchr(n.ptr, '!', n.len);
+	const char *bang = n.len ? memchr(n.ptr, '!', n.len) : NULL;
 
 	if (bang)
 		n.len = (size_t)(bang - n.ptr);
@@ -193,11 +193,11 @@ on_privmsg(thin *t, const irc_msg *m)
 		snprintf(t->last_id, sizeof t->last_id, "%s", id);
 	}
 	const char *text = esc(t, m->params[1]);
-	if (mine(t, from))
-		acknowledge(t, text);
 	char nick[NICK_MAX + 1];
 	snprintf(nick, sizeof nick, "%.*s", (int)(from.len > NICK_MAX ? NICK_MAX : from.len), from.ptr);
 	printf_(t, "[%s] %s", nick, text);
+	if (mine(t, from))
+		acknowledge(t, text);
 }
 
 static void
@@ -251,9 +251,10 @@ numeric(thin *t, const irc_msg *m)
 		/* The line at the head of the queue was refused: it will never echo. */
 		if (t->npend > 0)
 			acknowledge(t, t->pend[0].esc);
+		irc_str why = m->nparams ? m->params[m->nparams - 1] : (irc_str){"", 0};
 		printf_(t, "[ERROR] %s", strcmp(k, "417") == 0 ? "message too long" :
-			strstr(m->nparams ? m->params[m->nparams - 1].ptr : "", "silenced")
-				? "you are silenced" : "cannot send");
+			why.len && memmem(why.ptr, why.len, "silenced", 8) ? "you are silenced" :
+			"cannot send");
 	} else if (!t->registered || strcmp(k, "465") == 0) {
 		refused(t, k);
 	}
@@ -269,7 +270,8 @@ command(thin *t, const irc_msg *m)
 		on_privmsg(t, m);
 	} else if (strcmp(k, "NOTICE") == 0 && m->nparams >= 2) {
 		/* The gateway's lines ([LOST], [MOD], answers to commands) as they are. */
-		if (memchr(from.ptr, '!', m->prefix.len) == NULL && m->params[1].len &&
+		if ((m->prefix.len == 0 || !memchr(m->prefix.ptr, '!', m->prefix.len)) &&
+		    m->params[1].len &&
 		    m->params[1].ptr[0] == '[')
 			printf_(t, "%s", esc(t, m->params[1]));
 	} else if (strcmp(k, "JOIN") == 0 && !mine(t, from)) {

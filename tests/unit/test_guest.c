@@ -1,0 +1,141 @@
+/* Unit tests of guests: the session table, the takeover and clash rules, record texts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "guest.h"
+
+static hist_rec
+rec(int kind, uint64_t host, uint64_t hlc, const char *nick, const char *text)
+{
+	hist_rec r = {.sender = host, .kind = (uint8_t)kind, .seq = 1, .hlc = hlc,
+		      .text = text, .len = strlen(text)};
+
+	snprintf(r.nick, sizeof r.nick, "%s", nick);
+	return r;
+}
+
+static void
+test_join_part_and_takeover(void **state)
+{
+	guest_table t = {0};
+	guest *d, *g;
+	char prev[24];
+	hist_rec r = rec(HIST_GUEST_JOIN, 0xA, 100, "xena", "-");
+
+	(void)state;
+	g = guest_join(&t, &r, &d);
+	assert_null(d);
+	assert_true(g->active);
+	assert_ptr_equal(guest_other(&t, "XENA", 0), g);
+	assert_null(guest_other(&t, "xena", 0xA));
+	/* Node B takes xena over from A: A's session ends. */
+	guest_join_text(0xA, prev, sizeof prev);
+	r = rec(HIST_GUEST_JOIN, 0xB, 200, "Xena", prev);
+	g = guest_join(&t, &r, &d);
+	assert_non_null(d);
+	assert_int_equal(d->host, 0xA);
+	assert_false(d->active);
+	assert_int_equal(g->prev, 0xA);
+	assert_ptr_equal(guest_other(&t, "xena", 0), guest_find(&t, 0xB, "xena"));
+	r = rec(HIST_GUEST_PART, 0xB, 300, "xena", "quit");
+	assert_non_null(guest_part(&t, &r));
+	assert_null(guest_other(&t, "xena", 0));
+	assert_int_equal(guest_find(&t, 0xB, "xena")->part_hlc, 300);
+	r = rec(HIST_GUEST_PART, 0xC, 400, "nobody", "quit");
+	assert_null(guest_part(&t, &r));
+	guest_table_free(&t);
+}
+
+static void
+test_who_yields(void **state)
+{
+	guest a = {.host = 0xA, .hlc = 100}, b = {.host = 0xB, .hlc = 200};
+
+	(void)state;
+	/* Two sides of a partition: the later join loses, on both sides. */
+	assert_false(guest_yields(&a, &b));
+	assert_true(guest_yields(&b, &a));
+	/* Equal stamps: the host id decides. */
+	b.hlc = 100;
+	assert_true(guest_yields(&b, &a));
+	/* A takeover: the one taken over yields, however early it joined. */
+	b.prev = 0xA;
+	b.hlc = 200;
+	assert_true(guest_yields(&a, &b));
+	assert_false(guest_yields(&b, &a));
+}
+
+static void
+test_record_texts(void **state)
+{
+	char buf[24];
+	uint64_t prev;
+	const char *tag, *line;
+	size_t tag_len, len;
+
+	(void)state;
+	assert_int_equal(guest_join_text(0x0123456789abcdefull, buf, sizeof buf), 16);
+	assert_true(guest_join_parse(buf, 16, &prev));
+	assert_true(prev == 0x0123456789abcdefull);
+	assert_true(guest_join_parse("-", 1, &prev));
+	assert_true(prev == 0);
+	assert_false(guest_join_parse("0123", 4, &prev));
+	assert_false(guest_join_parse("0123456789ABCDEF", 16, &prev)); /* lower case only */
+
+	assert_true(guest_chat_parse("s1.7 hello world", 16, &tag, &tag_len, &line, &len));
+	assert_int_equal(tag_len, 4);
+	assert_int_equal(len, 11);
+	assert_memory_equal(line, "hello world", 11);
+	assert_true(guest_chat_parse("- hi", 4, &tag, &tag_len, &line, &len));
+	assert_int_equal(tag_len, 0);
+	assert_true(guest_chat_parse("- ", 2, &tag, &tag_len, &line, &len));
+	assert_int_equal(len, 0);
+	assert_false(guest_chat_parse("no-space", 8, &tag, &tag_len, &line, &len));
+	assert_false(guest_chat_parse("bad!tag x", 9, &tag, &tag_len, &line, &len));
+}
+
+static void
+test_ids_fold_case(void **state)
+{
+	(void)state;
+	assert_true(guest_id("Xena") == guest_id("xena"));
+	assert_true(guest_id("xena") != guest_id("yuri"));
+}
+
+static void
+test_seen_tags(void **state)
+{
+	static guest_seen s;
+	char tag[16];
+
+	(void)state;
+	assert_true(guest_seen_add(&s, "xena", "a.1", 3));
+	assert_false(guest_seen_add(&s, "XENA", "a.1", 3));
+	assert_true(guest_seen_add(&s, "yuri", "a.1", 3)); /* per user */
+	/* Bounded: the oldest are forgotten. */
+	for (int i = 0; i < GUEST_SEEN_MAX; i++) {
+		snprintf(tag, sizeof tag, "b.%d", i);
+		assert_true(guest_seen_add(&s, "xena", tag, strlen(tag)));
+	}
+	assert_true(guest_seen_add(&s, "xena", "a.1", 3));
+	assert_false(guest_seen_add(&s, "xena", "b.4095", 6));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_join_part_and_takeover),
+		cmocka_unit_test(test_who_yields),
+		cmocka_unit_test(test_record_texts),
+		cmocka_unit_test(test_ids_fold_case),
+		cmocka_unit_test(test_seen_tags),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
