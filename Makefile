@@ -60,6 +60,8 @@ $(eval $(call tree,build/san,$(SAN)))
 UNITS     := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 UNIT_BINS := $(addprefix build/unit/,$(UNITS)) $(addprefix build/san/unit/,$(UNITS))
 
+include bench/bench.mk
+
 .PHONY: all san test unit sim sim-long system system-san fuzz fuzz-smoke clean
 
 san: build/san/chorus
