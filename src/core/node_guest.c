@@ -234,15 +234,17 @@ node_guest_taken(node *n, uint64_t now, const hist_rec *r)
 	if (r->kind != HIST_GUEST_JOIN)
 		return;
 	g = guest_join(&n->held, r, &displaced);
-	snprintf(nick, sizeof nick, "%s", g->nick);
-	if (displaced && displaced->host == n->cfg.id && local(n, nick)) {
+	if (displaced && displaced->host == n->cfg.id && local(n, displaced->nick)) {
+		snprintf(nick, sizeof nick, "%s", displaced->nick);
 		rename_local(n, now, r, nick);
 		return;
 	}
-	mine = guest_find(&n->held, n->cfg.id, nick);
-	if (g->host != n->cfg.id && mine && mine->active && local(n, nick) &&
-	    guest_yields(mine, g))
+	mine = guest_find(&n->held, n->cfg.id, g->nick);
+	if (g->host != n->cfg.id && mine && mine->active && local(n, mine->nick) &&
+	    guest_yields(mine, g)) {
+		snprintf(nick, sizeof nick, "%s", mine->nick); /* our spelling */
 		rename_local(n, now, r, nick);
+	}
 }
 
 /* --- what is shown --------------------------------------------------------- */

@@ -52,6 +52,7 @@ typedef struct fake {
 	int nclosed;
 	int exit_code;
 	char last_log[512];
+	char guest_notice[80]; /* the last io.guest call: "what nick arg" */
 } fake;
 
 static uint32_t
@@ -100,6 +101,14 @@ io_log(void *ctx, int level, const char *line)
 
 	if (level == NODE_LOG_ALWAYS)
 		snprintf(f->last_log, sizeof f->last_log, "%s", line);
+}
+
+static void
+io_guest(void *ctx, int what, const char *nick, const char *arg)
+{
+	fake *f = ctx;
+
+	snprintf(f->guest_notice, sizeof f->guest_notice, "%d %s %s", what, nick, arg);
 }
 
 static void
@@ -154,7 +163,7 @@ io_of(fake *f)
 {
 	node_io io = {
 		.ctx = f, .connect = io_connect, .send = io_send, .close = io_close,
-		.event = io_event, .log = io_log, .exit = io_exit,
+		.event = io_event, .log = io_log, .exit = io_exit, .guest = io_guest,
 	};
 
 	memstore_io(&io); /* the fake starts with its store */
@@ -1079,6 +1088,91 @@ make_keys(void)
 	}
 }
 
+/* --- guests (the IRC gateway's users) ------------------------------------------ */
+
+static void
+test_two_guests_claiming_one_nick_end_with_one_renamed(void **state)
+{
+	(void)state;
+	static fake a, b;
+	uint64_t since;
+	char users_a[256], users_b[256];
+
+	pair(&a, &b);
+	ticks(&a, 2050, 2100);
+	ticks(&b, 2050, 2100);
+	settle(&a, 101, &b, 1, 2100);
+	/* Each node attaches "xena" before hearing of the other's. */
+	assert_int_equal(node_guest_join(a.n, 2110, "xena", &since), NODE_GUEST_OK);
+	assert_true(since == 0);
+	node_flush(a.n, 2110);
+	assert_int_equal(node_guest_join(b.n, 2120, "Xena", &since), NODE_GUEST_OK);
+	node_flush(b.n, 2120);
+	settle(&a, 101, &b, 1, 2130);
+	/* bob's claim is the later in history order: bob renames its guest. */
+	assert_string_equal(a.guest_notice, "");
+	assert_true(strncmp(b.guest_notice, "1 Xena Guest", 12) == 0);
+	const char *fresh = b.guest_notice + 7;
+	assert_int_equal(node_guest_say(b.n, 2140, "Xena", "", 0, "hi", 2), NODE_GUEST_NOT_READY);
+	assert_int_equal(node_guest_say(b.n, 2140, fresh, "", 0, "hi", 2), NODE_GUEST_OK);
+	node_flush(b.n, 2140);
+	for (uint64_t t = 2150; t <= 2400; t += 50) {
+		call_tick(&a, t);
+		call_tick(&b, t);
+		settle(&a, 101, &b, 1, t);
+	}
+	char said[128];
+	snprintf(said, sizeof said, "[%s] hi", fresh);
+	assert_int_equal(count_line(&a, said), 1);
+	assert_int_equal(count_line(&b, said), 1);
+	/* One xena, and the renamed guest, alike on both. */
+	input(&a, 2500, "\\list_users");
+	snprintf(users_a, sizeof users_a, "%s", last_line(&a));
+	input(&b, 2500, "\\list_users");
+	snprintf(users_b, sizeof users_b, "%s", last_line(&b));
+	assert_string_equal(users_a, users_b);
+	char want[256];
+	snprintf(want, sizeof want, "[USERS] alice (leader), bob, xena, %s", fresh);
+	assert_string_equal(users_a, want);
+	assert_int_equal(count_line(&a, "[JOIN] xena joined the chat"), 1);
+	assert_int_equal(count_line(&a, "[LEAVE] xena left the chat"), 0);
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_a_guest_of_a_lost_node_is_taken_over(void **state)
+{
+	(void)state;
+	static fake a, b;
+	uint64_t since;
+
+	pair(&a, &b);
+	ticks(&a, 2050, 2100);
+	ticks(&b, 2050, 2100);
+	settle(&a, 101, &b, 1, 2100);
+	assert_int_equal(node_guest_join(a.n, 2110, "xena", &since), NODE_GUEST_OK);
+	node_flush(a.n, 2110);
+	for (uint64_t t = 2150; t <= 2400; t += 50) {
+		call_tick(&a, t);
+		call_tick(&b, t);
+		settle(&a, 101, &b, 1, t);
+	}
+	assert_true(find_line(&b, "[JOIN] xena joined the chat") >= 0);
+	/* While alice is reachable, xena is hers. */
+	assert_int_equal(node_guest_join(b.n, 2410, "xena", &since), NODE_GUEST_IN_USE);
+	call_link_down(&b, 2500, 1, "connection reset by peer");
+	assert_true(find_line(&b, "[LOST] xena is unreachable") >= 0);
+	assert_int_equal(node_guest_join(b.n, 2510, "XENA", &since), NODE_GUEST_OK);
+	assert_true(since != 0); /* what was said since it joined is replayed */
+	node_flush(b.n, 2510);
+	ticks(&b, 2550, 2600);
+	assert_string_equal(last_line(&b), "[BACK] XENA is reachable again");
+	assert_int_equal(count_line(&b, "[JOIN] xena joined the chat"), 1);
+	stop(&a);
+	stop(&b);
+}
+
 int
 main(void)
 {
@@ -1100,6 +1194,8 @@ main(void)
 		cmocka_unit_test(test_lost_frames_are_pulled_from_any_member),
 		cmocka_unit_test(test_newcomer_gets_the_history),
 		cmocka_unit_test(test_restart_from_the_store_repeats_nothing),
+		cmocka_unit_test(test_two_guests_claiming_one_nick_end_with_one_renamed),
+		cmocka_unit_test(test_a_guest_of_a_lost_node_is_taken_over),
 		cmocka_unit_test(test_peer_claiming_records_it_never_sends_stalls_nobody),
 		cmocka_unit_test(test_forged_records_are_refused),
 		cmocka_unit_test(test_directives_are_records_enforced_everywhere),
