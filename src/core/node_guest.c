@@ -271,6 +271,11 @@ show_chat(node *n, const hist_rec *r, event_kind kind)
 		return;
 	if (mod_silenced(&n->mod, guest_id(r->nick)))
 		return;
+	if (node_has_nick(n, r->nick)) {
+		node_log(n, NODE_LOG_ALWAYS, "refusing a guest line under the nick of member %s",
+			 r->nick);
+		return;
+	}
 	if (n->seen == NULL)
 		n->seen = xcalloc(1, sizeof *n->seen);
 	if (tag_len && !guest_seen_add(n->seen, r->nick, tag, tag_len))
