@@ -144,9 +144,13 @@ count_message(simnode *sn, const event *ev)
 
 	if (k < 0 || k >= c->nlines)
 		return;
-	if (strcmp(ev->nick, c->nodes[c->lines[k].from].nick) != 0)
+	char gnick[NICK_MAX + 1];
+	const char *author = c->lines[k].guest
+		? cluster_guest_nick(c, c->lines[k].from, gnick, sizeof gnick)
+		: c->nodes[c->lines[k].from].nick;
+	if (strcmp(ev->nick, author) != 0)
 		cluster_fail(c, "n%d showed line m%d from %s, typed by %s", sn->idx, k, ev->nick,
-			     c->nodes[c->lines[k].from].nick);
+			     author);
 	if (!st->has[k])
 		cluster_fail(c, "(1) n%d showed m%d before storing it", sn->idx, k);
 	if (++sn->got[k] > 1 || ++sn->shown_ever[k] > 1)
@@ -369,7 +373,7 @@ cluster_start(cluster *c, int i)
 	memset(sn->known, 0, sizeof sn->known);
 	memset(sn->peers, 0, sizeof sn->peers);
 	sn->state = SN_RUNNING;
-	sn->stalled = sn->powered_off = sn->leaving = false;
+	sn->stalled = sn->powered_off = sn->leaving = sn->guest_on = false;
 	sn->started_at = c->now;
 	net_set_power(c->net, i, true);
 	net_set_running(c->net, i, true);
@@ -429,6 +433,46 @@ cluster_type(cluster *c, int i)
 	cluster_trace(c, "n%d types \"%s\"", i, text);
 	node_input(sn->core, c->now, text, (size_t)len);
 	c->lines[k].refused = sn->core && node_is_silenced(sn->core, sn->id);
+	after_call(sn);
+	return k;
+}
+
+const char *
+cluster_guest_nick(const cluster *c, int i, char *buf, size_t cap)
+{
+	(void)c;
+	snprintf(buf, cap, "g%d", i);
+	return buf;
+}
+
+int
+cluster_guest_type(cluster *c, int i)
+{
+	simnode *sn = &c->nodes[i];
+	char text[16], gnick[NICK_MAX + 1];
+	uint64_t since;
+
+	if (!cluster_alive(c, i) || sn->stalled || c->nlines == SIM_MAX_LINES ||
+	    !node_announced(sn->core))
+		return -1;
+	cluster_guest_nick(c, i, gnick, sizeof gnick);
+	if (!sn->guest_on) {
+		int rc = node_guest_join(sn->core, c->now, gnick, &since);
+		cluster_trace(c, "n%d attaches guest %s: %d", i, gnick, rc);
+		after_call(sn);
+		if (rc != NODE_GUEST_OK || !cluster_alive(c, i))
+			return -1;
+		sn->guest_on = true;
+	}
+	int k = c->nlines;
+	int len = snprintf(text, sizeof text, "m%d", k);
+	cluster_trace(c, "n%d's guest types \"%s\"", i, text);
+	if (node_guest_say(sn->core, c->now, gnick, "", 0, text, (size_t)len) != NODE_GUEST_OK) {
+		after_call(sn);
+		return -1;
+	}
+	c->nlines++;
+	c->lines[k] = (line_rec){.from = i, .life = sn->life, .guest = true};
 	after_call(sn);
 	return k;
 }

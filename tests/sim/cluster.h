@@ -76,6 +76,7 @@ typedef struct simnode {
 	int exits[4];          /* how many exits with code 0..3 */
 	bool exiting;          /* the exit callback ran in this core call */
 	bool left;             /* we asked it to leave, in some life */
+	bool guest_on;         /* its guest ("g" and its index) is attached in this life */
 	bool leaving;          /* we asked this life to leave */
 
 	/* What the current life printed. */
@@ -103,6 +104,7 @@ typedef struct line_rec {
 	int life;              /* the sender's life when it was typed */
 	bool checked;          /* typed in a quiet, fully announced cluster */
 	bool refused;          /* its sender was silenced: it went nowhere */
+	bool guest;            /* typed by the node's guest (an IRC user) */
 } line_rec;
 
 typedef struct cluster {
@@ -142,6 +144,14 @@ void cluster_crash(cluster *c, int i, bool rst);
 void cluster_stall(cluster *c, int i, bool stalled);
 /* Type a new, unique chat line at node i; returns its number or -1. */
 int cluster_type(cluster *c, int i);
+/*
+ * The same through node i's guest (attached first when it is not): the
+ * line's record is node i's, under the guest's nick.  -1 when the node
+ * cannot take it (not running, stalled, not in the chat).
+ */
+int cluster_guest_type(cluster *c, int i);
+/* The nick of node i's guest. */
+const char *cluster_guest_nick(const cluster *c, int i, char *buf, size_t cap);
 /* Type a command (a directive) at node i. */
 void cluster_command(cluster *c, int i, const char *line);
 void cluster_leave(cluster *c, int i);

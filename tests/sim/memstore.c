@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guest.h"
 #include "xalloc.h"
 
 void
@@ -55,7 +56,12 @@ memstore_put(memstore *s, const hist_rec *r)
 	s->v[i].r = *r;
 	s->v[i].r.text = xstrndup(r->text, r->len);
 	s->len++;
-	int k = memstore_line(r->text, r->len);
+	const char *text = r->text, *tag;
+	size_t len = r->len, tag_len;
+	if (r->kind == HIST_GUEST_CHAT &&
+	    !guest_chat_parse(r->text, r->len, &tag, &tag_len, &text, &len))
+		return;
+	int k = memstore_line(text, len);
 	if (k >= 0) {
 		s->has[k] = true;
 		s->key_hlc[k] = r->hlc;

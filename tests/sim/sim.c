@@ -17,7 +17,8 @@
  *     - faults: random faults for a few virtual seconds: crashes (killed,
  *       or powered off), restarts, link breaks, partitions, stalls,
  *       graceful leaves.
- *     Chat lines are typed throughout.
+ *     Chat lines are typed throughout, one in four by a node's guest (an
+ *     IRC user attached to it, written into the history by the node).
  *  3. Everything heals: partitions end, stalls resume, some crashed nodes
  *     come back.  Once every live node has announced itself, the cluster
  *     runs quietly for 3 s (more than timeout + 2 heartbeats), with a few
@@ -42,7 +43,7 @@
 static struct stats {
 	unsigned long kills, poweroffs, restarts, breaks, partitions, stalls, leaves;
 	unsigned long clashes, quiet, lines, checked, frames, splits, failovers, lates, recalls;
-	unsigned long directives;
+	unsigned long directives, guest_lines;
 } stats;
 
 typedef struct scenario {
@@ -332,7 +333,8 @@ type_line(scenario *s, bool checked)
 {
 	int i = (int)pick(s, 0, (uint64_t)s->c->n - 1);
 	bool ok = checked && cluster_all_announced(s->c);
-	int k = cluster_type(s->c, i);
+	/* One line in four comes from the node's guest, an IRC user. */
+	int k = pick(s, 0, 3) == 0 ? cluster_guest_type(s->c, i) : cluster_type(s->c, i);
 
 	if (k >= 0)
 		s->c->lines[k].checked = ok;
@@ -487,8 +489,10 @@ account(scenario *s)
 
 	stats.quiet += s->quiet && !s->failover;
 	stats.lines += (unsigned long)c->nlines;
-	for (int k = 0; k < c->nlines; k++)
+	for (int k = 0; k < c->nlines; k++) {
 		stats.checked += c->lines[k].checked;
+		stats.guest_lines += c->lines[k].guest;
+	}
 	for (int i = 0; i < c->n; i++)
 		stats.clashes += (unsigned long)c->nodes[i].exits[3];
 	for (int i = 0; i < c->n; i++)
@@ -624,12 +628,12 @@ main(int argc, char **argv)
 	printf("sim: %lu quiet runs, %lu failovers; %lu kills, %lu power-offs, %lu restarts "
 	       "(%lu without --join), %lu leaves, "
 	       "%lu link breaks, %lu partitions, %lu stalls, %lu nick clashes lost; "
-	       "%lu lines typed, %lu checked everywhere, %lu shown late, %lu directives; "
+	       "%lu lines typed (%lu by guests), %lu checked everywhere, %lu shown late, %lu directives; "
 	       "%lu frames delivered; "
 	       "%lu runs ended split by knowledge (judged per part)\n",
 	       stats.quiet, stats.failovers, stats.kills, stats.poweroffs, stats.restarts,
 	       stats.recalls, stats.leaves,
 	       stats.breaks, stats.partitions, stats.stalls, stats.clashes, stats.lines,
-	       stats.checked, stats.lates, stats.directives, stats.frames, stats.splits);
+	       stats.guest_lines, stats.checked, stats.lates, stats.directives, stats.frames, stats.splits);
 	return 0;
 }
