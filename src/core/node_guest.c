@@ -191,9 +191,9 @@ node_guest_restore(node *n, const hist_rec *r, bool shown)
 
 /* A free guest nick for a session that lost its nick. */
 static void
-guest_nick(node *n, const hist_rec *r, char *out, size_t cap)
+guest_nick(node *n, const char *nick, uint64_t salt, char *out, size_t cap)
 {
-	uint64_t h = guest_id(r->nick) ^ r->hlc;
+	uint64_t h = guest_id(nick) ^ salt;
 
 	for (int k = 0;; k++, h = h * 6364136223846793005ull + 1442695040888963407ull) {
 		snprintf(out, cap, "Guest%05u", (unsigned)(h >> 40) % 100000u);
@@ -204,11 +204,11 @@ guest_nick(node *n, const hist_rec *r, char *out, size_t cap)
 
 /* The client here under nick lost it: it goes on under a guest nick. */
 static void
-rename_local(node *n, uint64_t now, const hist_rec *r, const char *nick)
+rename_local(node *n, uint64_t now, uint64_t salt, const char *nick)
 {
 	char fresh[NICK_MAX + 1];
 
-	guest_nick(n, r, fresh, sizeof fresh);
+	guest_nick(n, nick, salt, fresh, sizeof fresh);
 	node_log(n, NODE_LOG_ALWAYS, "guest \"%s\" is known elsewhere; renamed %s", nick, fresh);
 	node_guest_part(n, now, nick, "nick clash");
 	attach(n, fresh);
@@ -236,14 +236,14 @@ node_guest_taken(node *n, uint64_t now, const hist_rec *r)
 	g = guest_join(&n->held, r, &displaced);
 	if (displaced && displaced->host == n->cfg.id && local(n, displaced->nick)) {
 		snprintf(nick, sizeof nick, "%s", displaced->nick);
-		rename_local(n, now, r, nick);
+		rename_local(n, now, r->hlc, nick);
 		return;
 	}
 	mine = guest_find(&n->held, n->cfg.id, g->nick);
 	if (g->host != n->cfg.id && mine && mine->active && local(n, mine->nick) &&
 	    guest_yields(mine, g)) {
 		snprintf(nick, sizeof nick, "%s", mine->nick); /* our spelling */
-		rename_local(n, now, r, nick);
+		rename_local(n, now, r->hlc, nick);
 	}
 }
 
@@ -334,13 +334,22 @@ node_guest_history(node *n, const hist_rec *r)
 
 /*
  * Hosts come and go: a guest whose every session is on an unreachable
- * host is [LOST]; [BACK] when one is reachable again.
+ * host is [LOST]; [BACK] when one is reachable again.  And a guest here
+ * whose nick a node now holds is renamed: a node's nick is its own.
  */
 void
-node_guest_hosts(node *n)
+node_guest_hosts(node *n, uint64_t now)
 {
 	if (n->phase != PHASE_MEMBER)
 		return;
+	/* A node took the nick of a guest here (it joined meanwhile): nodes keep theirs. */
+	for (int i = 0; i < n->nattached; i++)
+		if (node_has_nick(n, n->attached[i])) {
+			char nick[NICK_MAX + 1];
+			snprintf(nick, sizeof nick, "%s", n->attached[i]);
+			rename_local(n, now, n->clock, nick);
+			i = -1; /* the list changed */
+		}
 	for (int i = 0; i < n->shown.n; i++) {
 		guest *g = &n->shown.v[i];
 		if (!g->active || g->lost == !host_live(n, g->host))

@@ -445,7 +445,7 @@ node_flush(node *n, uint64_t now)
 	}
 	acknowledge(n);
 	node_show_stable(n, now);
-	node_guest_hosts(n);
+	node_guest_hosts(n, now);
 	if (n->vector_due) {
 		n->vector_due = false;
 		node_send_heartbeat(n, now, 0);

@@ -1173,6 +1173,33 @@ test_a_guest_of_a_lost_node_is_taken_over(void **state)
 	stop(&b);
 }
 
+static void
+test_a_node_joining_under_a_guests_nick_keeps_it(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+	uint64_t since;
+
+	pair(&a, &b);
+	ticks(&a, 2050, 2100);
+	assert_int_equal(node_guest_join(a.n, 2110, "carol", &since), NODE_GUEST_OK);
+	node_flush(a.n, 2110);
+	start(&c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
+	link_up(&c, 1, &b, 102, 3001);
+	settle(&b, 102, &c, 1, 3002);
+	ticks(&c, 3050, 3050);
+	link_up(&c, 2, &a, 103, 3060);
+	settle3(&a, &b, &c, 3061);
+	assert_true(node_announced(c.n));
+	ticks(&a, 3100, 3100);
+	/* The guest on alice gives the nick up to the node. */
+	assert_true(strncmp(a.guest_notice, "1 carol Guest", 13) == 0);
+	assert_int_equal(node_guest_join(a.n, 3200, "Carol", &since), NODE_GUEST_IN_USE);
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
 int
 main(void)
 {
@@ -1196,6 +1223,7 @@ main(void)
 		cmocka_unit_test(test_restart_from_the_store_repeats_nothing),
 		cmocka_unit_test(test_two_guests_claiming_one_nick_end_with_one_renamed),
 		cmocka_unit_test(test_a_guest_of_a_lost_node_is_taken_over),
+		cmocka_unit_test(test_a_node_joining_under_a_guests_nick_keeps_it),
 		cmocka_unit_test(test_peer_claiming_records_it_never_sends_stalls_nobody),
 		cmocka_unit_test(test_forged_records_are_refused),
 		cmocka_unit_test(test_directives_are_records_enforced_everywhere),
