@@ -306,13 +306,13 @@ fan_out(gate *g, const event *ev)
 	char *buf[4];
 
 	for (int k = 0; k < 4; k++)
-		buf[k] = g->scratch + (size_t)k * (GATE_LINE / 4);
+		buf[k] = g->scratch + (size_t)k * GATE_LINE;
 	for (client *c = g->clients; c; c = c->next) {
 		if (!c->joined || (is_nick(c, ev->nick) && !c->cap_echo))
 			continue;
 		int k = (c->cap_time || c->cap_tags) + 2 * c->cap_tags;
 		if (len[k] == 0)
-			len[k] = gate_privmsg(c, buf[k], GATE_LINE / 4, ev->nick, ev->text,
+			len[k] = gate_privmsg(c, buf[k], GATE_LINE, ev->nick, ev->text,
 					      ev->text_len, ev->time, ev->hlc, ev->sender);
 		gate_put(c, buf[k], len[k]);
 	}
@@ -426,7 +426,7 @@ gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *cfg, int *er
 	g->cfg.name = g->name;
 	g->cfg.channel = g->channel;
 	g->cfg.host = NULL;
-	g->scratch = xmalloc(GATE_LINE);
+	g->scratch = xmalloc(4 * GATE_LINE);
 	uv_tcp_init(loop, &g->listener);
 	g->listener.data = g;
 	*err = strchr(cfg->host, ':') ? uv_ip6_addr(cfg->host, cfg->port, (struct sockaddr_in6 *)&sa)
@@ -438,7 +438,6 @@ gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *cfg, int *er
 	if (*err != 0) {
 		uv_close((uv_handle_t *)&g->listener, NULL);
 		g->closed = true;
-		return g; /* the caller reports, then frees after the loop ran */
 	}
 	return g;
 }

@@ -31,7 +31,10 @@ typedef struct gate_config {
 	uint8_t check[SECRET_CHECK]; /* the secret's check value */
 } gate_config;
 
-/* Listen; NULL with *err (a libuv error) when that fails. */
+/*
+ * Listen.  *err: 0, or the libuv error that kept it from listening (the
+ * gateway then takes no one; the caller reports it and gives up).
+ */
 gate *gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *c, int *err);
 uint16_t gate_port(const gate *g);
 

@@ -52,7 +52,7 @@ struct gate {
 	client *capture;        /* the client whose command is being answered */
 	bool held;
 	bool closed;
-	char *scratch;          /* a line being built, GATE_LINE bytes */
+	char *scratch;          /* lines being built: 4 of GATE_LINE bytes */
 };
 
 #define GATE_LINE (IRC_MAX_TAGS + 4 * 4096 + 1024)

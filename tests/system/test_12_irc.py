@@ -103,6 +103,10 @@ def test_clients_on_different_nodes_chat_with_each_other_and_with_nodes(cluster)
     # Escapes: what a client sends cannot drive a terminal.
     x.say("\x1b]0;owned\x07 title")
     b.wait_line(r"^\[xena\] \\e\]0;owned\\x07 title$")
+    # The longest line, all control characters: escaped whole, never cut.
+    x.say("\x01" * 4000)
+    m = y.wait(r":xena!xena@chorus PRIVMSG #chorus :((?:\\x01)+)$")
+    assert len(m.group(1)) == 4 * 4000
 
     users = b.ask("\\list_users", "USERS")
     assert users == "alpha (leader), bravo, charlie, xena, yuri"
