@@ -108,3 +108,54 @@ def test_history_holds_under_loss_and_a_healed_partition(netlab, chorus_bin, tmp
     finally:
         for n in nodes:
             n.kill()
+
+
+def test_one_irc_nick_taken_on_both_sides_of_a_partition(netlab, chorus_bin, tmp_path):
+    """Two thin clients take "xena" through two nodes cut off from each
+    other; after the heal one of them is renamed, the same one everywhere,
+    and nothing either typed is lost."""
+    from test_13_connect import Thin
+    lab = netlab(2)
+    nodes, thins = [], []
+    for i in (1, 2):
+        join = [f"{lab.ip(1)}:{PORT}"] if i > 1 else []
+        n = Node(chorus_bin, f"n{i}", tmp_path / f"n{i}", join, listen=f"{lab.ip(i)}:{PORT}",
+                 extra=["--irc", "127.0.0.1:6667"], prefix=("ip", "netns", "exec", lab.ns(i)))
+        nodes.append(n)
+        n.wait_line(r"^\[LEADER\] ", timeout=20)
+    try:
+        nodes[0].wait_line(r"^\[JOIN\] n2 joined the chat$", timeout=20)
+        lab.partition([1], [2])
+        for n, other in ((nodes[0], "n2"), (nodes[1], "n1")):
+            n.wait_line(rf"^\[LOST\] {other} is unreachable$", timeout=20)
+        for i in (1, 2):
+            t = Thin(chorus_bin, "xena", [6667], prefix=("ip", "netns", "exec", lab.ns(i)))
+            thins.append(t)
+            t.wait_line(r"^\[USERS\] ")
+            t.send(f"said on side {i}")
+            nodes[i - 1].wait_line(rf"^\[xena\] said on side {i}$")
+        lab.heal()
+        renamed = []
+        deadline = time.monotonic() + 30
+        while not renamed:
+            renamed = [t for t in thins if any("you are now Guest" in l for l in t.output())]
+            assert time.monotonic() < deadline, "nobody was renamed"
+            time.sleep(0.2)
+        assert len(renamed) == 1
+        guest = re.search(r"you are now (Guest\d+)", "\n".join(renamed[0].output())).group(1)
+        renamed[0].send("after the rename")
+        deadline = time.monotonic() + 30
+        while {n.ask("\\list_users", "USERS", timeout=20) for n in nodes} != {
+                f"n1 (leader), n2, xena, {guest}"}:
+            assert time.monotonic() < deadline, "the nodes never listed the same users"
+            time.sleep(0.3)
+        for n in nodes:  # each line once, in its place or [LATE] (the partition's)
+            for line in ("[xena] said on side 1", "[xena] said on side 2",
+                         f"[{guest}] after the rename"):
+                rx = r"^(\[LATE [0-9:]+\] )?" + re.escape(line) + "$"
+                n.wait_line(rx, timeout=20)
+                assert n.count(rx) == 1, (n.nick, line)
+        assert all(t.alive() for t in thins)  # renamed, never disconnected
+    finally:
+        for p in nodes + thins:
+            p.kill()

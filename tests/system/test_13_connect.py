@@ -22,14 +22,15 @@ def irc_node(cluster, nick, join=()):
 class Thin(Node):
     """A `chorus connect` process, driven like a node through pipes."""
 
-    def __init__(self, binary, nick, ports, secret=None):
+    def __init__(self, binary, nick, ports, secret=None, prefix=()):
         self.nick = nick
         env = dict(os.environ)
         env.pop("CHORUS_SECRET", None)
         if secret:
             env["CHORUS_SECRET"] = secret
         addrs = ",".join(f"127.0.0.1:{p}" for p in ports)
-        self.proc = subprocess.Popen([binary, "connect", "-v", nick, addrs], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([*prefix, binary, "connect", "-v", nick, addrs],
+                                     stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      bufsize=1, env=env)
         self.lines, self.err = [], []
