@@ -72,12 +72,12 @@ guest_other(guest_table *t, const char *nick, uint64_t skip)
 guest *
 guest_join(guest_table *t, const hist_rec *r, guest **displaced)
 {
-	uint64_t prev = 0;
+	uint64_t prev = 0, inc = 0;
 	guest *g;
 
 	*displaced = NULL;
-	if (!guest_join_parse(r->text, r->len, &prev))
-		prev = 0;
+	if (!guest_join_parse(r->text, r->len, &prev, &inc))
+		prev = inc = 0;
 	if (prev != 0 && prev != r->sender) {
 		guest *old = guest_find(t, prev, r->nick);
 		if (old && old->active) {
@@ -95,7 +95,7 @@ guest_join(guest_table *t, const hist_rec *r, guest **displaced)
 		}
 		g = &t->v[t->n++];
 	}
-	*g = (guest){.host = r->sender, .hlc = r->hlc, .prev = prev, .active = true};
+	*g = (guest){.host = r->sender, .hlc = r->hlc, .prev = prev, .inc = inc, .active = true};
 	snprintf(g->nick, sizeof g->nick, "%s", r->nick);
 	return g;
 }
@@ -123,34 +123,40 @@ guest_yields(const guest *mine, const guest *other)
 }
 
 size_t
-guest_join_text(uint64_t prev, char *buf, size_t cap)
+guest_join_text(uint64_t prev, uint64_t inc, char *buf, size_t cap)
 {
-	int k = prev ? snprintf(buf, cap, "%016llx", (unsigned long long)prev)
-		     : snprintf(buf, cap, "-");
+	int k = prev ? snprintf(buf, cap, "%016llx %016llx", (unsigned long long)prev,
+				(unsigned long long)inc)
+		     : snprintf(buf, cap, "- %016llx", (unsigned long long)inc);
 
 	return k < 0 ? 0 : (size_t)k;
 }
 
-bool
-guest_join_parse(const char *text, size_t len, uint64_t *prev)
+/* 16 lower-case hex digits. */
+static bool
+hex64(const char *text, uint64_t *out)
 {
 	uint64_t v = 0;
 
-	if (len == 1 && text[0] == '-') {
-		*prev = 0;
-		return true;
-	}
-	if (len != 16)
-		return false;
-	for (size_t i = 0; i < len; i++) {
+	for (int i = 0; i < 16; i++) {
 		char c = text[i];
 		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 		if (d < 0)
 			return false;
 		v = v << 4 | (uint64_t)d;
 	}
-	*prev = v;
+	*out = v;
 	return true;
+}
+
+bool
+guest_join_parse(const char *text, size_t len, uint64_t *prev, uint64_t *inc)
+{
+	if (len == 18 && text[0] == '-' && text[1] == ' ') {
+		*prev = 0;
+		return hex64(text + 2, inc);
+	}
+	return len == 33 && text[16] == ' ' && hex64(text, prev) && hex64(text + 17, inc);
 }
 
 bool

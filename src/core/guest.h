@@ -5,9 +5,11 @@
  * presence and lines into the history as records of its own (signed and
  * chained like the host's chat), carrying the guest's nick:
  *
- *   HIST_GUEST_JOIN  text "PREV": a session of the nick begins on the host;
- *                    PREV is the host whose session of the same nick it
- *                    takes over (16 hex digits), or "-".
+ *   HIST_GUEST_JOIN  text "PREV INC": a session of the nick begins on the
+ *                    host, in the host's life INC (its incarnation, 16 hex
+ *                    digits: a later life has lost the session); PREV is
+ *                    the host whose session of the same nick it takes
+ *                    over (16 hex digits), or "-".
  *   HIST_GUEST_PART  text: why it ended ("quit", "nick clash", ...).
  *   HIST_GUEST_CHAT  text "TAG TEXT": a line; TAG names the line for the
  *                    client that sent it ("-" when none), so that a client
@@ -38,6 +40,7 @@ typedef struct guest {
 	uint64_t host;     /* the node it is attached to */
 	uint64_t hlc;      /* its join record's stamp (the key is hlc, host) */
 	uint64_t prev;     /* the host it took the nick over from, or 0 */
+	uint64_t inc;      /* the host's incarnation when it opened the session */
 	bool active;       /* joined and not parted nor taken over */
 	bool lost;         /* shown as [LOST] (its host is unreachable) */
 	uint64_t part_hlc; /* its part record's stamp, once parted */
@@ -73,10 +76,10 @@ guest *guest_part(guest_table *t, const hist_rec *r);
  */
 bool guest_yields(const guest *mine, const guest *other);
 
-/* Join text for a takeover of prev's session (0: none).  buf: 17+ bytes. */
-size_t guest_join_text(uint64_t prev, char *buf, size_t cap);
+/* Join text: a takeover of prev's session (0: none) in life inc.  buf: 34+ bytes. */
+size_t guest_join_text(uint64_t prev, uint64_t inc, char *buf, size_t cap);
 /* Parse a join text; false when malformed. */
-bool guest_join_parse(const char *text, size_t len, uint64_t *prev);
+bool guest_join_parse(const char *text, size_t len, uint64_t *prev, uint64_t *inc);
 /* A tag is 1-32 letters, digits, '.', '-', '_' or ':'. */
 bool guest_tag_ok(const char *tag, size_t len);
 /*

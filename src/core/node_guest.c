@@ -46,13 +46,17 @@ detach(node *n, const char *nick)
 		}
 }
 
-/* Whether the node hosting g is reachable from here. */
+/*
+ * Whether session g can still be in use: its node is reachable from here
+ * and still in the life that opened it (a node restarted since lost its
+ * connections; it parts them, but that record may not be here yet).
+ */
 static bool
-host_live(node *n, uint64_t host)
+session_live(const node *n, const guest *g)
 {
-	const member *m = member_find(&n->members, host);
+	const member *m = member_find((member_table *)&n->members, g->host);
 
-	return host == n->cfg.id || (m && member_live(m));
+	return m && member_live(m) && g->inc >= m->inc;
 }
 
 void
@@ -67,8 +71,8 @@ node_guest_free(node *n)
 static void
 write_join(node *n, uint64_t now, const char *nick, uint64_t prev)
 {
-	char text[24];
-	size_t len = guest_join_text(prev, text, sizeof text);
+	char text[40];
+	size_t len = guest_join_text(prev, member_self(&n->members)->inc, text, sizeof text);
 
 	node_submit_as(n, now, HIST_GUEST_JOIN, nick, text, len);
 }
@@ -87,7 +91,7 @@ node_guest_check(node *n, const char *nick)
 	if (local(n, nick) || node_has_nick(n, nick))
 		return NODE_GUEST_IN_USE;
 	g = guest_other(&n->held, nick, n->cfg.id);
-	if (g && host_live(n, g->host))
+	if (g && session_live(n, g))
 		return NODE_GUEST_IN_USE;
 	return NODE_GUEST_OK;
 }
@@ -310,7 +314,7 @@ node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print)
 	}
 	bool up = any_up(n, r->nick);
 	g = guest_join(&n->shown, r, &displaced);
-	g->lost = !host_live(n, g->host);
+	g->lost = !session_live(n, g);
 	if (print && !was)
 		node_emit(n, EVENT_JOIN, g->nick, NULL);
 	else if (print && !up && any_up(n, g->nick))
@@ -352,7 +356,7 @@ node_guest_hosts(node *n, uint64_t now)
 		}
 	for (int i = 0; i < n->shown.n; i++) {
 		guest *g = &n->shown.v[i];
-		if (!g->active || g->lost == !host_live(n, g->host))
+		if (!g->active || g->lost == !session_live(n, g))
 			continue;
 		bool before = any_up(n, g->nick);
 		g->lost = !g->lost;
@@ -372,11 +376,11 @@ listed_first(const node *n, int i)
 {
 	const guest *g = &n->shown.v[i];
 
-	if (!g->active || !host_live((node *)n, g->host))
+	if (!g->active || !session_live(n, g))
 		return false;
 	for (int k = 0; k < i; k++) {
 		const guest *o = &n->shown.v[k];
-		if (o->active && host_live((node *)n, o->host) &&
+		if (o->active && session_live(n, o) &&
 		    nick_equal(o->nick, strlen(o->nick), g->nick, strlen(g->nick)))
 			return false;
 	}

@@ -189,3 +189,18 @@ def test_a_client_moves_to_another_node_and_gets_what_it_missed(cluster):
     x2.say("after the move")
     c.wait_line(r"^\[xena\] after the move$")
     assert c.count(r"^\[JOIN\] xena joined") == 1  # the same user, not a new one
+
+
+def test_a_restarted_node_ends_the_sessions_of_its_last_life(cluster):
+    a = irc_node(cluster, "alpha")
+    b = irc_node(cluster, "bravo", join=[a])
+    x = Irc(b.irc, "xena")
+    x.join()
+    a.wait_line(r"^\[JOIN\] xena joined the chat$")
+    b.kill()
+    a.wait_line(r"^\[LOST\] xena is unreachable$")
+    b2 = cluster.restart(b, extra=["--irc", "127.0.0.1:0"])
+    b2.wait_line(r"^\[LEADER\] ")
+    a.wait_line(r"^\[LEAVE\] xena left the chat$")
+    assert a.ask("\\list_users", "USERS") == "alpha (leader), bravo"
+    assert a.count(r"^\[BACK\] xena") == 0  # the restart did not bring her back

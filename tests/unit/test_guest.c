@@ -25,8 +25,8 @@ test_join_part_and_takeover(void **state)
 {
 	guest_table t = {0};
 	guest *d, *g;
-	char prev[24];
-	hist_rec r = rec(HIST_GUEST_JOIN, 0xA, 100, "xena", "-");
+	char prev[40];
+	hist_rec r = rec(HIST_GUEST_JOIN, 0xA, 100, "xena", "- 0000000000000007");
 
 	(void)state;
 	g = guest_join(&t, &r, &d);
@@ -35,13 +35,14 @@ test_join_part_and_takeover(void **state)
 	assert_ptr_equal(guest_other(&t, "XENA", 0), g);
 	assert_null(guest_other(&t, "xena", 0xA));
 	/* Node B takes xena over from A: A's session ends. */
-	guest_join_text(0xA, prev, sizeof prev);
+	guest_join_text(0xA, 9, prev, sizeof prev);
 	r = rec(HIST_GUEST_JOIN, 0xB, 200, "Xena", prev);
 	g = guest_join(&t, &r, &d);
 	assert_non_null(d);
 	assert_int_equal(d->host, 0xA);
 	assert_false(d->active);
 	assert_int_equal(g->prev, 0xA);
+	assert_int_equal(g->inc, 9);
 	assert_ptr_equal(guest_other(&t, "xena", 0), guest_find(&t, 0xB, "xena"));
 	r = rec(HIST_GUEST_PART, 0xB, 300, "xena", "quit");
 	assert_non_null(guest_part(&t, &r));
@@ -74,19 +75,22 @@ test_who_yields(void **state)
 static void
 test_record_texts(void **state)
 {
-	char buf[24];
-	uint64_t prev;
+	char buf[40];
+	uint64_t prev, inc;
 	const char *tag, *line;
 	size_t tag_len, len;
 
 	(void)state;
-	assert_int_equal(guest_join_text(0x0123456789abcdefull, buf, sizeof buf), 16);
-	assert_true(guest_join_parse(buf, 16, &prev));
-	assert_true(prev == 0x0123456789abcdefull);
-	assert_true(guest_join_parse("-", 1, &prev));
-	assert_true(prev == 0);
-	assert_false(guest_join_parse("0123", 4, &prev));
-	assert_false(guest_join_parse("0123456789ABCDEF", 16, &prev)); /* lower case only */
+	assert_int_equal(guest_join_text(0x0123456789abcdefull, 42, buf, sizeof buf), 33);
+	assert_true(guest_join_parse(buf, 33, &prev, &inc));
+	assert_true(prev == 0x0123456789abcdefull && inc == 42);
+	assert_int_equal(guest_join_text(0, 43, buf, sizeof buf), 18);
+	assert_true(guest_join_parse(buf, 18, &prev, &inc));
+	assert_true(prev == 0 && inc == 43);
+	assert_false(guest_join_parse("-", 1, &prev, &inc));
+	assert_false(guest_join_parse("0123", 4, &prev, &inc));
+	assert_false(guest_join_parse("- 0123456789ABCDEF", 18, &prev, &inc)); /* lower case only */
+	assert_false(guest_join_parse("0123456789abcdef-0123456789abcdef", 33, &prev, &inc));
 
 	assert_true(guest_chat_parse("s1.7 hello world", 16, &tag, &tag_len, &line, &len));
 	assert_int_equal(tag_len, 4);
