@@ -378,23 +378,41 @@ listed_first(const node *n, int i)
 
 	if (!g->active || !session_live(n, g))
 		return false;
-	for (int k = 0; k < i; k++) {
+	for (int k = 0; k < n->shown.n; k++) {
 		const guest *o = &n->shown.v[k];
-		if (o->active && session_live(n, o) &&
-		    nick_equal(o->nick, strlen(o->nick), g->nick, strlen(g->nick)))
+		if (k != i && o->active && session_live(n, o) &&
+		    nick_equal(o->nick, strlen(o->nick), g->nick, strlen(g->nick)) &&
+		    hist_cmp(o->hlc, o->host, g->hlc, g->host) < 0)
 			return false;
 	}
 	return true;
 }
 
-/* The guests shown, then those attached here whose join is not shown yet. */
+/*
+ * The guests shown, in the order their sessions began (history order, the
+ * same on every node), then those attached here whose join is not shown yet.
+ */
 void
 node_each_guest(const node *n, node_user_fn *fn, void *arg)
 {
-	for (int i = 0; i < n->shown.n; i++)
-		if (listed_first(n, i))
-			fn(arg, n->shown.v[i].nick, false,
-			   mod_silenced(&n->mod, guest_id(n->shown.v[i].nick)), true);
+	uint64_t last_hlc = 0, last_host = 0;
+
+	for (;;) {
+		int next = -1;
+		for (int i = 0; i < n->shown.n; i++) {
+			const guest *g = &n->shown.v[i];
+			if (hist_cmp(g->hlc, g->host, last_hlc, last_host) > 0 && listed_first(n, i) &&
+			    (next < 0 || hist_cmp(g->hlc, g->host, n->shown.v[next].hlc,
+						  n->shown.v[next].host) < 0))
+				next = i;
+		}
+		if (next < 0)
+			break;
+		const guest *g = &n->shown.v[next];
+		fn(arg, g->nick, false, mod_silenced(&n->mod, guest_id(g->nick)), true);
+		last_hlc = g->hlc;
+		last_host = g->host;
+	}
 	for (int i = 0; i < n->nattached; i++)
 		if (guest_other((guest_table *)&n->shown, n->attached[i], 0) == NULL)
 			fn(arg, n->attached[i], false,

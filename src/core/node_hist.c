@@ -150,8 +150,11 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 			hist_hold_owned(&n->hist, r);
 		else
 			hist_hold(&n->hist, r);
-	} else if (n->synced)
+	} else if (n->synced) {
 		node_show(n, r, EVENT_LATE);
+	} else if (r->kind >= HIST_GUEST_CHAT) {
+		node_guest_show(n, r, EVENT_HISTORY, false); /* passed over; presence counts */
+	}
 	/* Catching up is given more time while it makes progress. */
 	if (!n->synced && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
 		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;

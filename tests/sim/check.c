@@ -1,6 +1,7 @@
 /* check — see check.h. */
 #include "check.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define MAXM 16
@@ -251,6 +252,48 @@ final_history(cluster *c)
 	}
 }
 
+typedef struct users {
+	char s[2048];
+	size_t o;
+} users;
+
+static void
+user_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
+{
+	users *u = arg;
+
+	if (u->o < sizeof u->s)
+		u->o += (size_t)snprintf(u->s + u->o, sizeof u->s - u->o, "%s%s%s%s ", nick,
+					 leader ? "*" : "", silenced ? "!" : "", is_guest ? "~" : "");
+}
+
+/*
+ * (f) Users: the nodes of a part list the same users (nodes and guests,
+ * one order), and no nick twice -- guests' clashes resolved by renames.
+ */
+static void
+final_users(cluster *c)
+{
+	users u[SIM_MAX_NODES];
+
+	for (int i = 0; i < c->n && !c->failed; i++) {
+		if (!cluster_alive(c, i))
+			continue;
+		u[i].o = 0;
+		u[i].s[0] = '\0';
+		node_each_user(c->nodes[i].core, user_one, &u[i]);
+		for (const char *p = u[i].s; *p; p += strcspn(p, " ") + 1)
+			for (const char *q = p + strcspn(p, " ") + 1; *q; q += strcspn(q, " ") + 1) {
+				size_t a = strcspn(p, "*!~ "), b = strcspn(q, "*!~ ");
+				if (nick_equal(p, a, q, b))
+					cluster_fail(c, "(f) n%d lists %.*s twice: %s", i, (int)a, p, u[i].s);
+			}
+		for (int j = 0; j < i && !c->failed; j++)
+			if (cluster_alive(c, j) && c->part[j] == c->part[i] && strcmp(u[i].s, u[j].s))
+				cluster_fail(c, "(f) n%d lists \"%s\", n%d \"%s\"", j, u[j].s, i, u[i].s);
+	}
+}
+
 void
 check_final(cluster *c)
 {
@@ -262,5 +305,7 @@ check_final(cluster *c)
 		final_lines(c);
 	if (!c->failed)
 		final_history(c);
+	if (!c->failed)
+		final_users(c);
 	check_step(c);
 }

@@ -144,10 +144,7 @@ count_message(simnode *sn, const event *ev)
 
 	if (k < 0 || k >= c->nlines)
 		return;
-	char gnick[NICK_MAX + 1];
-	const char *author = c->lines[k].guest
-		? cluster_guest_nick(c, c->lines[k].from, gnick, sizeof gnick)
-		: c->nodes[c->lines[k].from].nick;
+	const char *author = c->lines[k].guest ? c->lines[k].nick : c->nodes[c->lines[k].from].nick;
 	if (strcmp(ev->nick, author) != 0)
 		cluster_fail(c, "n%d showed line m%d from %s, typed by %s", sn->idx, k, ev->nick,
 			     author);
@@ -178,6 +175,25 @@ count_message(simnode *sn, const event *ev)
 		cluster_fail(c, "(3) n%d showed m%d out of history order", sn->idx, k);
 	sn->shown_hlc = st->key_hlc[k];
 	sn->shown_sender = st->key_sender[k];
+}
+
+/* A guest here was renamed (a clash) or removed. */
+static void
+io_guest(void *ctx, int what, const char *nick, const char *arg)
+{
+	simnode *sn = ctx;
+
+	cluster_trace(sn->c, "n%d's guest %s %s %s", sn->idx, nick,
+		      what == NODE_GUEST_RENAMED ? "is renamed" : "is removed by", arg);
+	if (!nick_equal(sn->guest, strlen(sn->guest), nick, strlen(nick)))
+		cluster_fail(sn->c, "n%d: a notice for guest %s, but its guest is %s", sn->idx,
+			     nick, sn->guest);
+	if (what == NODE_GUEST_RENAMED) {
+		snprintf(sn->guest, sizeof sn->guest, "%s", arg);
+		sn->c->renames++;
+	}
+	else
+		sn->guest[0] = '\0';
 }
 
 static void
@@ -346,7 +362,7 @@ cluster_start(cluster *c, int i)
 	const char *seeds[SIM_MAX_NODES];
 	node_io io = {
 		.ctx = sn, .connect = io_connect, .send = io_send, .close = io_close,
-		.event = io_event, .log = io_log, .exit = io_exit,
+		.event = io_event, .log = io_log, .exit = io_exit, .guest = io_guest,
 	};
 
 	memstore_io(&io); /* the simnode starts with its store */
@@ -373,7 +389,8 @@ cluster_start(cluster *c, int i)
 	memset(sn->known, 0, sizeof sn->known);
 	memset(sn->peers, 0, sizeof sn->peers);
 	sn->state = SN_RUNNING;
-	sn->stalled = sn->powered_off = sn->leaving = sn->guest_on = false;
+	sn->stalled = sn->powered_off = sn->leaving = false;
+	sn->guest[0] = '\0';
 	sn->started_at = c->now;
 	net_set_power(c->net, i, true);
 	net_set_running(c->net, i, true);
@@ -437,42 +454,38 @@ cluster_type(cluster *c, int i)
 	return k;
 }
 
-const char *
-cluster_guest_nick(const cluster *c, int i, char *buf, size_t cap)
-{
-	(void)c;
-	snprintf(buf, cap, "g%d", i);
-	return buf;
-}
-
 int
 cluster_guest_type(cluster *c, int i)
 {
 	simnode *sn = &c->nodes[i];
-	char text[16], gnick[NICK_MAX + 1];
+	char text[16];
 	uint64_t since;
 
 	if (!cluster_alive(c, i) || sn->stalled || c->nlines == SIM_MAX_LINES ||
 	    !node_announced(sn->core))
 		return -1;
-	cluster_guest_nick(c, i, gnick, sizeof gnick);
-	if (!sn->guest_on) {
-		int rc = node_guest_join(sn->core, c->now, gnick, &since);
-		cluster_trace(c, "n%d attaches guest %s: %d", i, gnick, rc);
+	if (!sn->guest[0]) {
+		int j = rng_chance(&c->rng, 75) ? i : (int)rng_range(&c->rng, 0, (uint64_t)c->n - 1);
+		char nick[NICK_MAX + 1];
+		snprintf(nick, sizeof nick, "g%d", j);
+		int rc = node_guest_join(sn->core, c->now, nick, &since);
+		cluster_trace(c, "n%d attaches guest %s: %d", i, nick, rc);
 		after_call(sn);
 		if (rc != NODE_GUEST_OK || !cluster_alive(c, i))
 			return -1;
-		sn->guest_on = true;
+		c->takeovers += j != i && since != 0;
+		snprintf(sn->guest, sizeof sn->guest, "%s", nick);
 	}
 	int k = c->nlines;
 	int len = snprintf(text, sizeof text, "m%d", k);
-	cluster_trace(c, "n%d's guest types \"%s\"", i, text);
-	if (node_guest_say(sn->core, c->now, gnick, "", 0, text, (size_t)len) != NODE_GUEST_OK) {
+	cluster_trace(c, "n%d's guest %s types \"%s\"", i, sn->guest, text);
+	c->lines[k] = (line_rec){.from = i, .life = sn->life, .guest = true};
+	memcpy(c->lines[k].nick, sn->guest, sizeof sn->guest); /* both NICK_MAX + 1 */
+	if (node_guest_say(sn->core, c->now, sn->guest, "", 0, text, (size_t)len) != NODE_GUEST_OK) {
 		after_call(sn);
 		return -1;
 	}
 	c->nlines++;
-	c->lines[k] = (line_rec){.from = i, .life = sn->life, .guest = true};
 	after_call(sn);
 	return k;
 }

@@ -76,7 +76,7 @@ typedef struct simnode {
 	int exits[4];          /* how many exits with code 0..3 */
 	bool exiting;          /* the exit callback ran in this core call */
 	bool left;             /* we asked it to leave, in some life */
-	bool guest_on;         /* its guest ("g" and its index) is attached in this life */
+	char guest[NICK_MAX + 1]; /* the nick of the guest attached here, or "" */
 	bool leaving;          /* we asked this life to leave */
 
 	/* What the current life printed. */
@@ -104,7 +104,8 @@ typedef struct line_rec {
 	int life;              /* the sender's life when it was typed */
 	bool checked;          /* typed in a quiet, fully announced cluster */
 	bool refused;          /* its sender was silenced: it went nowhere */
-	bool guest;            /* typed by the node's guest (an IRC user) */
+	bool guest;            /* typed by a guest of the node (an IRC user) ... */
+	char nick[NICK_MAX + 1]; /* ... under this nick */
 } line_rec;
 
 typedef struct cluster {
@@ -120,6 +121,8 @@ typedef struct cluster {
 	int nlines;
 	line_rec lines[SIM_MAX_LINES];
 	bool faults;           /* whether any fault was injected so far */
+	int renames;           /* guests renamed after a clash */
+	int takeovers;         /* guests attached again through another node */
 	int parts;             /* at the end: live nodes fall into this many parts */
 	int part[SIM_MAX_NODES]; /* the part of each live node, else -1 */
 	bool failed;
@@ -145,13 +148,13 @@ void cluster_stall(cluster *c, int i, bool stalled);
 /* Type a new, unique chat line at node i; returns its number or -1. */
 int cluster_type(cluster *c, int i);
 /*
- * The same through node i's guest (attached first when it is not): the
- * line's record is node i's, under the guest's nick.  -1 when the node
- * cannot take it (not running, stalled, not in the chat).
+ * The same through a guest of node i, attached first when there is none:
+ * usually "g<i>", sometimes "g<j>" of another node (a user who moved on,
+ * or two users who picked one nick).  The line's record is node i's, under
+ * the guest's nick.  -1 when the node cannot take it (not running,
+ * stalled, not in the chat, the nick is in use).
  */
 int cluster_guest_type(cluster *c, int i);
-/* The nick of node i's guest. */
-const char *cluster_guest_nick(const cluster *c, int i, char *buf, size_t cap);
 /* Type a command (a directive) at node i. */
 void cluster_command(cluster *c, int i, const char *line);
 void cluster_leave(cluster *c, int i);

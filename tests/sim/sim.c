@@ -18,7 +18,10 @@
  *       or powered off), restarts, link breaks, partitions, stalls,
  *       graceful leaves.
  *     Chat lines are typed throughout, one in four by a node's guest (an
- *     IRC user attached to it, written into the history by the node).
+ *     IRC user attached to it, written into the history by the node):
+ *     usually "g<i>" on node i, sometimes another node's "g<j>" -- a user
+ *     who moved on (a takeover) or one who took a nick in use across a
+ *     partition (a clash, settled by a rename).
  *  3. Everything heals: partitions end, stalls resume, some crashed nodes
  *     come back.  Once every live node has announced itself, the cluster
  *     runs quietly for 3 s (more than timeout + 2 heartbeats), with a few
@@ -43,7 +46,7 @@
 static struct stats {
 	unsigned long kills, poweroffs, restarts, breaks, partitions, stalls, leaves;
 	unsigned long clashes, quiet, lines, checked, frames, splits, failovers, lates, recalls;
-	unsigned long directives, guest_lines;
+	unsigned long directives, guest_lines, renames, takeovers;
 } stats;
 
 typedef struct scenario {
@@ -489,6 +492,8 @@ account(scenario *s)
 
 	stats.quiet += s->quiet && !s->failover;
 	stats.lines += (unsigned long)c->nlines;
+	stats.renames += (unsigned long)c->renames;
+	stats.takeovers += (unsigned long)c->takeovers;
 	for (int k = 0; k < c->nlines; k++) {
 		stats.checked += c->lines[k].checked;
 		stats.guest_lines += c->lines[k].guest;
@@ -628,12 +633,12 @@ main(int argc, char **argv)
 	printf("sim: %lu quiet runs, %lu failovers; %lu kills, %lu power-offs, %lu restarts "
 	       "(%lu without --join), %lu leaves, "
 	       "%lu link breaks, %lu partitions, %lu stalls, %lu nick clashes lost; "
-	       "%lu lines typed (%lu by guests), %lu checked everywhere, %lu shown late, %lu directives; "
+	       "%lu lines typed (%lu by guests; %lu guests taken over, %lu renamed), %lu checked everywhere, %lu shown late, %lu directives; "
 	       "%lu frames delivered; "
 	       "%lu runs ended split by knowledge (judged per part)\n",
 	       stats.quiet, stats.failovers, stats.kills, stats.poweroffs, stats.restarts,
 	       stats.recalls, stats.leaves,
 	       stats.breaks, stats.partitions, stats.stalls, stats.clashes, stats.lines,
-	       stats.guest_lines, stats.checked, stats.lates, stats.directives, stats.frames, stats.splits);
+	       stats.guest_lines, stats.takeovers, stats.renames, stats.checked, stats.lates, stats.directives, stats.frames, stats.splits);
 	return 0;
 }
