@@ -180,7 +180,10 @@ int node_guest_say(node *n, uint64_t now, const char *nick, const char *tag, siz
 /* Detach the guest: its session ends, why says how. */
 void node_guest_part(node *n, uint64_t now, const char *nick, const char *why);
 
-/* The chat's users as shown here: members in seniority order, then guests. */
+/*
+ * The chat's users as shown here: members in seniority order, then guests
+ * in the order they joined (history order: the same on every node).
+ */
 typedef void node_user_fn(void *arg, const char *nick, bool leader, bool silenced,
 			  bool is_guest);
 void node_each_user(const node *n, node_user_fn *fn, void *arg);
