@@ -141,19 +141,32 @@ node_depart(node *n, member *m, bool print)
 	m->shown = false;
 }
 
+/*
+ * m is REJECTED (marked already): tell it so on its links here, whoever
+ * decided it -- a verdict heard by gossip must reach a loser that only we
+ * are linked to -- and close them.
+ */
+void
+node_cut_off(node *n, member *m)
+{
+	wire_msg r = {.type = WIRE_REJECT};
+	const mod_target *t = mod_removed(&n->mod, m->id);
+
+	r.u.reject.reason = t ? WIRE_REMOVED : WIRE_NICK_TAKEN;
+	r.u.reject.nick = wire_cstr(t ? t->remover : m->nick);
+	if (m->nlinks > 0)
+		node_send_to(n, m, &r);
+	node_close_member(n, m);
+}
+
 static void
 reject(node *n, member *loser)
 {
-	wire_msg r = {.type = WIRE_REJECT};
-
-	r.u.reject.reason = WIRE_NICK_TAKEN;
-	r.u.reject.nick = wire_cstr(loser->nick);
 	node_log(n, NODE_LOG_VERBOSE, "nick \"%s\" of %016llx loses its claim",
 		 loser->nick, (unsigned long long)loser->id);
-	node_send_to(n, loser, &r);
 	loser->state = MEMBER_REJECTED;
 	node_depart(n, loser, false);
-	node_close_member(n, loser);
+	node_cut_off(n, loser);
 }
 
 /* This node lost a nick claim: say so (SPEC 2) and end with code 3. */

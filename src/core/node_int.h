@@ -146,6 +146,7 @@ void node_greet(node *n, link *l);
 void node_gossip(node *n, member *m, uint64_t now);
 void node_set_alive(node *n, member *m, uint64_t now);
 void node_depart(node *n, member *m, bool print);
+void node_cut_off(node *n, member *m);
 void node_settle(node *n, uint64_t now);
 void node_resolve_nicks(node *n);
 void node_nick_taken(node *n);

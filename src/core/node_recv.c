@@ -120,6 +120,8 @@ on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
 		case MEMBER_DEPARTED:
 			node_depart(n, m, m->state == MEMBER_LEFT &&
 					      (was == MEMBER_ALIVE || was == MEMBER_LOST));
+			if (m->state == MEMBER_REJECTED)
+				node_cut_off(n, m);
 			break;
 		case MEMBER_SAME:
 			break;
