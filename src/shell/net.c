@@ -1,65 +1,15 @@
 /* net — see net.h. */
-#include "net.h"
+#include "net_int.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire.h"
 #include "xalloc.h"
 
-#define READ_CHUNK (64 * 1024)
-#define UNIT_HEADER 4                      /* the length before a HELLO or a record */
-#define NET_MAX_CONNS 256                  /* links at once; more are refused */
-#define NET_MAX_QUEUED (8 * 1024 * 1024)   /* unwritten bytes before a peer is dropped */
-#define NET_HANDSHAKE_MS 10000             /* to finish the handshake */
-
-typedef struct conn {
-	uv_tcp_t tcp;           /* first: the handle's data points back here */
-	net *net;
-	uint32_t id;
-	bool outgoing;
-	bool up;                /* the TCP connection is established */
-	bool open;              /* the handshake is done: the node knows it */
-	bool closing;           /* net_close or an error: no more callbacks */
-	bool resolving;         /* a name lookup is in flight */
-	char host[64];
-	uint16_t port;
-	uint8_t *in;            /* bytes received, not yet a whole frame */
-	size_t inlen;
-	size_t incap;
-	uint8_t *out;           /* frames sent since the last net_flush */
-	size_t outlen;
-	size_t outcap;
-	seal sl;
-	uint64_t born;          /* loop time the TCP connection came up */
-	struct conn *next;
-} conn;
-
-struct net {
-	uv_loop_t *loop;
-	net_callbacks cb;
-	uv_tcp_t listener;
-	bool listening;
-	uint8_t psk[SEAL_KEY];
-	uint8_t *plain;         /* an opened record, SEAL_MAX_PLAIN bytes */
-	int nconns;
-	conn *conns;
-	uint32_t next_id;
-	uv_timer_t grace;
-	void (*done)(void *);
-	void *done_ctx;
-	int open_handles;       /* during shutdown: handles not yet closed */
-};
-
-typedef struct write_req {
-	uv_write_t req;
-	uv_buf_t buf;
-} write_req;
-
-static void
-logf_(net *t, const char *fmt, const char *a, const char *b)
+void
+net_logf(net *t, const char *fmt, const char *a, const char *b)
 {
 	char line[256];
 
@@ -156,14 +106,12 @@ on_shutdown(uv_shutdown_t *req, int status)
 }
 
 /* Close quietly: flush queued writes first when the link is up. */
-static void conn_flush(conn *c);
-
 static void
 conn_close(conn *c)
 {
 	if (uv_is_closing((uv_handle_t *)&c->tcp))
 		return;
-	conn_flush(c);
+	net_seal_flush(c);
 	c->closing = true;
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	if (c->up) {
@@ -176,8 +124,8 @@ conn_close(conn *c)
 }
 
 /* Close after a failure and tell the core. */
-static void
-conn_fail(conn *c, const char *why)
+void
+net_conn_fail(conn *c, const char *why)
 {
 	/* The node knows its own connects, and accepted links once open. */
 	bool report = !c->closing && (c->open || c->outgoing);
@@ -201,147 +149,17 @@ on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 }
 
 static void
-on_written(uv_write_t *req, int status)
-{
-	write_req *w = (write_req *)req;
-
-	(void)status; /* a failed write shows up as a read error */
-	free(w->buf.base);
-	free(w);
-}
-
-/* Queue bytes to write as they are (the handshake's). */
-static void
-write_raw(conn *c, const uint8_t *data, size_t len)
-{
-	write_req *w = xmalloc(sizeof *w);
-
-	w->buf = uv_buf_init(xmalloc(len), (unsigned)len);
-	memcpy(w->buf.base, data, len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &w->buf, 1, on_written) != 0) {
-		free(w->buf.base);
-		free(w);
-	}
-}
-
-static void
-put_len(uint8_t *p, size_t len)
-{
-	p[0] = (uint8_t)(len >> 24);
-	p[1] = (uint8_t)(len >> 16);
-	p[2] = (uint8_t)(len >> 8);
-	p[3] = (uint8_t)len;
-}
-
-/* The handshake failed: a stranger, or a peer with another secret. */
-static void
-refuse(conn *c, int err)
-{
-	net *t = c->net;
-
-	logf_(t, c->outgoing ? "refused by %s: %s" : "refused a connection from %s: %s", c->host,
-	      seal_strerror(err));
-	if (t->cb.refused && err == SEAL_EAUTH)
-		t->cb.refused(t->cb.ctx, c->id, c->outgoing);
-	if (!c->closing)
-		conn_fail(c, seal_strerror(err));
-}
-
-/* Hand up every frame of an opened record; it holds whole frames only. */
-static void
-deliver_frames(conn *c, const uint8_t *p, size_t len)
-{
-	size_t off = 0, flen;
-	int rc = 1;
-
-	while (!c->closing && off < len && (rc = wire_frame_split(p + off, len - off, &flen)) == 1) {
-		c->net->cb.frame(c->net->cb.ctx, c->id, p + off + WIRE_HEADER, flen - WIRE_HEADER);
-		off += flen;
-	}
-	if (!c->closing && off < len) {
-		const char *why = rc < 0 ? wire_strerror(rc) : "a frame cut across records";
-		logf_(c->net, "dropping link from %s: %s", c->host, why);
-		conn_fail(c, why);
-	}
-}
-
-/* One HELLO or record, as the handshake stands. */
-static void
-on_unit(conn *c, const uint8_t *u, size_t len)
-{
-	net *t = c->net;
-	uint8_t confirm[UNIT_HEADER + SEAL_TAG + 16];
-	size_t plen;
-	int rc;
-
-	switch (c->sl.state) {
-	case SEAL_WAIT_HELLO:
-		if ((rc = seal_on_hello(&c->sl, u, len)) != 0) {
-			refuse(c, rc);
-			return;
-		}
-		plen = seal_confirm(&c->sl, confirm + UNIT_HEADER);
-		put_len(confirm, plen);
-		write_raw(c, confirm, UNIT_HEADER + plen);
-		return;
-	case SEAL_WAIT_CONFIRM:
-		if ((rc = seal_open(&c->sl, u, len, NULL, &plen)) != 0) {
-			refuse(c, rc);
-			return;
-		}
-		c->open = true;
-		t->cb.up(t->cb.ctx, c->id, c->outgoing, c->host, c->sl.binding);
-		return;
-	case SEAL_OPEN:
-		if ((rc = seal_open(&c->sl, u, len, t->plain, &plen)) != 0) {
-			logf_(t, "dropping link from %s: %s", c->host, seal_strerror(rc));
-			conn_fail(c, seal_strerror(rc));
-			return;
-		}
-		deliver_frames(c, t->plain, plen);
-		return;
-	case SEAL_FAILED:
-		return;
-	}
-}
-
-/* Take every whole unit (length, then bytes) in the buffer; keep the rest. */
-static void
-drain_units(conn *c)
-{
-	size_t off = 0;
-
-	while (!c->closing && c->inlen - off >= UNIT_HEADER) {
-		const uint8_t *p = c->in + off;
-		size_t len = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
-		if (len == 0 || len > SEAL_MAX_PLAIN + SEAL_TAG) {
-			logf_(c->net, "dropping link from %s: %s", c->host, "unit length out of bounds");
-			conn_fail(c, "unit length out of bounds");
-			return;
-		}
-		if (c->inlen - off - UNIT_HEADER < len)
-			break;
-		on_unit(c, p + UNIT_HEADER, len);
-		off += UNIT_HEADER + len;
-	}
-	if (c->closing)
-		return;
-	memmove(c->in, c->in + off, c->inlen - off);
-	c->inlen -= off;
-}
-
-static void
 on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	conn *c = s->data;
 
 	(void)buf;
 	if (nread < 0) {
-		conn_fail(c, nread == UV_EOF ? "closed by peer" : uv_strerror((int)nread));
+		net_conn_fail(c, nread == UV_EOF ? "closed by peer" : uv_strerror((int)nread));
 		return;
 	}
 	c->inlen += (size_t)nread;
-	drain_units(c);
+	net_seal_read(c);
 	/* Keep the buffer small when idle. */
 	if (c->inlen == 0 && c->incap > 4 * READ_CHUNK) {
 		free(c->in);
@@ -350,20 +168,13 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
-/* Connected: both sides send their HELLO at once. */
+/* Connected: the handshake starts, and reading. */
 static void
 conn_start(conn *c)
 {
-	uint8_t random[SEAL_KEY], hello[UNIT_HEADER + SEAL_HELLO];
-
 	c->up = true;
 	c->born = uv_now(c->net->loop);
-	randombytes_buf(random, sizeof random);
-	seal_init(&c->sl, c->net->psk, random);
-	sodium_memzero(random, sizeof random);
-	put_len(hello, SEAL_HELLO);
-	seal_hello(&c->sl, hello + UNIT_HEADER);
-	write_raw(c, hello, sizeof hello);
+	net_seal_start(c);
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
@@ -388,7 +199,7 @@ on_connection(uv_stream_t *server, int status)
 			uv_ip4_name((struct sockaddr_in *)&sa, c->host, sizeof c->host);
 	}
 	if (t->nconns > NET_MAX_CONNS) {
-		logf_(t, "refusing a connection from %s: %s", c->host, "too many links already");
+		net_logf(t, "refusing a connection from %s: %s", c->host, "too many links already");
 		conn_close(c);
 		return;
 	}
@@ -425,7 +236,7 @@ on_connect(uv_connect_t *req, int status)
 	if (c->closing)
 		return;
 	if (status < 0) {
-		conn_fail(c, uv_strerror(status));
+		net_conn_fail(c, uv_strerror(status));
 		return;
 	}
 	conn_start(c);
@@ -442,7 +253,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		if (res)
 			uv_freeaddrinfo(res);
 		if (!c->closing)
-			conn_fail(c, status < 0 ? uv_strerror(status) : "no address");
+			net_conn_fail(c, status < 0 ? uv_strerror(status) : "no address");
 		else
 			conn_close(c);
 		return;
@@ -453,7 +264,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	if (rc != 0) {
 		free(creq);
 		if (!c->closing)
-			conn_fail(c, uv_strerror(rc));
+			net_conn_fail(c, uv_strerror(rc));
 	}
 }
 
@@ -497,55 +308,11 @@ net_send(net *t, uint32_t link, const uint8_t *data, size_t len)
 	c->outlen += len;
 }
 
-/* Seal the frames gathered since the last flush into records, one write. */
-static void
-conn_flush(conn *c)
-{
-	size_t cap = c->outlen + (c->outlen / (64 * 1024) + 2) * (UNIT_HEADER + SEAL_TAG);
-	size_t o = 0, off = 0;
-
-	if (c->outlen == 0 || c->closing || !c->open)
-		return;
-	uint8_t *buf = xmalloc(cap);
-	while (off < c->outlen) {
-		size_t take = 0;
-		/* Whole frames, as many as fit a record (a frame always does). */
-		while (off + take < c->outlen) {
-			const uint8_t *f = c->out + off + take;
-			size_t flen = WIRE_HEADER + (((size_t)f[0] << 24) | ((size_t)f[1] << 16) |
-						     ((size_t)f[2] << 8) | f[3]);
-			if (take > 0 && take + flen > SEAL_MAX_PLAIN)
-				break;
-			take += flen;
-		}
-		size_t rlen = seal_close(&c->sl, c->out + off, take, buf + o + UNIT_HEADER);
-		put_len(buf + o, rlen);
-		o += UNIT_HEADER + rlen;
-		off += take;
-	}
-	c->outlen = 0;
-	if (c->outcap > 4 * 1024 * 1024) {
-		free(c->out);
-		c->out = NULL;
-		c->outcap = 0;
-	}
-	write_req *w = xmalloc(sizeof *w);
-	w->buf = uv_buf_init((char *)buf, (unsigned)o);
-	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &w->buf, 1, on_written) != 0) {
-		free(buf);
-		free(w);
-	}
-	if (c->tcp.write_queue_size > NET_MAX_QUEUED) {
-		logf_(c->net, "dropping link to %s: %s", c->host, "it does not read what is sent");
-		conn_fail(c, "peer does not read");
-	}
-}
-
 void
 net_flush(net *t)
 {
 	for (conn *c = t->conns; c; c = c->next)
-		conn_flush(c);
+		net_seal_flush(c);
 }
 
 void
@@ -555,9 +322,9 @@ net_sweep(net *t)
 
 	for (conn *c = t->conns; c; c = c->next)
 		if (c->up && !c->open && !c->closing && now - c->born > NET_HANDSHAKE_MS) {
-			logf_(t, "dropping link %s %s: no handshake", c->outgoing ? "to" : "from",
+			net_logf(t, "dropping link %s %s: no handshake", c->outgoing ? "to" : "from",
 			      c->host);
-			conn_fail(c, "no handshake");
+			net_conn_fail(c, "no handshake");
 		}
 }
 
