@@ -12,22 +12,14 @@ import argparse
 import json
 import pathlib
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "system"))
+from conftest import free_ports  # noqa: E402
 
 
 def watch_rss(proc, peak):

@@ -44,19 +44,12 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "system"))
+from conftest import free_ports  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHANNEL = "#chorus"
 SETUPS = {"a": 1, "b": 3}     # setup -> servers
-
-
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 def wait_port(port, proc, what, timeout=10):

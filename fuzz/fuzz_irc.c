@@ -2,11 +2,14 @@
  * libFuzzer target: the IRC lines a gateway reads from its clients and a
  * thin client reads from its gateway must survive any bytes.
  *
- * The input is split into lines at '\n'.  Each line goes through the
- * codec (irc_parse, then irc_tag on the tags the gateway and the thin
- * client look up), whose results must point inside the line; and the
- * whole stream goes to a thin client (thin_line), as if a hostile gateway
- * had sent it, with a line typed between gateway lines now and then.
+ * The whole input goes through irc_lines (the gateway's and the thin
+ * client's line framing), whose lines must lie inside it.  Then it is
+ * split at '\n' again, each line in a buffer of its own size (so that
+ * ASan sees an overread), and each line goes through the codec
+ * (irc_parse, then irc_tag on the tags the gateway and the thin client
+ * look up), whose results must point inside the line.  The whole stream
+ * also goes to a thin client (thin_line), as if a hostile gateway had
+ * sent it, with a line typed between gateway lines now and then.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,6 +75,35 @@ codec(const char *line, size_t len)
 	irc_tag(&m, "time", v, 0);
 }
 
+typedef struct span {
+	const char *buf;
+	size_t len;
+} span;
+
+static bool
+in_span(void *ctx, const char *line, size_t len)
+{
+	const span *s = ctx;
+
+	if (line < s->buf || line + len > s->buf + s->len || memchr(line, '\n', len))
+		abort();
+	return true;
+}
+
+static void
+framing(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size ? size : 1);
+	size_t len = size;
+	span s = {buf, size};
+
+	memcpy(buf, data, size);
+	irc_lines(buf, &len, in_span, &s);
+	if (len > size || (len && memchr(buf, '\n', len)))
+		abort(); /* what is left is one unfinished line */
+	free(buf);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,6 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p = (const char *)data, *e = p + size;
 	int k = 0;
 
+	framing(data, size);
 	thin_connected(t);
 	while (p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));

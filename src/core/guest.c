@@ -39,17 +39,11 @@ guest_id(const char *nick)
 	return hash_folded("chorus-guest-id", nick, strlen(nick), "", 0);
 }
 
-static bool
-same_nick(const char *a, const char *b)
-{
-	return nick_equal(a, strlen(a), b, strlen(b));
-}
-
 guest *
 guest_find(guest_table *t, uint64_t host, const char *nick)
 {
 	for (int i = 0; i < t->n; i++)
-		if (t->v[i].host == host && same_nick(t->v[i].nick, nick))
+		if (t->v[i].host == host && nick_same(t->v[i].nick, nick))
 			return &t->v[i];
 	return NULL;
 }
@@ -61,7 +55,7 @@ guest_other(guest_table *t, const char *nick, uint64_t skip)
 
 	for (int i = 0; i < t->n; i++) {
 		guest *g = &t->v[i];
-		if (!g->active || g->host == skip || !same_nick(g->nick, nick))
+		if (!g->active || g->host == skip || !nick_same(g->nick, nick))
 			continue;
 		if (best == NULL || hist_cmp(g->hlc, g->host, best->hlc, best->host) < 0)
 			best = g;

@@ -182,7 +182,7 @@ member_nick_loser(member_table *t)
 		for (int j = i + 1; j < t->len; j++) {
 			member *b = &t->v[j];
 			if (claims_nick(b) &&
-			    nick_equal(a->nick, strlen(a->nick), b->nick, strlen(b->nick)))
+			    nick_same(a->nick, b->nick))
 				return member_senior(a, b) < 0 ? b : a;
 		}
 	}

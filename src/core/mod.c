@@ -138,7 +138,7 @@ mod_removed_nick(const mod_state *m, const char *nick)
 {
 	for (int i = 0; i < m->n; i++)
 		if (m->v[i].removed &&
-		    nick_equal(m->v[i].nick, strlen(m->v[i].nick), nick, strlen(nick)))
+		    nick_same(m->v[i].nick, nick))
 			return &m->v[i];
 	return NULL;
 }

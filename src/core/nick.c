@@ -33,6 +33,18 @@ nick_equal(const char *a, size_t alen, const char *b, size_t blen)
 	return true;
 }
 
+bool
+nick_same(const char *a, const char *b)
+{
+	size_t alen = 0, blen = 0;
+
+	while (a[alen])
+		alen++;
+	while (b[blen])
+		blen++;
+	return nick_equal(a, alen, b, blen);
+}
+
 const char *
 nick_check(const char *nick, size_t len)
 {

@@ -19,5 +19,7 @@ const char *nick_check(const char *nick, size_t len);
 
 /* True when the two nicks are the same, ignoring ASCII case. */
 bool nick_equal(const char *a, size_t alen, const char *b, size_t blen);
+/* The same for two NUL-terminated nicks. */
+bool nick_same(const char *a, const char *b);
 
 #endif

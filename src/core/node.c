@@ -542,7 +542,7 @@ node_has_nick(const node *n, const char *nick)
 {
 	for (int i = 0; i < n->members.len; i++) {
 		const member *m = &n->members.v[i];
-		if (member_live(m) && nick_equal(m->nick, strlen(m->nick), nick, strlen(nick)))
+		if (member_live(m) && nick_same(m->nick, nick))
 			return true;
 	}
 	return false;

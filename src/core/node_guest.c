@@ -16,13 +16,20 @@
 
 #include "xalloc.h"
 
+/* The index of the guest attached here under nick, or -1. */
+static int
+attached_at(const node *n, const char *nick)
+{
+	for (int i = 0; i < n->nattached; i++)
+		if (nick_same(n->attached[i], nick))
+			return i;
+	return -1;
+}
+
 static bool
 local(const node *n, const char *nick)
 {
-	for (int i = 0; i < n->nattached; i++)
-		if (nick_equal(n->attached[i], strlen(n->attached[i]), nick, strlen(nick)))
-			return true;
-	return false;
+	return attached_at(n, nick) >= 0;
 }
 
 static void
@@ -38,12 +45,12 @@ attach(node *n, const char *nick)
 static void
 detach(node *n, const char *nick)
 {
-	for (int i = 0; i < n->nattached; i++)
-		if (nick_equal(n->attached[i], strlen(n->attached[i]), nick, strlen(nick))) {
-			memmove(n->attached[i], n->attached[n->nattached - 1], NICK_MAX + 1);
-			n->nattached--;
-			return;
-		}
+	int i = attached_at(n, nick);
+
+	if (i < 0)
+		return;
+	memmove(n->attached[i], n->attached[n->nattached - 1], NICK_MAX + 1);
+	n->nattached--;
 }
 
 /*
@@ -109,7 +116,7 @@ node_guest_join(node *n, uint64_t now, const char *nick, uint64_t *since)
 	for (int i = 0; i < n->held.n && g == NULL; i++) {
 		const guest *s = &n->held.v[i];
 		if (!s->active && s->part_hlc > *since &&
-		    nick_equal(s->nick, strlen(s->nick), nick, strlen(nick)))
+		    nick_same(s->nick, nick))
 			*since = s->part_hlc;
 	}
 	if (g)
@@ -259,7 +266,7 @@ any_up(const node *n, const char *nick)
 {
 	for (int i = 0; i < n->shown.n; i++) {
 		const guest *g = &n->shown.v[i];
-		if (g->active && !g->lost && nick_equal(g->nick, strlen(g->nick), nick, strlen(nick)))
+		if (g->active && !g->lost && nick_same(g->nick, nick))
 			return true;
 	}
 	return false;
@@ -381,7 +388,7 @@ listed_first(const node *n, int i)
 	for (int k = 0; k < n->shown.n; k++) {
 		const guest *o = &n->shown.v[k];
 		if (k != i && o->active && session_live(n, o) &&
-		    nick_equal(o->nick, strlen(o->nick), g->nick, strlen(g->nick)) &&
+		    nick_same(o->nick, g->nick) &&
 		    hist_cmp(o->hlc, o->host, g->hlc, g->host) < 0)
 			return false;
 	}

@@ -84,7 +84,7 @@ live_by_nick(node *n, const char *nick)
 {
 	for (int i = 0; i < n->members.len; i++) {
 		member *m = &n->members.v[i];
-		if (member_live(m) && nick_equal(m->nick, strlen(m->nick), nick, strlen(nick)))
+		if (member_live(m) && nick_same(m->nick, nick))
 			return m;
 	}
 	return NULL;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "irc.h"
 #include "nick.h"
 #include "opts.h"
 #include "secret.h"
@@ -189,11 +190,19 @@ on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	buf->len = sizeof c->in - c->inlen;
 }
 
+static bool
+take_line(void *ctx, const char *line, size_t len)
+{
+	client *c = ctx;
+
+	thin_line(c->core, line, len);
+	return !c->exiting && c->tcp != NULL; /* thin may have ended or dropped it */
+}
+
 static void
 on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	client *c = s->data;
-	size_t start = 0;
 
 	(void)buf;
 	if (nread < 0) {
@@ -202,18 +211,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	c->inlen += (size_t)nread;
-	for (size_t i = 0; i < c->inlen && !c->exiting && c->tcp; i++) {
-		if (c->in[i] != '\n')
-			continue;
-		size_t end = i > start && c->in[i - 1] == '\r' ? i - 1 : i;
-		thin_line(c->core, c->in + start, end - start);
-		start = i + 1;
-	}
-	if (c->tcp == NULL || c->exiting)
-		return;
-	memmove(c->in, c->in + start, c->inlen - start);
-	c->inlen -= start;
-	if (c->inlen == sizeof c->in) {
+	if (irc_lines(c->in, &c->inlen, take_line, c) && c->inlen == sizeof c->in) {
 		drop(c);
 		retry_later(c, "the node sent a line too long");
 	}

@@ -36,22 +36,32 @@ gate_put(client *c, const char *s, size_t len)
 	c->outlen += len;
 }
 
+/* Format one line and its CR LF into line (cut to fit); its length. */
+static size_t
+vline(char *line, size_t cap, const char *fmt, va_list ap)
+{
+	int k = vsnprintf(line, cap - 2, fmt, ap);
+
+	if (k < 0)
+		return 0;
+	if ((size_t)k > cap - 3)
+		k = (int)cap - 3;
+	memcpy(line + k, "\r\n", 2);
+	return (size_t)k + 2;
+}
+
 void
 gate_sendf(client *c, const char *fmt, ...)
 {
 	char line[2 * IRC_MAX_LINE];
 	va_list ap;
-	int k;
+	size_t len;
 
 	va_start(ap, fmt);
-	k = vsnprintf(line, sizeof line - 2, fmt, ap);
+	len = vline(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (k < 0)
-		return;
-	if ((size_t)k > sizeof line - 3)
-		k = (int)sizeof line - 3;
-	memcpy(line + k, "\r\n", 2);
-	gate_put(c, line, (size_t)k + 2);
+	if (len)
+		gate_put(c, line, len);
 }
 
 void
@@ -175,11 +185,19 @@ on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	buf->len = GATE_MAX_IN - c->inlen;
 }
 
+static bool
+take_line(void *ctx, const char *line, size_t len)
+{
+	client *c = ctx;
+
+	gate_line(c, line, len);
+	return !c->closing;
+}
+
 static void
 on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	client *c = s->data;
-	size_t start = 0;
 
 	(void)buf;
 	if (nread < 0) {
@@ -187,18 +205,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	c->inlen += (size_t)nread;
-	for (size_t i = 0; i < c->inlen && !c->closing; i++) {
-		if (c->in[i] != '\n')
-			continue;
-		size_t end = i > start && c->in[i - 1] == '\r' ? i - 1 : i;
-		gate_line(c, c->in + start, end - start);
-		start = i + 1;
-	}
-	if (c->closing)
-		return;
-	memmove(c->in, c->in + start, c->inlen - start);
-	c->inlen -= start;
-	if (c->inlen == GATE_MAX_IN) {
+	if (irc_lines(c->in, &c->inlen, take_line, c) && c->inlen == GATE_MAX_IN) {
 		gate_sendf(c, "ERROR :Closing link: line too long");
 		gate_drop(c, "line too long");
 	}
@@ -292,7 +299,7 @@ gate_privmsg(const client *c, char *buf, size_t cap, const char *nick, const cha
 static bool
 is_nick(const client *c, const char *nick)
 {
-	return nick && nick_equal(c->nick, strlen(c->nick), nick, strlen(nick));
+	return nick && nick_same(c->nick, nick);
 }
 
 /*
@@ -327,17 +334,14 @@ to_others(gate *g, const char *nick, const char *fmt, ...)
 {
 	char line[2 * IRC_MAX_LINE];
 	va_list ap;
-	int k;
+	size_t len;
 
 	va_start(ap, fmt);
-	k = vsnprintf(line, sizeof line - 2, fmt, ap);
+	len = vline(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (k < 0 || (size_t)k > sizeof line - 3)
-		return;
-	memcpy(line + k, "\r\n", 2);
-	for (client *c = g->clients; c; c = c->next)
+	for (client *c = g->clients; c && len; c = c->next)
 		if (c->joined && !is_nick(c, nick))
-			gate_put(c, line, (size_t)k + 2);
+			gate_put(c, line, len);
 }
 
 bool

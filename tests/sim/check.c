@@ -14,12 +14,6 @@ nick_of(cluster *c, uint64_t id)
 	return sn ? sn->nick : "?";
 }
 
-static bool
-same_nick(const char *a, const char *b)
-{
-	return nick_equal(a, strlen(a), b, strlen(b));
-}
-
 /* The node's live members; fails on ids no simulated node has. */
 static int
 members_of(cluster *c, simnode *sn, uint64_t *ids)
@@ -57,7 +51,7 @@ step_node(cluster *c, simnode *sn)
 			     sn->leader, nick_of(c, leader));
 	for (int i = 0; i < k; i++)
 		for (int j = i + 1; j < k; j++)
-			if (same_nick(nick_of(c, ids[i]), nick_of(c, ids[j])))
+			if (nick_same(nick_of(c, ids[i]), nick_of(c, ids[j])))
 				cluster_fail(c, "(d) n%d has two live members with nick %s",
 					     sn->idx, nick_of(c, ids[i]));
 }
@@ -158,7 +152,7 @@ final_nicks(cluster *c)
 			cluster_fail(c, "(d) n%d exited with 3 but its nick is unique", i);
 		for (int j = i + 1; j < c->n; j++) {
 			simnode *b = &c->nodes[j];
-			if (!same_nick(a->nick, b->nick))
+			if (!nick_same(a->nick, b->nick))
 				continue;
 			if (cluster_alive(c, i) && cluster_alive(c, j)) {
 				if (c->part[i] == c->part[j])

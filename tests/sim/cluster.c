@@ -185,7 +185,7 @@ io_guest(void *ctx, int what, const char *nick, const char *arg)
 
 	cluster_trace(sn->c, "n%d's guest %s %s %s", sn->idx, nick,
 		      what == NODE_GUEST_RENAMED ? "is renamed" : "is removed by", arg);
-	if (!nick_equal(sn->guest, strlen(sn->guest), nick, strlen(nick)))
+	if (!nick_same(sn->guest, nick))
 		cluster_fail(sn->c, "n%d: a notice for guest %s, but its guest is %s", sn->idx,
 			     nick, sn->guest);
 	if (what == NODE_GUEST_RENAMED) {

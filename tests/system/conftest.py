@@ -10,6 +10,7 @@ import os
 import pathlib
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -20,6 +21,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CHORUS_BIN", str(ROOT / "build" / "chorus"))
 # The chat secret every test node is given, unless a test says otherwise.
 SECRET = "test-chat-secret-0123456789"
+
+
+def free_ports(n):
+    """n loopback ports free right now (for processes that need to know
+    each other's ports before they start)."""
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
 
 
 class Node:

@@ -3,21 +3,12 @@ loopback.  (Loss, partitions and stalls in network namespaces are still to
 come: issue 6.)"""
 import json
 import re
-import socket
 import subprocess
 import time
 
+from conftest import free_ports
+
 RESULT = re.compile(r"^\((\d+), (\d+\.\d{10})\)$")
-
-
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 def start(chorus_bin, peers_file, port, *extra):
