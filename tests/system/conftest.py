@@ -52,12 +52,13 @@ class Node:
         self.lines = []          # (time, line) from stdout
         self.err = []            # stderr lines
         self.cond = threading.Condition()
+        self.err_closed = False  # the stderr pump saw end of file
         self.readers = [threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines), daemon=True),
                         threading.Thread(target=self._pump, args=(self.proc.stderr, self.err), daemon=True)]
         for t in self.readers:
             t.start()
         self.addr = None
-        m = self.wait_err(r"listening on [^ ]+:(\d+)", 10)
+        m = self.wait_err(r"listening on [^ ]+:(\d+)", 10, required=False)
         if m:
             self.addr = f"127.0.0.1:{m.group(1)}"
 
@@ -67,6 +68,8 @@ class Node:
                 into.append((time.monotonic(), line.rstrip("\n")) if into is self.lines else line.rstrip("\n"))
                 self.cond.notify_all()
         with self.cond:
+            if into is self.err:
+                self.err_closed = True
             self.cond.notify_all()
 
     # --- input -----------------------------------------------------------
@@ -99,7 +102,11 @@ class Node:
                                 f"got {[l for _, l in self.lines]}; stderr {self.err}")
                 self.cond.wait(left)
 
-    def wait_err(self, pattern, timeout=10):
+    def wait_err(self, pattern, timeout=10, required=True):
+        """Wait for a stderr line matching pattern; returns its match.  Fails
+        the test when none came within timeout or before stderr closed (the
+        process ended without printing it); with required=False it returns
+        None instead."""
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout
         with self.cond:
@@ -109,11 +116,13 @@ class Node:
                     if m:
                         return m
                 left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None and not any(rx.search(l) for l in self.err):
-                    if self.proc.poll() is not None:
+                if left <= 0 or self.err_closed:
+                    if not required:
                         return None
-                    pytest.fail(f"{self.nick}: no stderr line matching {pattern!r}; got {self.err}")
-                self.cond.wait(min(left, 0.1))
+                    why = "stderr closed" if self.err_closed else f"{timeout}s passed"
+                    pytest.fail(f"{self.nick}: no stderr line matching {pattern!r} ({why}); "
+                                f"got {self.err}")
+                self.cond.wait(left)
 
     def ask(self, command, tag, timeout=5):
         """Send a command and return the text of its reply line."""
