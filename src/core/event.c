@@ -33,15 +33,29 @@ utf8_decode(const unsigned char *s, size_t len, unsigned *out)
 	return n;
 }
 
-/* Like utf8_decode, but C1 controls count as invalid: they are escaped. */
-static size_t
-utf8_seq(const unsigned char *s, size_t len)
+/*
+ * Code points that change how a terminal lays out what follows them: the
+ * bidirectional controls (which can make a line read as something else,
+ * "Trojan Source") and the line and paragraph separators.
+ */
+static bool
+layout_control(unsigned cp)
 {
-	unsigned cp;
-	size_t n = utf8_decode(s, len, &cp);
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0x2028 || cp == 0x2029;
+}
 
-	/* C1 controls (U+0080..U+009F) act as escapes on some terminals. */
-	return n && cp >= 0xa0 ? n : 0;
+/*
+ * Like utf8_decode, but C1 controls count as invalid (they act as escapes
+ * on some terminals): they are escaped byte by byte.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
+{
+	size_t n = utf8_decode(s, len, cp);
+
+	return n && *cp >= 0xa0 ? n : 0;
 }
 
 bool
@@ -82,13 +96,18 @@ event_escape(const char *s, size_t len, char *buf, size_t cap)
 		char tmp[8];
 		const char *piece = tmp;
 		size_t plen, n = 1;
+		unsigned cp;
 
 		if (u[i] >= 0x20 && u[i] < 0x7f) {
 			tmp[0] = (char)u[i];
 			plen = 1;
-		} else if (u[i] >= 0x80 && (n = utf8_seq(u + i, len - i)) > 0) {
+		} else if (u[i] >= 0x80 && (n = utf8_seq(u + i, len - i, &cp)) > 0) {
 			piece = s + i;
 			plen = n;
+			if (layout_control(cp)) {
+				plen = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", cp);
+				piece = tmp;
+			}
 		} else {
 			n = 1;
 			piece = named_escape(u[i]);

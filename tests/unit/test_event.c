@@ -138,6 +138,21 @@ test_invalid_utf8_is_escaped(void **state)
 }
 
 static void
+test_layout_controls_are_escaped(void **state)
+{
+	(void)state;
+	/* RIGHT-TO-LEFT OVERRIDE would make "exe.txt" read as "txt.exe" */
+	assert_string_equal(msg("eve", "\xe2\x80\xae" "txt.exe", 10), "[eve] \\u202etxt.exe");
+	assert_string_equal(msg("eve", "a\xe2\x80\xa8" "b\xe2\x80\xa9", 8), "[eve] a\\u2028b\\u2029");
+	assert_string_equal(msg("eve", "\xe2\x81\xa6\xe2\x81\xa9", 6), "[eve] \\u2066\\u2069");
+	assert_string_equal(msg("eve", "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", 8),
+			    "[eve] \\u200e\\u200f\\u061c");
+	assert_string_equal(msg("eve", "\xe2\x80\xaa\xe2\x80\xac", 6), "[eve] \\u202a\\u202c");
+	/* their neighbours are ordinary text */
+	assert_string_equal(msg("eve", "\xe2\x80\x94\xe2\x80\xaf", 6), "[eve] \xe2\x80\x94\xe2\x80\xaf");
+}
+
+static void
 test_valid_utf8_passes(void **state)
 {
 	(void)state;
@@ -203,6 +218,7 @@ main(void)
 		cmocka_unit_test(test_utf8_validity),
 		cmocka_unit_test(test_terminal_escapes_are_defused),
 		cmocka_unit_test(test_invalid_utf8_is_escaped),
+		cmocka_unit_test(test_layout_controls_are_escaped),
 		cmocka_unit_test(test_valid_utf8_passes),
 		cmocka_unit_test(test_escape_respects_its_buffer),
 		cmocka_unit_test(test_format_respects_its_buffer),
