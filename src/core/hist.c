@@ -151,13 +151,15 @@ add_digest(hist *h, const hist_rec *r)
 int
 hist_take(hist *h, const hist_rec *r)
 {
-	hist_author *a = hist_author_get(h, r->sender, r->nick);
+	hist_author *a = hist_author_get(h, r->sender, NULL);
 
 	if (r->seq <= a->seq)
 		return HIST_DUP;
 	if (r->seq != a->seq + 1)
 		return HIST_GAP;
 	a->seq = r->seq;
+	if (a->nick[0] == '\0' && (r->kind == HIST_CHAT || r->kind == HIST_DIRECTIVE))
+		snprintf(a->nick, sizeof a->nick, "%s", r->nick);
 	if (r->hlc > a->clock)
 		a->clock = r->hlc;
 	apply_want(a);

@@ -89,6 +89,11 @@ hist_cmp(uint64_t hlc_a, uint64_t sender_a, uint64_t hlc_b, uint64_t sender_b)
  */
 typedef struct hist_author {
 	uint64_t id;
+	/*
+	 * The author's own nick: that of its first chat or directive record
+	 * (a record's nick is covered by the author's chain, so every node
+	 * holding the author's records agrees on it).
+	 */
 	char nick[NICK_MAX + 1];
 	uint64_t seq;       /* records 1..seq are held */
 	uint64_t clock;     /* see above */
@@ -133,7 +138,7 @@ void hist_init(hist *h);
 void hist_free(hist *h);
 
 hist_author *hist_author_find(hist *h, uint64_t id);
-/* Find or add; the nick is updated when given (NULL leaves it). */
+/* Find or add; the nick is set when given (NULL leaves it). */
 hist_author *hist_author_get(hist *h, uint64_t id, const char *nick);
 
 /*

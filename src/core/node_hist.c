@@ -93,7 +93,7 @@ node_hist_restore(node *n, uint64_t now)
 	n->start = now;
 	n->hist.shown_hlc = n->cfg.mark_hlc;
 	n->hist.shown_sender = n->cfg.mark_sender;
-	hist_author_get(&n->hist, n->cfg.id, n->nick);
+	hist_author_get(&n->hist, n->cfg.id, NULL); /* our nick: bound as anyone's */
 	if (n->io.store_scan)
 		n->io.store_scan(n->io.ctx, restore_one, n);
 	n->own_shown = n->own_restored = own(n)->seq;

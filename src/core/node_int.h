@@ -216,6 +216,7 @@ void node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len
 
 /* node_show.c */
 void node_show(node *n, const hist_rec *r, event_kind kind);
+const char *node_author_nick(node *n, const hist_rec *r);
 void node_show_stable(node *n, uint64_t now);
 void node_hist_history(node *n, int count);
 

@@ -43,9 +43,11 @@ node_mod_show(node *n, const hist_rec *r, bool late)
 	mod_directive d;
 	char line[3 * NICK_MAX + 32];
 
-	if (!mod_decode(r->text, r->len, &d))
+	const char *by = node_author_nick(n, r);
+
+	if (by == NULL || !mod_decode(r->text, r->len, &d))
 		return;
-	snprintf(line, sizeof line, "%s was %s by %s", d.nick, mod_verb(d.op), r->nick);
+	snprintf(line, sizeof line, "%s was %s by %s", d.nick, mod_verb(d.op), by);
 	event ev = {.kind = EVENT_MOD, .text = line, .hlc = r->hlc, .sender = r->sender,
 		    .late = late};
 	n->io.event(n->io.ctx, &ev);

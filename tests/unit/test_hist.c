@@ -61,6 +61,28 @@ test_take_dedups_and_finds_gaps(void **state)
 	hist_free(&h);
 }
 
+/* An author's nick is bound by its first chat or directive record. */
+static void
+test_first_own_record_binds_the_nick(void **state)
+{
+	(void)state;
+	hist h;
+	hist_rec g = rec(7, 1, 100, "guest line"), r2 = rec(7, 2, 200, "b"),
+		 r3 = rec(7, 3, 300, "c");
+
+	g.kind = HIST_GUEST_CHAT;
+	strcpy(g.nick, "yuki");   /* a guest's nick, not the author's */
+	strcpy(r2.nick, "alice");
+	strcpy(r3.nick, "mallory");
+	hist_init(&h);
+	assert_int_equal(hist_take(&h, &g), HIST_NEW);
+	assert_string_equal(hist_author_find(&h, 7)->nick, "");
+	assert_int_equal(hist_take(&h, &r2), HIST_NEW);
+	assert_int_equal(hist_take(&h, &r3), HIST_NEW);
+	assert_string_equal(hist_author_find(&h, 7)->nick, "alice");
+	hist_free(&h);
+}
+
 static void
 test_report_waits_for_the_records_it_covers(void **state)
 {
@@ -151,6 +173,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_take_dedups_and_finds_gaps),
+		cmocka_unit_test(test_first_own_record_binds_the_nick),
 		cmocka_unit_test(test_report_waits_for_the_records_it_covers),
 		cmocka_unit_test(test_held_records_come_out_in_history_order),
 		cmocka_unit_test(test_digest_depends_on_records_not_arrival),

@@ -21,6 +21,13 @@
 #include "wire.h"
 
 /*
+ * The core's own way to write a record under a given nick (node_int.h;
+ * its guests' records use it): called here as a modified binary would.
+ */
+void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *text,
+		    size_t len);
+
+/*
  * alice, bob and carol: ids come from their keys (sign_id), found in
  * main() from fixed seeds so that alice's id < bob's < carol's.
  */
@@ -871,6 +878,77 @@ mesh3(fake *a, fake *b, fake *c, uint64_t from, uint64_t to)
 	}
 }
 
+/* Whether every one of the three shows line (count times). */
+static bool
+all_show(fake *a, fake *b, fake *c, const char *line, int times)
+{
+	return count_line(a, line) == times && count_line(b, line) == times &&
+	       count_line(c, line) == times;
+}
+
+/*
+ * bob's node is modified: it writes records under other nicks.  They are
+ * signed by bob, so they are held (every history stays equal), but no
+ * node shows them; bob's own lines still are.
+ */
+static void
+test_a_record_under_another_nick_is_refused(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+	char da[33], db[33], dc[33];
+
+	trio(&a, &b, &c);
+	mesh3(&a, &b, &c, 3100, 3300);
+	input(&b, 3305, "just bob");
+	node_submit_as(b.n, 3310, 0, "alice", "I am alice", 10);
+	node_submit_as(b.n, 3311, 0, "Carol", "and carol", 9);
+	input(&b, 3312, "still bob");
+	mesh3(&a, &b, &c, 3350, 3600);
+	assert_true(all_show(&a, &b, &c, "[bob] just bob", 1));
+	assert_true(all_show(&a, &b, &c, "[bob] still bob", 1));
+	assert_true(all_show(&a, &b, &c, "[alice] I am alice", 0));
+	assert_true(all_show(&a, &b, &c, "[Carol] and carol", 0));
+	assert_true(all_show(&a, &b, &c, "[bob] I am alice", 0));
+	assert_non_null(strstr(a.last_log, "its author is bob"));
+	node_history_digest(a.n, da);
+	node_history_digest(b.n, db);
+	node_history_digest(c.n, dc);
+	assert_string_equal(da, db);
+	assert_string_equal(da, dc);
+	assert_true(node_history_count(c.n) == 4);
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
+/*
+ * carol's very first record names bob, while bob has written nothing:
+ * her member entry says who she is, so it is refused; her later records
+ * under her own nick are refused too, as her first record bound her to
+ * "bob" (every node holding her records agrees on that binding).
+ */
+static void
+test_a_first_record_cannot_claim_a_silent_member(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+
+	trio(&a, &b, &c);
+	mesh3(&a, &b, &c, 3100, 3300);
+	node_submit_as(c.n, 3310, 0, "bob", "bob here", 8);
+	input(&c, 3311, "carol here");
+	mesh3(&a, &b, &c, 3350, 3600);
+	assert_true(all_show(&a, &b, &c, "[bob] bob here", 0));
+	assert_true(all_show(&a, &b, &c, "[carol] carol here", 0));
+	input(&b, 3610, "the real bob");
+	mesh3(&a, &b, &c, 3650, 3800);
+	assert_true(all_show(&a, &b, &c, "[bob] the real bob", 1));
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
 static void
 test_forged_records_are_refused(void **state)
 {
@@ -1227,6 +1305,8 @@ main(void)
 		cmocka_unit_test(test_peer_claiming_records_it_never_sends_stalls_nobody),
 		cmocka_unit_test(test_forged_records_are_refused),
 		cmocka_unit_test(test_directives_are_records_enforced_everywhere),
+		cmocka_unit_test(test_a_record_under_another_nick_is_refused),
+		cmocka_unit_test(test_a_first_record_cannot_claim_a_silent_member),
 		cmocka_unit_test(test_restarted_member_old_link_is_dropped),
 		cmocka_unit_test(test_silent_seed_is_dialled_again),
 		cmocka_unit_test(test_seed_that_hangs_after_its_hello_is_dialled_again),
