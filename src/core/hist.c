@@ -158,7 +158,7 @@ hist_take(hist *h, const hist_rec *r)
 	if (r->seq != a->seq + 1)
 		return HIST_GAP;
 	a->seq = r->seq;
-	if (a->nick[0] == '\0' && (r->kind == HIST_CHAT || r->kind == HIST_DIRECTIVE))
+	if (a->nick[0] == '\0' && !hist_is_guest(r->kind))
 		snprintf(a->nick, sizeof a->nick, "%s", r->nick);
 	if (r->hlc > a->clock)
 		a->clock = r->hlc;

@@ -31,8 +31,23 @@ enum hist_kind {
 	HIST_GUEST_CHAT = 2, /* a guest's line, written by its host (guest.h) */
 	HIST_GUEST_JOIN = 3, /* a guest's session begins on its host */
 	HIST_GUEST_PART = 4, /* ... and ends */
-	HIST_KIND_MAX = HIST_GUEST_PART,
+	HIST_ENDORSE = 5,   /* a member stands behind a directive (mod.h) */
+	HIST_KIND_MAX = HIST_ENDORSE,
 };
+
+/* Whether a record of this kind is a guest's (guest.h). */
+static inline bool
+hist_is_guest(int kind)
+{
+	return kind >= HIST_GUEST_CHAT && kind <= HIST_GUEST_PART;
+}
+
+/* Whether a record of this kind is moderation's (mod.h). */
+static inline bool
+hist_is_mod(int kind)
+{
+	return kind == HIST_DIRECTIVE || kind == HIST_ENDORSE;
+}
 
 typedef struct hist_rec {
 	uint64_t sender;         /* the author's id */
@@ -90,7 +105,7 @@ hist_cmp(uint64_t hlc_a, uint64_t sender_a, uint64_t hlc_b, uint64_t sender_b)
 typedef struct hist_author {
 	uint64_t id;
 	/*
-	 * The author's own nick: that of its first chat or directive record
+	 * The author's own nick: that of its first record that is not a guest's
 	 * (a record's nick is covered by the author's chain, so every node
 	 * holding the author's records agrees on it).
 	 */

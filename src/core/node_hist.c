@@ -75,8 +75,8 @@ restore_one(void *arg, const hist_rec *r)
 		return true;
 	}
 	sign_chain(hist_author_find(&n->hist, r->sender)->chain, r);
-	if (r->kind == HIST_DIRECTIVE)
-		mod_apply(&n->mod, r, NULL);
+	if (hist_is_mod(r->kind) && node_mod_bound(n, r))
+		mod_apply(&n->mod, r, NULL, NULL);
 	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
 		node_guest_restore(n, r, hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc,
 						  n->cfg.mark_sender) <= 0);
@@ -141,7 +141,7 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 	else
 		sign_chain(a->chain, r);
 	n->io.store_put(n->io.ctx, r);
-	if (r->kind == HIST_DIRECTIVE)
+	if (hist_is_mod(r->kind))
 		node_mod_taken(n, r);
 	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
 		node_guest_taken(n, now, r);
@@ -152,7 +152,7 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 			hist_hold(&n->hist, r);
 	} else if (n->synced) {
 		node_show(n, r, EVENT_LATE);
-	} else if (r->kind >= HIST_GUEST_CHAT) {
+	} else if (hist_is_guest(r->kind)) {
 		node_guest_show(n, r, EVENT_HISTORY, false); /* passed over; presence counts */
 	}
 	/* Catching up is given more time while it makes progress. */
@@ -441,6 +441,9 @@ node_flush(node *n, uint64_t now)
 	if (n->phase == PHASE_DONE)
 		return;
 	check_ready(n, now);
+	node_mod_flush(n, now);
+	if (n->phase == PHASE_DONE)
+		return;
 	node_sign_own(n);
 	if (n->leaving && n->nqueue == 0) {
 		node_leave(n, now);

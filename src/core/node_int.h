@@ -26,6 +26,7 @@
 #define NODE_MAX_AUTHORS 4096 /* authors tracked; records of more are dropped */
 #define NODE_MAX_UNSIGNED 8192 /* records of one author held for a signature */
 #define NODE_SIGN_EVERY 256    /* our records under one signature, at most */
+#define NODE_MAX_ENDORSE 16    /* endorsements waiting for the end of a batch */
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
@@ -103,6 +104,9 @@ struct node {
 	/* The history (node_hist.c). */
 	hist hist;
 	mod_state mod;        /* what the directives held add up to */
+	struct { uint64_t author, seq; } endorse[NODE_MAX_ENDORSE]; /* ours, to write */
+	int nendorse;
+	char removed_by[NICK_MAX + 1]; /* a directive removing us counts: end at the flush */
 	uint8_t pk[SIGN_PK];  /* our signing key pair */
 	uint8_t sk[SIGN_SK];
 	uint64_t signed_seq;  /* our last record covered by a signature sent */
@@ -209,10 +213,18 @@ void node_guest_removed(node *n, const char *nick, const char *by);
 
 /* node_mod.c */
 void node_mod_removed(node *n, const char *by);
+bool node_mod_bound(node *n, const hist_rec *r);
 void node_mod_taken(node *n, const hist_rec *r);
+void node_mod_flush(node *n, uint64_t now);
 void node_mod_show(node *n, const hist_rec *r, bool late);
 bool node_mod_refuses(node *n, link *l, uint64_t id, const char *nick);
 void node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len);
+void node_mod_issue(node *n, uint64_t now, int op, const char *arg, size_t len);
+
+#ifdef CHORUS_INSIDER
+/* tests/insider: a test build's forgeries; true when line was one. */
+bool insider_input(node *n, uint64_t now, const char *line, size_t len);
+#endif
 
 /* node_show.c */
 void node_show(node *n, const hist_rec *r, event_kind kind);

@@ -23,36 +23,138 @@ node_mod_removed(node *n, const char *by)
 	node_finish(n, 4);
 }
 
-/* A directive record was taken: fold it in; a removal of us ends us. */
+/*
+ * Whether a directive or endorsement r is its author's own: its nick is the
+ * one the author's first record bound (hist.h).  The same on every node
+ * holding the author's records, so the fold takes the same records in.
+ */
+bool
+node_mod_bound(node *n, const hist_rec *r)
+{
+	const hist_author *a = hist_author_find(&n->hist, r->sender);
+
+	if (a && nick_same(a->nick, r->nick))
+		return true;
+	node_log(n, NODE_LOG_ALWAYS, "ignoring a directive of %016llx under nick %s",
+		 (unsigned long long)r->sender, r->nick);
+	return false;
+}
+
+/*
+ * The members this node counts in the chat, ascending: itself and every
+ * member heard of that is alive or lost (not one that left, was rejected,
+ * or is only remembered from an earlier life).
+ */
+static int
+voters(const node *n, uint64_t *ids)
+{
+	int k = 0;
+
+	for (int i = 0; i < n->members.len; i++) {
+		const member *m = &n->members.v[i];
+		if (m->self || (m->inc && (m->state == MEMBER_ALIVE || m->state == MEMBER_LOST)))
+			ids[k++] = m->id;
+	}
+	for (int i = 1; i < k; i++)
+		for (int j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+			uint64_t t = ids[j];
+			ids[j] = ids[j - 1];
+			ids[j - 1] = t;
+		}
+	return k;
+}
+
+/* Why we will not stand behind d of r, or NULL when we will. */
+static const char *
+no_endorsement(node *n, const hist_rec *r, const mod_directive *d)
+{
+	uint64_t mine[MOD_MAX_VOTERS];
+	int k = voters(n, mine);
+
+	if (member_leader(&n->members)->id != r->sender)
+		return "its author is not the leader here";
+	for (int i = 0; i < k; i++)
+		if (!mod_is_voter(d, mine[i]))
+			return "its voters leave out a member";
+	for (int i = 0; i < d->nvoters; i++)
+		if (member_find(&n->members, d->voters[i]) == NULL)
+			return "its voters name a stranger";
+	return NULL;
+}
+
+/* A directive taken live: endorse it if its author leads here. */
+static void
+consider(node *n, const hist_rec *r, const mod_directive *d)
+{
+	const char *why;
+
+	if (r->sender == n->cfg.id || !n->synced || !mod_is_voter(d, n->cfg.id))
+		return; /* ours; or from before we caught up; or not ours to judge */
+	if ((why = no_endorsement(n, r, d)) != NULL) {
+		node_log(n, NODE_LOG_ALWAYS, "not endorsing %s's directive to %s %s: %s", r->nick,
+			 mod_command(d->op), d->nick, why);
+		return;
+	}
+	if (n->nendorse == NODE_MAX_ENDORSE)
+		return;
+	n->endorse[n->nendorse].author = r->sender;
+	n->endorse[n->nendorse++].seq = r->seq;
+}
+
+/* A directive or endorsement was taken: fold it in; our removal ends us. */
 void
 node_mod_taken(node *n, const hist_rec *r)
 {
 	mod_directive d;
+	char by[NICK_MAX + 1];
 
-	if (mod_apply(&n->mod, r, &d) == MOD_REMOVE && d.target == n->cfg.id)
-		node_mod_removed(n, r->nick);
+	if (!node_mod_bound(n, r))
+		return;
+	int op = mod_apply(&n->mod, r, &d, by);
+	if (op < 0)
+		return;
+	if (r->kind == HIST_DIRECTIVE)
+		consider(n, r, &d);
+	if (op == MOD_REMOVE && d.target == n->cfg.id && mod_removed(&n->mod, n->cfg.id))
+		snprintf(n->removed_by, sizeof n->removed_by, "%s", by);
+}
+
+/* The end of a batch: write our endorsements; then end if we are removed. */
+void
+node_mod_flush(node *n, uint64_t now)
+{
+	char text[64];
+
+	for (int i = 0; i < n->nendorse; i++)
+		node_submit_kind(n, now, HIST_ENDORSE, text,
+				 mod_endorse_encode(n->endorse[i].author, n->endorse[i].seq, text,
+						    sizeof text));
+	n->nendorse = 0;
+	if (n->removed_by[0]) {
+		node_sign_own(n);
+		node_mod_removed(n, n->removed_by);
+	}
 }
 
 /*
- * A directive is shown: its [MOD] line; a member still removed by then is
- * cut off here too.
+ * A directive or endorsement is shown: when it is the record at which its
+ * directive came to count, the [MOD] line; a member removed by then is cut
+ * off here too.
  */
 void
 node_mod_show(node *n, const hist_rec *r, bool late)
 {
 	mod_directive d;
-	char line[3 * NICK_MAX + 32];
+	char line[3 * NICK_MAX + 32], by[NICK_MAX + 1];
 
-	const char *by = node_author_nick(n, r);
-
-	if (by == NULL || !mod_decode(r->text, r->len, &d))
+	if (!mod_tipped(&n->mod, r, &d, by))
 		return;
 	snprintf(line, sizeof line, "%s was %s by %s", d.nick, mod_verb(d.op), by);
 	event ev = {.kind = EVENT_MOD, .text = line, .hlc = r->hlc, .sender = r->sender,
 		    .late = late};
 	n->io.event(n->io.ctx, &ev);
 	if (d.op == MOD_REMOVE && d.target == guest_id(d.nick) && mod_removed(&n->mod, d.target))
-		node_guest_removed(n, d.nick, r->nick);
+		node_guest_removed(n, d.nick, by);
 	member *m = member_find(&n->members, d.target);
 	if (m && !m->self && mod_removed(&n->mod, d.target) && m->state != MEMBER_REJECTED) {
 		m->state = MEMBER_REJECTED;
@@ -96,14 +198,24 @@ live_by_nick(node *n, const char *nick)
 void
 node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len)
 {
-	char s[160], nick[NICK_MAX + 1], text[64 + NICK_MAX];
-	mod_directive d = {.op = op};
+	char s[160];
 
 	if (!member_leader(&n->members)->self) {
 		snprintf(s, sizeof s, "only the leader can %s", mod_command(op));
 		node_emit(n, EVENT_ERROR, NULL, s);
 		return;
 	}
+	node_mod_issue(n, now, op, arg, len);
+}
+
+/* The directive op on the member or guest named arg, as a record. */
+void
+node_mod_issue(node *n, uint64_t now, int op, const char *arg, size_t len)
+{
+	char s[160], nick[NICK_MAX + 1], text[64 + NICK_MAX + 17 * MOD_MAX_VOTERS];
+	mod_directive d = {.op = op};
+
+	d.nvoters = voters(n, d.voters);
 	snprintf(nick, sizeof nick, "%.*s", (int)(len > NICK_MAX ? NICK_MAX : len), arg);
 	const member *m = len && len <= NICK_MAX ? live_by_nick(n, nick) : NULL;
 	const mod_target *t = len && len <= NICK_MAX ? mod_removed_nick(&n->mod, nick) : NULL;

@@ -51,12 +51,12 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 
 	if (r->sender == n->cfg.id && r->seq > n->own_shown)
 		n->own_shown = r->seq;
-	if (r->kind == HIST_DIRECTIVE) {
+	if (hist_is_mod(r->kind)) {
 		if (kind != EVENT_HISTORY)
 			node_mod_show(n, r, kind == EVENT_LATE);
 		return;
 	}
-	if (r->kind >= HIST_GUEST_CHAT) {
+	if (hist_is_guest(r->kind)) {
 		node_guest_show(n, r, kind, true);
 		return;
 	}
@@ -169,7 +169,7 @@ pass_over(node *n)
 
 	if (typed_here(n, r))
 		node_show(n, r, EVENT_MESSAGE);
-	else if (r->kind >= HIST_GUEST_CHAT)
+	else if (hist_is_guest(r->kind))
 		node_guest_show(n, r, EVENT_HISTORY, false);
 }
 
@@ -261,7 +261,7 @@ recent_one(void *arg, const hist_rec *r)
 
 	if (hist_cmp(r->hlc, r->sender, h->shown_hlc, h->shown_sender) > 0)
 		return true; /* not shown yet */
-	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
+	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART || r->kind == HIST_ENDORSE)
 		return true; /* not a message */
 	if (c->count++ < c->skip)
 		return true;

@@ -183,7 +183,15 @@ final_lines(cluster *c)
 				     from->got[k]);
 		if (!l->checked || l->refused || !cluster_alive(c, l->from))
 			continue;
+		/* The insider's lines may be refused, but alike everywhere. */
+		int want = l->from == c->insider ? c->nodes[l->from].got[k] : 1;
 		for (int i = 0; i < c->n; i++)
+			if (c->part[i] == c->part[l->from] && c->nodes[i].got[k] != want) {
+				cluster_fail(c, "(8) n%d showed the insider's line m%d %d times, n%d %d",
+					     i, k, c->nodes[i].got[k], l->from, want);
+				break;
+			}
+		for (int i = 0; i < c->n && want == 1; i++)
 			if (c->part[i] == c->part[l->from] && c->nodes[i].got[k] != 1) {
 				cluster_fail(c, "(e) n%d showed line m%d (from n%d) %d times", i, k,
 					     l->from, c->nodes[i].got[k]);

@@ -9,7 +9,12 @@
 
 #include "check.h"
 #include "event.h"
+#include "mod.h"
 #include "wire.h"
+
+/* The core's own record writer (node_int.h), called as a forger would. */
+void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *text,
+		    size_t len);
 
 static const char *const names[SIM_MAX_NODES] = {"alice", "carol", "dave", "erin", "frank"};
 
@@ -196,6 +201,26 @@ io_guest(void *ctx, int what, const char *nick, const char *arg)
 		sn->guest[0] = '\0';
 }
 
+/* Nothing the insider forged takes effect: checked on every line shown. */
+static void
+check_forgery(simnode *sn, const event *ev, const char *line)
+{
+	cluster *c = sn->c;
+
+	if (c->insider < 0)
+		return;
+	const simnode *in = &c->nodes[c->insider];
+	if (ev->kind == EVENT_LEADER && nick_same(ev->nick, in->nick))
+		c->insider_led = true;
+	if ((ev->kind == EVENT_MESSAGE || ev->kind == EVENT_HISTORY || ev->kind == EVENT_LATE) &&
+	    ev->text_len >= 7 && memcmp(ev->text, "forged ", 7) == 0)
+		cluster_fail(c, "(8) n%d showed a line under a false nick: %s", sn->idx, line);
+	const char *by = ev->kind == EVENT_MOD ? strstr(line, " by ") : NULL;
+	if (by && nick_same(by + 4, in->nick) && !c->insider_led)
+		cluster_fail(c, "(8) n%d let a directive of n%d, never the leader, count: %s",
+			     sn->idx, c->insider, line);
+}
+
 static void
 io_event(void *ctx, const event *ev)
 {
@@ -215,6 +240,7 @@ io_event(void *ctx, const event *ev)
 	sn->nevents++;
 	if (ev->kind == EVENT_LEADER)
 		snprintf(sn->leader, sizeof sn->leader, "%s", ev->nick);
+	check_forgery(sn, ev, line);
 	if (ev->kind == EVENT_MESSAGE || ev->kind == EVENT_HISTORY || ev->kind == EVENT_LATE)
 		count_message(sn, ev);
 	/* A directive shown in its place moves the node's place in history too. */
@@ -290,7 +316,7 @@ void
 cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 {
 	*c = (cluster){.seed = seed, .now = SIM_T0, .verbose = verbose, .n = n,
-		       .heartbeat_ms = 200, .timeout_ms = 1000};
+		       .heartbeat_ms = 200, .timeout_ms = 1000, .insider = -1};
 	rng_seed(&c->rng, seed);
 	c->net = net_new(&c->rng, (unsigned)rng_range(&c->rng, 2, 20));
 	for (int i = 0; i < n; i++) {
@@ -452,6 +478,55 @@ cluster_type(cluster *c, int i)
 	c->lines[k].refused = sn->core && node_is_silenced(sn->core, sn->id);
 	after_call(sn);
 	return k;
+}
+
+/*
+ * A directive of the insider's about another node: a silence or unsilence
+ * (a removal the scenario cannot follow, should the insider come to lead
+ * and its directive count by right; the fold is the same for every
+ * operation).  Its voters: every node; or only the insider, or the
+ * insider and its target, so that its own word would be a majority.
+ */
+static size_t
+forged_directive(cluster *c, int t, char *text, size_t cap)
+{
+	mod_directive d = {.op = MOD_SILENCE + (int)rng_range(&c->rng, 0, 1),
+			   .target = c->nodes[t].id};
+	int voters = (int)rng_range(&c->rng, 0, 2);
+
+	snprintf(d.nick, sizeof d.nick, "%s", c->nodes[t].nick);
+	for (int i = 0; i < c->n; i++) {
+		if ((voters == 1 && i != c->insider) || (voters == 2 && i != c->insider && i != t))
+			continue;
+		int k = d.nvoters++;
+		for (; k > 0 && d.voters[k - 1] > c->nodes[i].id; k--)
+			d.voters[k] = d.voters[k - 1];
+		d.voters[k] = c->nodes[i].id;
+	}
+	return mod_encode(&d, text, cap);
+}
+
+void
+cluster_insider_act(cluster *c)
+{
+	simnode *sn = &c->nodes[c->insider];
+	int t = (int)rng_range(&c->rng, 0, (uint64_t)c->n - 1);
+	char text[64 + NICK_MAX + 17 * SIM_MAX_NODES];
+
+	if (!cluster_alive(c, c->insider) || sn->stalled || !node_announced(sn->core) ||
+	    nick_same(c->nodes[t].nick, sn->nick))
+		return; /* (a nick that differs only in case is its own) */
+	c->forgeries++;
+	if (rng_chance(&c->rng, 50)) {
+		int len = snprintf(text, sizeof text, "forged %d", c->forgeries);
+		cluster_trace(c, "n%d forges \"%s\" as %s", c->insider, text, c->nodes[t].nick);
+		node_submit_as(sn->core, c->now, HIST_CHAT, c->nodes[t].nick, text, (size_t)len);
+	} else if (node_leader(sn->core) != sn->id) {
+		size_t len = forged_directive(c, t, text, sizeof text);
+		cluster_trace(c, "n%d forges a directive: %s", c->insider, text);
+		node_submit_as(sn->core, c->now, HIST_DIRECTIVE, NULL, text, len);
+	}
+	after_call(sn);
 }
 
 int

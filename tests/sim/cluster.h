@@ -121,6 +121,9 @@ typedef struct cluster {
 	int nlines;
 	line_rec lines[SIM_MAX_LINES];
 	bool faults;           /* whether any fault was injected so far */
+	int insider;           /* a node that forges (cluster_insider_act), or -1 */
+	bool insider_led;      /* some node named the insider its leader */
+	int forgeries;         /* what the insider forged */
 	int renames;           /* guests renamed after a clash */
 	int takeovers;         /* guests attached again through another node */
 	int parts;             /* at the end: live nodes fall into this many parts */
@@ -155,6 +158,12 @@ int cluster_type(cluster *c, int i);
  * stalled, not in the chat, the nick is in use).
  */
 int cluster_guest_type(cluster *c, int i);
+/*
+ * The insider (c->insider) acts as a modified binary would: a line under
+ * another live node's nick, or a directive while it does not lead in its
+ * own view.  Neither may take effect anywhere (checked as they are shown).
+ */
+void cluster_insider_act(cluster *c);
 /* Type a command (a directive) at node i. */
 void cluster_command(cluster *c, int i, const char *line);
 void cluster_leave(cluster *c, int i);

@@ -17,6 +17,9 @@
  *     - faults: random faults for a few virtual seconds: crashes (killed,
  *       or powered off), restarts, link breaks, partitions, stalls,
  *       graceful leaves.
+ *     In three scenarios of ten the last node is an insider: a member
+ *     running a modified binary, which writes lines under other nodes'
+ *     nicks and directives while it does not lead (cluster_insider_act).
  *     Chat lines are typed throughout, one in four by a node's guest (an
  *     IRC user attached to it, written into the history by the node):
  *     usually "g<i>" on node i, sometimes another node's "g<j>" -- a user
@@ -46,7 +49,7 @@
 static struct stats {
 	unsigned long kills, poweroffs, restarts, breaks, partitions, stalls, leaves;
 	unsigned long clashes, quiet, lines, checked, frames, splits, failovers, lates, recalls;
-	unsigned long directives, guest_lines, renames, takeovers;
+	unsigned long directives, guest_lines, renames, takeovers, insiders, forgeries;
 } stats;
 
 typedef struct scenario {
@@ -118,6 +121,10 @@ plan(scenario *s)
 		s->start_at[i] = s->start_at[i - 1] + pick(s, 0, 400);
 	if (rng_chance(R(s), 35))
 		plan_clash(s);
+	if (rng_chance(R(s), 30)) {
+		c->insider = c->n - 1; /* the last to start: rarely the leader */
+		c->nodes[c->insider].silenced_ever = true; /* its own lines may be refused */
+	}
 	for (int i = 1; i < c->n; i++)
 		plan_seed(s, i);
 	s->next_fault = s->start_at[1] + pick(s, 0, 1200);
@@ -301,7 +308,7 @@ direct(scenario *s)
 	int i = (int)pick(s, 0, (uint64_t)c->n - 1), t = (int)pick(s, 0, (uint64_t)c->n - 1);
 	char line[64];
 
-	if (!cluster_alive(c, i) || t == i)
+	if (!cluster_alive(c, i) || t == i || i == c->insider)
 		return;
 	bool silence = rng_chance(R(s), 60);
 	snprintf(line, sizeof line, "!%s %s", silence ? "silence" : "unsilence", c->nodes[t].nick);
@@ -386,7 +393,9 @@ run_faults(scenario *s)
 			s->next_fault = t + pick(s, 100, 700);
 		}
 		if (t == s->next_type) {
-			if (!s->quiet && rng_chance(R(s), 4))
+			if (c->insider >= 0 && rng_chance(R(s), 8))
+				cluster_insider_act(c);
+			else if (!s->quiet && rng_chance(R(s), 4))
 				direct(s);
 			else
 				type_line(s, s->quiet);
@@ -504,6 +513,8 @@ account(scenario *s)
 		stats.lates += (unsigned long)c->nodes[i].lates;
 	stats.frames += net_delivered(c->net);
 	stats.splits += c->parts > 1;
+	stats.insiders += c->insider >= 0;
+	stats.forgeries += (unsigned long)c->forgeries;
 }
 
 /* Every live node but `gone` names one leader, and not `gone`. */
@@ -634,11 +645,12 @@ main(int argc, char **argv)
 	       "(%lu without --join), %lu leaves, "
 	       "%lu link breaks, %lu partitions, %lu stalls, %lu nick clashes lost; "
 	       "%lu lines typed (%lu by guests; %lu guests taken over, %lu renamed), %lu checked everywhere, %lu shown late, %lu directives; "
-	       "%lu frames delivered; "
+	       "%lu insiders forged %lu lines and directives; %lu frames delivered; "
 	       "%lu runs ended split by knowledge (judged per part)\n",
 	       stats.quiet, stats.failovers, stats.kills, stats.poweroffs, stats.restarts,
 	       stats.recalls, stats.leaves,
 	       stats.breaks, stats.partitions, stats.stalls, stats.clashes, stats.lines,
-	       stats.guest_lines, stats.takeovers, stats.renames, stats.checked, stats.lates, stats.directives, stats.frames, stats.splits);
+	       stats.guest_lines, stats.takeovers, stats.renames, stats.checked, stats.lates, stats.directives, stats.insiders, stats.forgeries, stats.frames,
+	       stats.splits);
 	return 0;
 }
