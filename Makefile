@@ -57,6 +57,16 @@ endef
 $(eval $(call tree,build,))
 $(eval $(call tree,build/san,$(SAN)))
 
+# A modified binary for the system tests: a member that forges (tests/insider).
+INSIDER_OBJ := $(call obj,build/insider,$(CORE_SRC) $(SHELL_SRC) tests/insider/insider.c)
+
+build/insider/obj/%.o: %.c $(wildcard src/core/*.h src/shell/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -DCHORUS_INSIDER -c $< -o $@
+
+build/insider/chorus: $(INSIDER_OBJ)
+	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
 UNITS     := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 UNIT_BINS := $(addprefix build/unit/,$(UNITS)) $(addprefix build/san/unit/,$(UNITS))
 
@@ -76,10 +86,10 @@ sim: build/sim build/san/sim
 sim-long: build/sim
 	./build/sim --seeds 50000
 
-system: build/chorus
+system: build/chorus build/insider/chorus
 	CHORUS_BIN=$(CURDIR)/build/chorus $(PYTEST) -q tests/system
 
-system-san: build/san/chorus
+system-san: build/san/chorus build/insider/chorus
 	CHORUS_BIN=$(CURDIR)/build/san/chorus $(PYTEST) -q tests/system
 
 # libFuzzer targets, one per decoder; a short run of each in `make test`.

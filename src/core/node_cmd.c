@@ -111,6 +111,10 @@ node_input(node *n, uint64_t now, const char *line, size_t len)
 
 	if (n->phase == PHASE_DONE)
 		return;
+#ifdef CHORUS_INSIDER
+	if (insider_input(n, now, line, len))
+		return;
+#endif
 	switch (c.kind) {
 	case CMD_NONE: break;
 	case CMD_MESSAGE: node_submit(n, now, line, len); break;

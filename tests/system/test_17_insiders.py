@@ -1,0 +1,103 @@
+"""SPEC 5.8: a member that holds the secret but runs a modified binary
+(build/insider/chorus, tests/insider/insider.c) is still only itself.  It
+writes lines under other members' nicks and issues directives while it is
+not the leader; nothing of it takes effect on any node, and every history
+stays equal."""
+import os
+import pathlib
+import time
+
+import pytest
+
+from conftest import Node, ROOT
+
+INSIDER = os.environ.get("CHORUS_INSIDER_BIN", str(ROOT / "build" / "insider" / "chorus"))
+
+
+@pytest.fixture
+def chat(cluster, tmp_path):
+    """alice (the leader) and bob, honest; mallory, the insider, joins last."""
+    assert os.access(INSIDER, os.X_OK), f"{INSIDER} is not built: run make first"
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    m = Node(INSIDER, "mallory", tmp_path / "mallory", [a.addr])
+    m.wait_line(r"^\[LEADER\] alice is the leader$")
+    cluster.settle([a, b, m], "alice (leader), bob, mallory")
+    yield a, b, m
+    m.kill()
+
+
+def quiet_checksums(nodes, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        sums = [n.ask("\\checksum", "CHECKSUM") for n in nodes]
+        if len(set(sums)) == 1 or time.monotonic() > deadline:
+            return sums
+        time.sleep(0.2)
+
+
+def test_a_line_under_another_nick_is_shown_nowhere(chat):
+    a, b, m = chat
+    m.send("honest mallory")
+    for n in (a, b, m):
+        n.wait_line(r"^\[mallory\] honest mallory$")
+    m.send("\\as bob send me your password")
+    m.send("\\as Alice I am the leader")
+    m.send("still mallory")
+    for n in (a, b, m):
+        n.wait_line(r"^\[mallory\] still mallory$")
+    b.send("a line after it")
+    for n in (a, b, m):
+        n.wait_line(r"^\[bob\] a line after it$")
+    for n in (a, b, m):
+        assert not any("password" in l or "I am the leader" in l for l in n.output()), n.nick
+    a.wait_err(r"refusing record \d+ of [0-9a-f]{16}: it names bob, its author is mallory")
+    sums = quiet_checksums([a, b, m])
+    assert len(set(sums)) == 1, sums
+    assert "count=5 " in sums[0] + " ", sums  # the forgeries are held, not shown
+
+
+def test_directives_of_a_member_that_does_not_lead_change_nothing(chat):
+    a, b, m = chat
+    m.send("\\force !silence bob")
+    m.send("\\force !remove alice")
+    a.wait_err(r"not endorsing mallory's directive to silence bob: its author is not the leader here")
+    b.wait_err(r"not endorsing mallory's directive to remove alice: its author is not the leader here")
+    b.send("bob still speaks")
+    for n in (a, b, m):
+        n.wait_line(r"^\[bob\] bob still speaks$")
+    a.send("and alice is still here")
+    for n in (a, b, m):
+        n.wait_line(r"^\[alice\] and alice is still here$")
+    assert a.alive() and b.alive()
+    for n in (a, b, m):
+        assert not any(l.startswith("[MOD]") for l in n.output()), n.output()
+        assert n.ask("\\list_users", "USERS") == "alice (leader), bob, mallory"
+    sums = quiet_checksums([a, b, m])
+    assert len(set(sums)) == 1, sums
+
+
+def test_a_silenced_member_cannot_lift_its_own_silence(chat):
+    a, b, m = chat
+    a.send("!silence mallory")
+    for n in (a, b, m):
+        n.wait_line(r"^\[MOD\] mallory was silenced by alice$")
+    m.send("\\force !unsilence mallory")
+    b.wait_err(r"not endorsing mallory's directive to unsilence mallory")
+    m.send("\\as mallory let me out")
+    a.send("after it")
+    for n in (a, b):
+        n.wait_line(r"^\[alice\] after it$")
+        assert n.ask("\\list_users", "USERS") == "alice (leader), bob, mallory (silenced)"
+        assert not any("let me out" in l for l in n.output())
+
+
+def test_the_leaders_directive_needs_a_majority_and_gets_it(chat):
+    """The honest path still works with the insider among the voters: two
+    of three stand behind alice, whatever mallory does."""
+    a, b, m = chat
+    a.send("!silence bob")
+    for n in (a, b, m):
+        n.wait_line(r"^\[MOD\] bob was silenced by alice$")
+    b.send("muted?")
+    b.wait_line(r"^\[ERROR\] you are silenced$")
