@@ -2,10 +2,11 @@
  * hist — see hist.h.
  *
  * The digest is a sum, lane by lane modulo 2^64, of a 128-bit BLAKE2b hash
- * of each record's sender, sequence, stamp and text.  A sum does not depend
- * on the order records arrive in, and since the history order is a
- * function of the records themselves, equal digests mean equal histories
- * in equal order.
+ * of each record's sender, sequence, stamp, kind and text (not its nick;
+ * the lanes are read in host byte order, docs/protocol.md).  A sum does
+ * not depend on the order records arrive in, and since the history order
+ * is a function of the records themselves, equal digests mean equal
+ * histories in equal order.
  */
 #include "hist.h"
 

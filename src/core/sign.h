@@ -4,13 +4,14 @@
  * Every node has a long-term Ed25519 key; its id is the first 64 bits of
  * BLAKE2b-256 of the public key, so anyone can check that a key belongs to
  * an id.  Each author's records form a chain: chain(n) = BLAKE2b-256 of
- * chain(n-1) and record n (author, sequence, stamp, nick, text), chain(0)
- * all zeros.  After a batch of records the author signs (author, last
- * sequence, chain) once.  A receiver holds records back until a signature
- * covers them and the chain it computed from the records ends where the
- * signature says: one Ed25519 check per batch, however the records came
- * (from the author, or relayed from a store), and no member can change,
- * add or drop another member's records.
+ * chain(n-1) and record n (author, sequence, stamp, kind, nick, text),
+ * chain(0) all zeros; docs/protocol.md gives the bytes.  After a batch of
+ * records the author signs (author, last sequence, chain) once.  A
+ * receiver holds records back until a signature covers them and the chain
+ * it computed from the records ends where the signature says: one Ed25519
+ * check per batch, however the records came (from the author, or relayed
+ * from a store), and no member can change, add or drop another member's
+ * records.
  *
  * Pure; libsodium's signing is deterministic.
  */

@@ -1,0 +1,712 @@
+/*
+ * The test vectors of docs/protocol.md, computed with the project's own
+ * functions (seal, sign, wire, member, hist) and compared with the hex
+ * kept below -- and the hex kept below compared with the document's, so
+ * that the document cannot drift from the code.  THE DOCUMENT MUST MATCH:
+ * when the protocol changes on purpose, run
+ *
+ *     build/unit/test_vectors --print
+ *
+ * and put its output into both the table below and the "Test vectors"
+ * section of docs/protocol.md (it prints the vectors in the document's
+ * format, in the same order); tests/system/test_protocol_vectors.py then
+ * recomputes them from the document's description alone.
+ *
+ * The document is read from docs/protocol.md under the working directory
+ * (make runs the tests from the repository's root), or from $CHORUS_DOC.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "guest.h"
+#include "hist.h"
+#include "member.h"
+#include "seal.h"
+#include "sign.h"
+#include "wire.h"
+
+/* --- the vectors, as docs/protocol.md has them ---------------------------- */
+
+typedef struct vec {
+	const char *name;
+	const char *hex;
+} vec;
+
+static const vec expected[] = {
+	{"psk.secret", "636f727265637420686f727365206261747465727920737461706c65"},
+	{"psk.salt", "63686f72757320736563726574207631"},
+	{"psk", "6a5a677e44712966c6d5137d315ff5d0383125d346590024c91bc5310c7cbdce"},
+	{"id.a.seed", "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"},
+	{"id.a.pk", "2543b92ff1095511476adc8369db6ddc933665a11978dda1404ee1066ca9559d"},
+	{"id.a.hash", "73311cc3291ac657c613ceec10638e6620e765d67c997bc03b19a90f76833df7"},
+	{"id.a", "73311cc3291ac657"},
+	{"id.b.seed", "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"},
+	{"id.b.pk", "174553b456dddfc6908ecab1c101fe6ab21e2baa0617795b7d43a63482993fd5"},
+	{"id.b", "265d732cc182b962"},
+	{"id.c.seed", "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"},
+	{"id.c.pk", "cd14b37f956e953194ff7fb73b3d81dcc561d61a7538094b7c3e1a643ee5f3aa"},
+	{"id.c", "4751f97efe39887f"},
+	{"hs.a.esk", "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"},
+	{"hs.b.esk", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"},
+	{"hs.a.epk", "358072d6365880d1aeea329adf9121383851ed21a28e3b75e965d0d2cd166254"},
+	{"hs.b.epk", "8f40c5adb68f25624ae5b214ea767a6ec94d829d3d7b5e1ad1ba6f3e2138285f"},
+	{"hs.a.hello",
+	 "0000002843484f5255532d31358072d6365880d1aeea329adf9121383851ed21"
+	 "a28e3b75e965d0d2cd166254"},
+	{"hs.b.hello",
+	 "0000002843484f5255532d318f40c5adb68f25624ae5b214ea767a6ec94d829d"
+	 "3d7b5e1ad1ba6f3e2138285f"},
+	{"hs.shared", "9663aa1da97e848a914a436d04163dfbb89178f107f1b5b77ed3854203382854"},
+	{"hs.k",
+	 "0a03ab0e2c37fdb137730f72804bfb6780412d183d7448520a2acfbf0da41276"
+	 "184d22eeecf442fa188c965fc1616f59e4e5bf7c225c6b5b2a257b215c93d5e0"},
+	{"hs.binding", "c249529741b6a964b64848fe6add8665f79fc86d413f7f8408d3cc100367dbb1"},
+	{"hs.a.confirm", "00000018f91b8e1a0f2493955c2cbf9e1768f4682cac04a4539f1007"},
+	{"hs.b.confirm", "000000182069cde19d8f34e599c8a58c5abc25982a6354a648f993be"},
+	{"frame.hello",
+	 "0000001e010173311cc3291ac6570000019000c79c00000005616c6963650000"
+	 "0fa0"},
+	{"prove.message",
+	 "63686f727573206c696e6b2070726f6f662c2076657273696f6e203100c24952"
+	 "9741b6a964b64848fe6add8665f79fc86d413f7f8408d3cc100367dbb1"},
+	{"prove.sig",
+	 "59bb18f1ca3f3ce3e4f0a9ec834a7073437750dbea6fa141d8dab70a73e869b0"
+	 "7be4505db5547343977a7c59635486de9747697f63fe526d3aa20f63f3a7c405"},
+	{"frame.prove",
+	 "00000062010a2543b92ff1095511476adc8369db6ddc933665a11978dda1404e"
+	 "e1066ca9559d59bb18f1ca3f3ce3e4f0a9ec834a7073437750dbea6fa141d8da"
+	 "b70a73e869b07be4505db5547343977a7c59635486de9747697f63fe526d3aa2"
+	 "0f63f3a7c405"},
+	{"frame.members",
+	 "000000480102000273311cc3291ac6570000019000c79c00000005616c696365"
+	 "00000fa04751f97efe39887f00000190002f05800100056361726f6c000c3139"
+	 "382e35312e3130302e370fa2"},
+	{"rec.1.plain",
+	 "0000001e010173311cc3291ac6570000019000c79c00000005616c6963650000"
+	 "0fa000000062010a2543b92ff1095511476adc8369db6ddc933665a11978dda1"
+	 "404ee1066ca9559d59bb18f1ca3f3ce3e4f0a9ec834a7073437750dbea6fa141"
+	 "d8dab70a73e869b07be4505db5547343977a7c59635486de9747697f63fe526d"
+	 "3aa20f63f3a7c405000000480102000273311cc3291ac6570000019000c79c00"
+	 "000005616c69636500000fa04751f97efe39887f00000190002f058001000563"
+	 "61726f6c000c3139382e35312e3130302e370fa2"},
+	{"rec.1.nonce", "000000000100000000000000"},
+	{"rec.1",
+	 "000000e44a7a97e28cbc2602d47bb6536db7f46928d09e0668fb237cf5f33ed1"
+	 "9b818ec3abf8561ee3fcd7fb60936d1e338f1233f0fa7a734a9149f457f3971c"
+	 "f997eb37715909a40d2c249810fb0b50c2d84ad61150899a4ca9f19c3f862256"
+	 "2ffb733af8180f4f52a469acb48bc15cb9099b583dca75b857c9206813864bb6"
+	 "7c3e2c7262125fe6386e1076325d1fd2725ed9bd08f98f5a3740560a86b6f5bc"
+	 "cf9012fc4a9f7257187d65ffdc2f75462162888aa307e8d2528888e83e77976c"
+	 "9f80be23992e61d8abedfcc5af984bb07cbc328a02fd225ac876fa1f11c24d1e"
+	 "1f2efe53b54609f2"},
+	{"chain.1.input",
+	 "0000000000000000000000000000000000000000000000000000000000000000"
+	 "73311cc3291ac6570000000000000001019000c85f500000050000000c00616c"
+	 "69636568656c6c6f2c20776f726c64"},
+	{"chain.1", "e8d228f118189d3ce7ebd8ed48e5b5d68e300fd7c57b2afe37c71e7d95ca4563"},
+	{"frame.chat",
+	 "00000030010573311cc3291ac6570000000000000001019000c85f5000000000"
+	 "05616c696365000c68656c6c6f2c20776f726c64"},
+	{"digest.1.hash", "5ed0efb928986eb99e4dae7e46026979"},
+	{"chain.2.input",
+	 "e8d228f118189d3ce7ebd8ed48e5b5d68e300fd7c57b2afe37c71e7d95ca4563"
+	 "73311cc3291ac6570000000000000002019000c85f5000010400000012036461"
+	 "76652d2030303030303139303030633739633030"},
+	{"chain.2", "9045099b2c5aa3019d99ecadca584b753175eaecd52d6e848a9b4a0a8ea225a3"},
+	{"digest.2.hash", "f01a902e9b62d0b835acc19f02f3c86e"},
+	{"chain.3.input",
+	 "9045099b2c5aa3019d99ecadca584b753175eaecd52d6e848a9b4a0a8ea225a3"
+	 "73311cc3291ac6570000000000000003019000c85f570000040000000d026461"
+	 "76652d2068692066726f6d20697263"},
+	{"chain.3", "db0724421b43d7e80bece55daa72c01745aed905239ba24567ebe7e74bb8d033"},
+	{"digest.3.hash", "043c8edaca93ed4ea992c57efac901ab"},
+	{"chain.4.input",
+	 "db0724421b43d7e80bece55daa72c01745aed905239ba24567ebe7e74bb8d033"
+	 "73311cc3291ac6570000000000000004019000c88b320000050000001c01616c"
+	 "69636573696c656e6365203236356437333263633138326239363220626f62"},
+	{"chain.4", "238186c2ea30b883e06588b8ca60ad7dbeeb6f2f67f84613717988e21e3da0bf"},
+	{"digest.4.hash", "ed68597672582453099886ac50e48dac"},
+	{"digest.checksum", "1450e7013967903f3fc1a39449bc2485"},
+	{"head.message",
+	 "63686f727573207369676e656420636861696e2c2076657273696f6e20310073"
+	 "311cc3291ac6570000000000000004238186c2ea30b883e06588b8ca60ad7dbe"
+	 "eb6f2f67f84613717988e21e3da0bf"},
+	{"head.sig",
+	 "9223a128b47ab657e84b87736a1b9df38c91b498ad432bae1e711ef68f8fd67a"
+	 "fed9528ccf664469d25265751661b3404d51f2335ad9aa1cd77c11f27d2fa200"},
+	{"frame.sig",
+	 "00000092010973311cc3291ac6570000000000000004238186c2ea30b883e065"
+	 "88b8ca60ad7dbeeb6f2f67f84613717988e21e3da0bf2543b92ff1095511476a"
+	 "dc8369db6ddc933665a11978dda1404ee1066ca9559d9223a128b47ab657e84b"
+	 "87736a1b9df38c91b498ad432bae1e711ef68f8fd67afed9528ccf664469d252"
+	 "65751661b3404d51f2335ad9aa1cd77c11f27d2fa200"},
+	{"members.a.term", "fe235a4fe8451cb1"},
+	{"members.b.term", "b2af81bac15ac49a"},
+	{"members.c.term", "4715011ee80eb2cc"},
+	{"members.digest", "f7e7dd2991ae9417"},
+	{"frame.heartbeat",
+	 "0000004f0103f7e7dd2991ae9417019000c88e30000000000000000000040003"
+	 "73311cc3291ac6570000000000000004014751f97efe39887f00000000000000"
+	 "0200265d732cc182b962000000000000000001"},
+	{"frame.leave", "0000000a01040000019000c79c00"},
+	{"frame.reject", "000000080106010003626f62"},
+	{"frame.status", "000000120107019000c88b3200000000000000000004"},
+	{"frame.pull", "0000001a010873311cc3291ac65700000000000000020000000000000004"},
+	{"guest.dave.id", "23fe5146aef0faf8"},
+	{"guest.Dave.id", "23fe5146aef0faf8"},
+};
+
+/* --- what the code computes ---------------------------------------------- */
+
+#define MAX_VECS 128
+
+static struct {
+	char name[32];
+	char *hex;
+} got[MAX_VECS];
+static int ngot;
+
+static void
+put(const char *name, const void *bytes, size_t len)
+{
+	assert_true(ngot < MAX_VECS);
+	assert_true(strlen(name) < sizeof got[0].name);
+	snprintf(got[ngot].name, sizeof got[ngot].name, "%s", name);
+	got[ngot].hex = malloc(2 * len + 1);
+	sodium_bin2hex(got[ngot].hex, 2 * len + 1, bytes, len);
+	ngot++;
+}
+
+static void
+put_u64(const char *name, uint64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+	put(name, b, sizeof b);
+}
+
+static void
+put_str(const char *name, const char *s)
+{
+	put(name, s, strlen(s));
+}
+
+static void
+put_frame(const char *name, const wire_msg *m, wire_buf *all)
+{
+	wire_buf b = {0};
+
+	wire_encode(&b, m);
+	put(name, b.data, b.len);
+	if (all) {
+		size_t at = all->len;
+		/* a frame appended as it is, for the record that carries it */
+		all->data = realloc(all->data, all->len + b.len);
+		memcpy(all->data + at, b.data, b.len);
+		all->len += b.len;
+		all->cap = all->len;
+	}
+	wire_buf_free(&b);
+}
+
+static void
+pattern(uint8_t *p, size_t len, uint8_t first)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(first + i);
+}
+
+/* The member digest's mixing function, as docs/protocol.md gives it. */
+static uint64_t
+mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+/* The scenario of docs/protocol.md's "Test vectors". */
+#define A_INC 1718000000000ull  /* alice's incarnation: her start, ms since 1970 */
+#define B_INC 1718000100000ull
+#define C_INC 1717990000000ull
+#define MS(ms, counter) ((uint64_t)(ms) << HLC_SHIFT | (counter))
+
+static void
+compute(void)
+{
+	uint8_t psk[SEAL_KEY], ra[SEAL_KEY], rb[SEAL_KEY], seed[32];
+	uint8_t apk[SIGN_PK], ask[SIGN_SK], bpk[SIGN_PK], bsk[SIGN_SK], cpk[SIGN_PK], csk[SIGN_SK];
+	static uint8_t unit[4 + SEAL_MAX_PLAIN + SEAL_TAG];
+	uint8_t h[32];
+	static const char secret[] = "correct horse battery staple";
+	seal a, b;
+
+	/* The chat's key. */
+	put_str("psk.secret", secret);
+	put_str("psk.salt", "chorus secret v1");
+	assert_int_equal(seal_psk(secret, strlen(secret), psk), 0);
+	put("psk", psk, sizeof psk);
+
+	/* Identities. */
+	pattern(seed, sizeof seed, 0x40);
+	crypto_sign_seed_keypair(apk, ask, seed);
+	put("id.a.seed", seed, sizeof seed);
+	put("id.a.pk", apk, sizeof apk);
+	crypto_generichash(h, sizeof h, apk, sizeof apk, NULL, 0);
+	put("id.a.hash", h, sizeof h);
+	uint64_t A = sign_id(apk);
+	put_u64("id.a", A);
+	pattern(seed, sizeof seed, 0x60);
+	crypto_sign_seed_keypair(bpk, bsk, seed);
+	put("id.b.seed", seed, sizeof seed);
+	put("id.b.pk", bpk, sizeof bpk);
+	uint64_t B = sign_id(bpk);
+	put_u64("id.b", B);
+	pattern(seed, sizeof seed, 0x80);
+	crypto_sign_seed_keypair(cpk, csk, seed);
+	put("id.c.seed", seed, sizeof seed);
+	put("id.c.pk", cpk, sizeof cpk);
+	uint64_t C = sign_id(cpk);
+	put_u64("id.c", C);
+
+	/* The handshake: A (alice) and B (bob), each with its fixed "random". */
+	pattern(ra, sizeof ra, 0x20);
+	pattern(rb, sizeof rb, 0x00);
+	seal_init(&a, psk, ra);
+	seal_init(&b, psk, rb);
+	put("hs.a.esk", ra, sizeof ra);
+	put("hs.b.esk", rb, sizeof rb);
+	put("hs.a.epk", a.pk, SEAL_KEY);
+	put("hs.b.epk", b.pk, SEAL_KEY);
+	unit[0] = unit[1] = unit[2] = 0;
+	unit[3] = SEAL_HELLO;
+	seal_hello(&a, unit + 4);
+	put("hs.a.hello", unit, 4 + SEAL_HELLO);
+	assert_int_equal(seal_on_hello(&b, unit + 4, SEAL_HELLO), 0);
+	seal_hello(&b, unit + 4);
+	put("hs.b.hello", unit, 4 + SEAL_HELLO);
+	assert_int_equal(seal_on_hello(&a, unit + 4, SEAL_HELLO), 0);
+	uint8_t shared[32], shared2[32];
+	assert_int_equal(crypto_scalarmult(shared, ra, b.pk), 0);
+	assert_int_equal(crypto_scalarmult(shared2, rb, a.pk), 0);
+	assert_memory_equal(shared, shared2, sizeof shared);
+	put("hs.shared", shared, sizeof shared);
+	bool a_low = memcmp(a.pk, b.pk, SEAL_KEY) < 0;
+	assert_true(a_low); /* the document says so: alice sends with the first half */
+	uint8_t k[64];
+	memcpy(k, a.tx, 32);
+	memcpy(k + 32, a.rx, 32);
+	put("hs.k", k, sizeof k);
+	assert_memory_equal(a.tx, b.rx, SEAL_KEY);
+	assert_memory_equal(a.rx, b.tx, SEAL_KEY);
+	assert_memory_equal(a.binding, b.binding, SEAL_KEY);
+	put("hs.binding", a.binding, SEAL_KEY);
+
+	/* The CONFIRMs, each as its unit. */
+	size_t len = seal_confirm(&a, unit + 4);
+	assert_int_equal(len, SEAL_TAG + 8);
+	unit[3] = (uint8_t)len;
+	put("hs.a.confirm", unit, 4 + len);
+	size_t plen;
+	assert_int_equal(seal_open(&b, unit + 4, len, NULL, &plen), 0);
+	len = seal_confirm(&b, unit + 4);
+	unit[3] = (uint8_t)len;
+	put("hs.b.confirm", unit, 4 + len);
+	assert_int_equal(seal_open(&a, unit + 4, len, NULL, &plen), 0);
+	assert_int_equal(a.state, SEAL_OPEN);
+
+	/* Alice's greeting: HELLO, PROVE, MEMBERS, in her first record (n = 1). */
+	wire_buf greeting = {0};
+	wire_msg *m = calloc(1, sizeof *m);
+	m->type = WIRE_HELLO;
+	m->u.hello = (wire_member){.id = A, .inc = A_INC, .status = WIRE_ACTIVE,
+				   .nick = wire_cstr("alice"), .host = wire_cstr(""), .port = 4000};
+	put_frame("frame.hello", m, &greeting);
+	uint8_t proof_msg[29 + 32], proof[SIGN_SIG];
+	memcpy(proof_msg, "chorus link proof, version 1", 29); /* the NUL too */
+	memcpy(proof_msg + 29, a.binding, 32);
+	put("prove.message", proof_msg, sizeof proof_msg);
+	sign_proof(proof, a.binding, ask);
+	assert_true(sign_proof_check(proof, b.binding, apk, A));
+	assert_int_equal(crypto_sign_verify_detached(proof, proof_msg, sizeof proof_msg, apk), 0);
+	put("prove.sig", proof, sizeof proof);
+	*m = (wire_msg){.type = WIRE_PROVE};
+	m->u.prove.pk = apk;
+	m->u.prove.proof = proof;
+	put_frame("frame.prove", m, &greeting);
+	*m = (wire_msg){.type = WIRE_MEMBERS};
+	m->u.members.count = 2;
+	m->u.members.entry[0] = (wire_member){.id = A, .inc = A_INC, .status = WIRE_ACTIVE,
+					      .nick = wire_cstr("alice"), .host = wire_cstr(""),
+					      .port = 4000};
+	m->u.members.entry[1] = (wire_member){.id = C, .inc = C_INC, .status = WIRE_LEFT,
+					      .nick = wire_cstr("carol"),
+					      .host = wire_cstr("198.51.100.7"), .port = 4002};
+	put_frame("frame.members", m, &greeting);
+	put("rec.1.plain", greeting.data, greeting.len);
+	uint8_t nonce[12] = {0};
+	nonce[4] = 1;
+	put("rec.1.nonce", nonce, sizeof nonce);
+	assert_true(a.tx_n == 1);
+	len = seal_close(&a, greeting.data, greeting.len, unit + 4);
+	assert_int_equal(len, greeting.len + SEAL_TAG);
+	unit[0] = (uint8_t)(len >> 24);
+	unit[1] = (uint8_t)(len >> 16);
+	unit[2] = (uint8_t)(len >> 8);
+	unit[3] = (uint8_t)len;
+	put("rec.1", unit, 4 + len);
+	uint8_t *opened = malloc(len);
+	assert_int_equal(seal_open(&b, unit + 4, len, opened, &plen), 0);
+	assert_int_equal(plen, greeting.len);
+	assert_memory_equal(opened, greeting.data, plen);
+	free(opened);
+	wire_buf_free(&greeting);
+
+	/* Alice's records: a chain, and the head that signs it. */
+	char join_text[40], directive[64];
+	snprintf(join_text, sizeof join_text, "- %016llx", (unsigned long long)A_INC);
+	snprintf(directive, sizeof directive, "silence %016llx bob", (unsigned long long)B);
+	const struct {
+		uint64_t hlc;
+		uint8_t kind;
+		const char *nick, *text;
+	} recs[4] = {
+		{MS(1718000050000ull, 0), HIST_CHAT, "alice", "hello, world"},
+		{MS(1718000050000ull, 1), HIST_GUEST_JOIN, "dave", join_text},
+		{MS(1718000050007ull, 0), HIST_GUEST_CHAT, "dave", "- hi from irc"},
+		{MS(1718000061234ull, 0), HIST_DIRECTIVE, "alice", directive},
+	};
+	uint8_t chain[SIGN_CHAIN] = {0};
+	hist hs;
+	hist_init(&hs);
+	for (int i = 0; i < 4; i++) {
+		hist_rec r = {.sender = A, .seq = (uint64_t)i + 1, .hlc = recs[i].hlc,
+			      .kind = recs[i].kind, .text = recs[i].text,
+			      .len = strlen(recs[i].text)};
+		char name[32];
+		snprintf(r.nick, sizeof r.nick, "%s", recs[i].nick);
+		/* what the chain hashes, as the document spells it out */
+		uint8_t in[32 + 30 + NICK_MAX + 64], *p = in;
+		memcpy(p, chain, 32);
+		p += 32;
+		for (int s = 0; s < 3; s++) {
+			uint64_t v = s == 0 ? r.sender : s == 1 ? r.seq : r.hlc;
+			for (int j = 7; j >= 0; j--, v >>= 8)
+				p[j] = (uint8_t)v;
+			p += 8;
+		}
+		*p++ = (uint8_t)strlen(r.nick);
+		*p++ = 0, *p++ = 0, *p++ = 0, *p++ = (uint8_t)r.len;
+		*p++ = r.kind;
+		memcpy(p, r.nick, strlen(r.nick));
+		p += strlen(r.nick);
+		memcpy(p, r.text, r.len);
+		p += r.len;
+		snprintf(name, sizeof name, "chain.%d.input", i + 1);
+		put(name, in, (size_t)(p - in));
+		uint8_t want[32];
+		crypto_generichash(want, sizeof want, in, (size_t)(p - in), NULL, 0);
+		sign_chain(chain, &r);
+		assert_memory_equal(chain, want, sizeof want);
+		snprintf(name, sizeof name, "chain.%d", i + 1);
+		put(name, chain, sizeof chain);
+		if (i == 0) {
+			*m = (wire_msg){.type = WIRE_CHAT};
+			m->u.chat.sender = r.sender;
+			m->u.chat.seq = r.seq;
+			m->u.chat.hlc = r.hlc;
+			m->u.chat.kind = r.kind;
+			m->u.chat.nick = wire_cstr(r.nick);
+			m->u.chat.text = (wire_str){r.text, r.len};
+			put_frame("frame.chat", m, NULL);
+		}
+		/* the history digest: this record's hash alone, then the sum */
+		hist one;
+		hist_init(&one);
+		hist_author_get(&one, A, NULL)->seq = r.seq - 1;
+		assert_int_equal(hist_take(&one, &r), HIST_NEW);
+		uint8_t lanes[16];
+		memcpy(lanes, one.digest, sizeof lanes);
+		snprintf(name, sizeof name, "digest.%d.hash", i + 1);
+		put(name, lanes, sizeof lanes);
+		hist_free(&one);
+		assert_int_equal(hist_take(&hs, &r), HIST_NEW);
+	}
+	/* \checksum's digest: the two sums, each as 16 hex digits */
+	char hex[33], sums[16];
+	hist_digest_hex(&hs, hex);
+	for (int j = 0; j < 8; j++) {
+		sums[j] = (char)(hs.digest[0] >> (56 - 8 * j));
+		sums[8 + j] = (char)(hs.digest[1] >> (56 - 8 * j));
+	}
+	put("digest.checksum", sums, sizeof sums);
+	assert_string_equal(got[ngot - 1].hex, hex);
+	hist_free(&hs);
+
+	hist_sig sig = {.sender = A, .seq = 4};
+	memcpy(sig.chain, chain, sizeof chain);
+	memcpy(sig.pk, apk, sizeof apk);
+	uint8_t head_msg[31 + 16 + 32];
+	memcpy(head_msg, "chorus signed chain, version 1", 31); /* the NUL too */
+	for (int j = 0; j < 8; j++) {
+		head_msg[31 + j] = (uint8_t)(A >> (56 - 8 * j));
+		head_msg[39 + j] = (uint8_t)(4ull >> (56 - 8 * j));
+	}
+	memcpy(head_msg + 47, chain, 32);
+	put("head.message", head_msg, sizeof head_msg);
+	sign_head(&sig, ask);
+	assert_true(sign_check(&sig));
+	assert_int_equal(crypto_sign_verify_detached(sig.sig, head_msg, sizeof head_msg, apk), 0);
+	put("head.sig", sig.sig, sizeof sig.sig);
+	*m = (wire_msg){.type = WIRE_SIG};
+	m->u.sig.sender = sig.sender;
+	m->u.sig.seq = sig.seq;
+	m->u.sig.chain = sig.chain;
+	m->u.sig.pk = sig.pk;
+	m->u.sig.sig = sig.sig;
+	put_frame("frame.sig", m, NULL);
+
+	/* The member digest of alice's table once bob is in. */
+	member_table t = {0};
+	member *e;
+	member_add_self(&t, A, A_INC, "alice", "", 4000);
+	wire_member wb = {.id = B, .inc = B_INC, .status = WIRE_ACTIVE, .nick = wire_cstr("bob"),
+			  .host = wire_cstr("192.0.2.2"), .port = 4001};
+	wire_member wc = {.id = C, .inc = C_INC, .status = WIRE_LEFT, .nick = wire_cstr("carol"),
+			  .host = wire_cstr("198.51.100.7"), .port = 4002};
+	assert_int_equal(member_merge(&t, &wb, &e), MEMBER_ADDED);
+	assert_int_equal(member_merge(&t, &wc, &e), MEMBER_ADDED);
+	/* each entry's term, spelt out as the document gives it, then the sum */
+	const uint64_t ids[3] = {A, B, C}, incs[3] = {A_INC, B_INC, C_INC};
+	const uint8_t status[3] = {WIRE_ACTIVE, WIRE_ACTIVE, WIRE_LEFT};
+	uint64_t sum = 0;
+	for (int i = 0; i < 3; i++) {
+		char name[32];
+		uint64_t term = mix(ids[i] ^ mix(incs[i] ^ mix((uint64_t)status[i] + 1)));
+		snprintf(name, sizeof name, "members.%c.term", 'a' + i);
+		put_u64(name, term);
+		sum += term;
+	}
+	uint64_t digest = member_digest(&t);
+	assert_true(digest == sum);
+	put_u64("members.digest", digest);
+	member_table_free(&t);
+
+	/* The other frames. */
+	*m = (wire_msg){.type = WIRE_HEARTBEAT};
+	m->u.heartbeat.digest = digest;
+	m->u.heartbeat.hlc = MS(1718000062000ull, 0);
+	m->u.heartbeat.seq = 4;
+	m->u.heartbeat.count = 3;
+	m->u.heartbeat.have[0] = (wire_have){.id = A, .seq = 4, .live = 1};
+	m->u.heartbeat.have[1] = (wire_have){.id = C, .seq = 2, .live = 0};
+	m->u.heartbeat.have[2] = (wire_have){.id = B, .seq = 0, .live = 1};
+	put_frame("frame.heartbeat", m, NULL);
+	*m = (wire_msg){.type = WIRE_LEAVE};
+	m->u.leave.inc = A_INC;
+	put_frame("frame.leave", m, NULL);
+	*m = (wire_msg){.type = WIRE_REJECT};
+	m->u.reject.reason = WIRE_NICK_TAKEN;
+	m->u.reject.nick = wire_cstr("bob");
+	put_frame("frame.reject", m, NULL);
+	*m = (wire_msg){.type = WIRE_STATUS};
+	m->u.status.hlc = MS(1718000061234ull, 0);
+	m->u.status.seq = 4;
+	put_frame("frame.status", m, NULL);
+	*m = (wire_msg){.type = WIRE_PULL};
+	m->u.pull.sender = A;
+	m->u.pull.from = 2;
+	m->u.pull.to = 4;
+	put_frame("frame.pull", m, NULL);
+	free(m);
+
+	/* The id moderation knows a guest by. */
+	put_u64("guest.dave.id", guest_id("dave"));
+	put_u64("guest.Dave.id", guest_id("Dave"));
+	seal_wipe(&a);
+	seal_wipe(&b);
+}
+
+/* --- reading the document -------------------------------------------------- */
+
+#define MAX_DOC 256
+
+static struct {
+	char name[32];
+	char hex[2048];
+} doc[MAX_DOC];
+static int ndoc;
+
+static bool
+is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return n > 0;
+}
+
+/*
+ * The vectors of the document: in its "Test vectors" section, inside
+ * ``` blocks, lines "NAME = HEX" (then an optional "# comment"), a long
+ * HEX going on in indented lines of hex only.  The same rule as the
+ * Python reader's (tests/system/test_protocol_vectors.py).
+ */
+static int
+read_doc(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	bool in_section = false, in_block = false;
+	int cur = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, "\n");
+		line[n] = '\0';
+		if (strncmp(line, "## ", 3) == 0) {
+			in_section = strstr(line, "Test vectors") != NULL;
+			cur = -1;
+			continue;
+		}
+		if (!in_section)
+			continue;
+		if (strncmp(line, "```", 3) == 0) {
+			in_block = !in_block;
+			cur = -1;
+			continue;
+		}
+		if (!in_block)
+			continue;
+		char *p = line;
+		while (*p == ' ')
+			p++;
+		size_t hl = strcspn(p, " ");
+		if (p != line && cur >= 0 && is_hex(p, hl) && p[hl] == '\0') {
+			assert_true(strlen(doc[cur].hex) + hl < sizeof doc[cur].hex);
+			strncat(doc[cur].hex, p, hl);
+			continue;
+		}
+		cur = -1;
+		if (p != line || *p == '#' || *p == '\0')
+			continue;
+		size_t nl = strcspn(p, " =");
+		char *q = p + nl;
+		while (*q == ' ')
+			q++;
+		if (*q != '=')
+			continue;
+		q++;
+		while (*q == ' ')
+			q++;
+		hl = strcspn(q, " ");
+		char *rest = q + hl;
+		while (*rest == ' ')
+			rest++;
+		if (!is_hex(q, hl) || (*rest != '\0' && *rest != '#') || nl >= sizeof doc[0].name)
+			continue;
+		assert_true(ndoc < MAX_DOC && hl < sizeof doc[0].hex);
+		memcpy(doc[ndoc].name, p, nl);
+		doc[ndoc].name[nl] = '\0';
+		memcpy(doc[ndoc].hex, q, hl);
+		doc[ndoc].hex[hl] = '\0';
+		cur = ndoc++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* --- the tests -------------------------------------------------------------- */
+
+static void
+test_code_computes_the_vectors(void **state)
+{
+	(void)state;
+	size_t nexp = sizeof expected / sizeof expected[0];
+
+	for (int i = 0; i < ngot; i++) {
+		size_t j = 0;
+		while (j < nexp && strcmp(expected[j].name, got[i].name) != 0)
+			j++;
+		if (j == nexp)
+			fail_msg("vector %s is computed but not kept here", got[i].name);
+		if (strcmp(expected[j].hex, got[i].hex) != 0)
+			fail_msg("vector %s: the code computes %s, kept here is %s", got[i].name,
+				 got[i].hex, expected[j].hex);
+	}
+	assert_int_equal(nexp, ngot);
+}
+
+static void
+test_document_has_the_vectors(void **state)
+{
+	(void)state;
+	const char *path = getenv("CHORUS_DOC") ? getenv("CHORUS_DOC") : "docs/protocol.md";
+	size_t nexp = sizeof expected / sizeof expected[0];
+
+	if (read_doc(path) != 0)
+		fail_msg("cannot read %s (run from the repository's root, or set CHORUS_DOC)", path);
+	for (size_t j = 0; j < nexp; j++) {
+		int i = 0;
+		while (i < ndoc && strcmp(doc[i].name, expected[j].name) != 0)
+			i++;
+		if (i == ndoc)
+			fail_msg("%s has no vector %s", path, expected[j].name);
+		if (strcmp(doc[i].hex, expected[j].hex) != 0)
+			fail_msg("%s: vector %s is %s, the code's is %s", path, expected[j].name,
+				 doc[i].hex, expected[j].hex);
+	}
+	assert_int_equal(ndoc, nexp); /* and no vector the code does not compute */
+}
+
+/* The vectors in the document's format, 32 bytes a line. */
+static void
+print_vectors(void)
+{
+	for (int i = 0; i < ngot; i++) {
+		const char *h = got[i].hex;
+		size_t len = strlen(h);
+		printf("%-16s = %.64s\n", got[i].name, h);
+		for (size_t o = 64; o < len; o += 64)
+			printf("%-16s   %.64s\n", "", h + o);
+	}
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	compute();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_code_computes_the_vectors),
+		cmocka_unit_test(test_document_has_the_vectors),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	if (argc > 1 && strcmp(argv[1], "--print") == 0) {
+		compute();
+		print_vectors();
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
