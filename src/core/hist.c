@@ -158,7 +158,12 @@ hist_take(hist *h, const hist_rec *r)
 		return HIST_DUP;
 	if (r->seq != a->seq + 1)
 		return HIST_GAP;
+	if (a->seq > 0 && r->hlc <= a->last_hlc) {
+		a->refused = r->seq;
+		return HIST_BAD;
+	}
 	a->seq = r->seq;
+	a->last_hlc = r->hlc;
 	if (a->nick[0] == '\0' && !hist_is_guest(r->kind))
 		snprintf(a->nick, sizeof a->nick, "%s", r->nick);
 	if (r->hlc > a->clock)

@@ -111,6 +111,8 @@ typedef struct hist_author {
 	 */
 	char nick[NICK_MAX + 1];
 	uint64_t seq;       /* records 1..seq are held */
+	uint64_t last_hlc;  /* the stamp of record seq */
+	uint64_t refused;   /* a record of it broke the rules: its seq (0: none) */
 	uint64_t clock;     /* see above */
 	uint64_t want_hlc;  /* a clock report that holds ... */
 	uint64_t want_seq;  /* ... once records up to this one are held */
@@ -147,7 +149,7 @@ typedef struct hist {
 	uint64_t shown_sender;
 } hist;
 
-enum hist_take { HIST_DUP, HIST_GAP, HIST_NEW };
+enum hist_take { HIST_DUP, HIST_GAP, HIST_NEW, HIST_BAD };
 
 void hist_init(hist *h);
 void hist_free(hist *h);
@@ -160,7 +162,10 @@ hist_author *hist_author_get(hist *h, uint64_t id, const char *nick);
  * Take a record in: HIST_NEW when it is the author's next one (it is then
  * counted, hashed into the digest, and moves the author's clock),
  * HIST_DUP when it is held already, HIST_GAP when records before it are
- * missing (nothing changes).
+ * missing (nothing changes), HIST_BAD when it is the next one but not
+ * stamped later than the author's previous record (an author's clock only
+ * moves forward; nothing changes, and the author is marked refused: no
+ * record of it after this one can be taken, on any node).
  */
 int hist_take(hist *h, const hist_rec *r);
 /* The author says: my clock is hlc and my last record is seq. */

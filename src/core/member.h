@@ -60,6 +60,8 @@ typedef struct member {
 
 	/* History bookkeeping, owned by node_hist.c. */
 	bool reported;       /* a clock report came since its HELLO */
+	bool clock_off;      /* its clock is off by more than the bound */
+	int64_t clock_skew;  /* our wall clock minus its last report, ms */
 	bool vec_seen;       /* a version vector came since its HELLO */
 	bool agrees;         /* its last heartbeat's member digest was ours */
 	bool flushed;        /* gone, and its records are settled */

@@ -210,15 +210,21 @@ announce(node *n, uint64_t now)
 	(void)now;
 }
 
-/* The joiner is ready once no member it learned of is still pending. */
+/*
+ * The joiner is ready once no member it learned of is still pending, and
+ * every one it is linked to has reported its clock (so that a joiner whose
+ * clock is far off learns it before it announces itself: node_hist.c).
+ */
 static bool
 join_complete(node *n, uint64_t now)
 {
 	if (now >= n->join_deadline)
 		return true;
-	for (int i = 1; i < n->members.len; i++)
-		if (n->members.v[i].state == MEMBER_PENDING)
+	for (int i = 1; i < n->members.len; i++) {
+		const member *m = &n->members.v[i];
+		if (m->state == MEMBER_PENDING || (m->state == MEMBER_ALIVE && !m->reported))
 			return false;
+	}
 	return true;
 }
 
@@ -230,7 +236,7 @@ void
 node_settle(node *n, uint64_t now)
 {
 	node_resolve_nicks(n);
-	if (n->phase == PHASE_JOINING && join_complete(n, now))
+	if (n->phase == PHASE_JOINING && join_complete(n, now) && !node_clock_refused(n))
 		announce(n, now);
 	if (n->phase != PHASE_MEMBER)
 		return;

@@ -27,6 +27,8 @@
 #define NODE_MAX_UNSIGNED 8192 /* records of one author held for a signature */
 #define NODE_SIGN_EVERY 256    /* our records under one signature, at most */
 #define NODE_MAX_ENDORSE 16    /* endorsements waiting for the end of a batch */
+#define NODE_CLOCK_BOUND_MS (12ull * 3600 * 1000) /* how far clocks may disagree */
+#define NODE_EXIT_CLOCK 6      /* exit code: our clock is off by more than that */
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
@@ -185,11 +187,13 @@ void node_hist_free(node *n);
 void node_submit(node *n, uint64_t now, const char *text, size_t len);
 void node_submit_kind(node *n, uint64_t now, int kind, const char *text, size_t len);
 /* A record of ours under another nick (a guest's, node_guest.c). */
+void node_submit_stamped(node *n, uint64_t now, uint64_t hlc, const char *text, size_t len);
 void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *text,
 		    size_t len);
 void node_hist_bound(node *n, member *m);
 uint64_t node_wall(const node *n, uint64_t now);
-bool node_plausible(const node *n, uint64_t now, uint64_t hlc);
+bool node_clock_near(const node *n, uint64_t now, uint64_t hlc);
+bool node_clock_refused(node *n);
 void node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg);

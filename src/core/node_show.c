@@ -114,11 +114,16 @@ waits_for(node *n, member *m, uint64_t now)
 	return !m->flushed;
 }
 
-/* Records stamped at or below this are stable. */
+/*
+ * Records stamped at or below this are stable.  No member's clock counts
+ * as further ahead than the bound (node_hist.c): a record stamped further
+ * (a forged or a wrong clock's) is shown when its time comes, and holds
+ * back only what sorts after it.
+ */
 static uint64_t
 frontier(node *n, uint64_t now)
 {
-	uint64_t f = UINT64_MAX;
+	uint64_t f = ((node_wall(n, now) + NODE_CLOCK_BOUND_MS) << HLC_SHIFT) | 0xffff;
 
 	for (int i = 1; i < n->members.len; i++) {
 		member *m = &n->members.v[i];
@@ -147,7 +152,8 @@ caught_up(node *n)
 			return false;
 	}
 	for (int i = 0; i < n->hist.nauthors; i++)
-		if (n->hist.authors[i].seq < n->hist.authors[i].sync_to)
+		if (n->hist.authors[i].seq < n->hist.authors[i].sync_to &&
+		    !n->hist.authors[i].refused)
 			return false;
 	return true;
 }

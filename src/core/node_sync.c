@@ -26,7 +26,7 @@ node_sync_pull(node *n, uint64_t now, link *l, hist_author *a, uint64_t to)
 	wire_msg p = {.type = WIRE_PULL};
 	uint64_t held = a->seq + (uint64_t)a->npend;
 
-	if (a->pull_link != 0 || to <= held)
+	if (a->pull_link != 0 || to <= held || a->refused)
 		return;
 	if (a->pull_failed == l->id) {
 		a->pull_failed = 0; /* give the others a turn first */

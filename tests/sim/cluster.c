@@ -15,6 +15,7 @@
 /* The core's own record writer (node_int.h), called as a forger would. */
 void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *text,
 		    size_t len);
+void node_submit_stamped(node *n, uint64_t now, uint64_t hlc, const char *text, size_t len);
 
 static const char *const names[SIM_MAX_NODES] = {"alice", "carol", "dave", "erin", "frank"};
 
@@ -339,6 +340,14 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 		sn->skew = (int64_t)rng_range(&c->rng, 0, 600) - 300;
 		net_add_host(c->net, i, sn->host, sn->port);
 	}
+	/*
+	 * Now and then clocks hours apart, within the bound (time zones):
+	 * each node's clock up to 11 h ahead of the true time.
+	 */
+	if (rng_chance(&c->rng, 15))
+		for (int i = 0; i < n; i++)
+			if (rng_chance(&c->rng, 50))
+				c->nodes[i].skew += (int64_t)rng_range(&c->rng, 0, 11 * 3600000);
 }
 
 void
@@ -517,7 +526,15 @@ cluster_insider_act(cluster *c)
 	    nick_same(c->nodes[t].nick, sn->nick))
 		return; /* (a nick that differs only in case is its own) */
 	c->forgeries++;
-	if (rng_chance(&c->rng, 50)) {
+	if (rng_chance(&c->rng, 30)) {
+		/* A line stamped a day or more ahead of, or behind, its clock. */
+		int64_t off = (int64_t)rng_range(&c->rng, 24, 100) * 3600000 *
+			      (rng_chance(&c->rng, 50) ? 1 : -1);
+		uint64_t ms = (uint64_t)((int64_t)c->now + sn->skew + off);
+		int len = snprintf(text, sizeof text, "stamped %+lld h", (long long)(off / 3600000));
+		cluster_trace(c, "n%d writes \"%s\"", c->insider, text);
+		node_submit_stamped(sn->core, c->now, ms << HLC_SHIFT, text, (size_t)len);
+	} else if (rng_chance(&c->rng, 50)) {
 		int len = snprintf(text, sizeof text, "forged %d", c->forgeries);
 		cluster_trace(c, "n%d forges \"%s\" as %s", c->insider, text, c->nodes[t].nick);
 		node_submit_as(sn->core, c->now, HIST_CHAT, c->nodes[t].nick, text, (size_t)len);
