@@ -5,11 +5,13 @@
  *
  *   \as NICK TEXT        a chat line written under NICK instead of ours
  *   \force !OP NICK      a directive issued whether or not we lead
+ *   \at +Nh TEXT         a chat line stamped N hours ahead (or -Nh behind)
  *
  * Everything else is the ordinary node.  Never part of a release build.
  */
 #include "node_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static bool
@@ -47,6 +49,22 @@ force(node *n, uint64_t now, const char *s, size_t len)
 			node_mod_issue(n, now, op, s + k, len - k);
 }
 
+static void
+at(node *n, uint64_t now, const char *s, size_t len)
+{
+	char num[16], *end;
+	size_t k = len < sizeof num - 1 ? len : sizeof num - 1;
+
+	memcpy(num, s, k);
+	num[k] = '\0';
+	long hours = strtol(num, &end, 10);
+	if (end == num || *end != 'h' || end[1] != ' ')
+		return;
+	size_t skip = (size_t)(end - num) + 2;
+	int64_t ms = (int64_t)node_wall(n, now) + (int64_t)hours * 3600 * 1000;
+	node_submit_stamped(n, now, (uint64_t)ms << HLC_SHIFT, s + skip, len - skip);
+}
+
 bool
 insider_input(node *n, uint64_t now, const char *line, size_t len)
 {
@@ -56,6 +74,8 @@ insider_input(node *n, uint64_t now, const char *line, size_t len)
 		as(n, now, line + k, len - k);
 	else if (starts(line, len, "\\force ", &k))
 		force(n, now, line + k, len - k);
+	else if (starts(line, len, "\\at ", &k))
+		at(n, now, line + k, len - k);
 	else
 		return false;
 	return true;

@@ -39,6 +39,7 @@ class Node:
     def __init__(self, binary, nick, data, join=(), extra=(), listen="127.0.0.1:0",
                  secret=SECRET, prefix=()):
         self.nick = nick
+        self.data = pathlib.Path(data)
         args = [*prefix, binary, "--listen", listen, "--data", str(data)]
         for j in join:
             args += ["--join", j]
