@@ -205,6 +205,8 @@ uint64_t node_history_count(const node *n);
 void node_history_digest(const node *n, char *buf);
 /* The history key of the last record this node showed (or passed over). */
 void node_shown_key(const node *n, uint64_t *hlc, uint64_t *sender);
+/* Records stamped at or before this are the backlog of this life. */
+uint64_t node_backlog_until(const node *n);
 /* Whether the directives held here silence member id. */
 bool node_is_silenced(const node *n, uint64_t id);
 /* Too much of our own is in flight: stop reading input for now. */

@@ -181,6 +181,7 @@ node_hist_restore(node *n, uint64_t now)
 			n->own_shown = r->seq - 1;
 	}
 	node_guest_restored(n, now);
+	n->since_hlc = hlc_seen(n->clock, node_wall(n, now) << HLC_SHIFT);
 }
 
 void
@@ -224,7 +225,7 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 			hist_hold_owned(&n->hist, r);
 		else
 			hist_hold(&n->hist, r);
-	} else if (n->synced) {
+	} else if (n->synced || (n->phase == PHASE_MEMBER && node_since_start(n, r))) {
 		node_show(n, r, EVENT_LATE);
 	} else if (hist_is_guest(r->kind)) {
 		node_guest_show(n, r, EVENT_HISTORY, false); /* passed over; presence counts */
@@ -462,12 +463,30 @@ node_sign_own(node *n)
 
 /* --- reports and version vectors ------------------------------------------ */
 
+/*
+ * The first report from the chat: how far ahead of our wall clock the
+ * chat's clocks run (0 if behind: our own clock then leads), so that "since
+ * we started" is judged in the chat's time (node_since_start).
+ */
+static void
+fix_since(node *n, uint64_t now)
+{
+	uint64_t wall = node_wall(n, now), ahead = hlc_ms(n->clock) > wall ? hlc_ms(n->clock) - wall : 0;
+	uint64_t since = (n->cfg.wall_ms + ahead) << HLC_SHIFT;
+
+	n->since_fixed = true;
+	if (since > n->since_hlc)
+		n->since_hlc = since;
+}
+
 /* m says: my clock is hlc, my last record seq.  False when we stop for it. */
 bool
 node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq)
 {
 	check_clock(n, now, m, hlc);
 	see_clock(n, now, hlc);
+	if (!n->since_fixed && n->phase != PHASE_MEMBER)
+		fix_since(n, now);
 	hist_report(&n->hist, m->id, hlc, seq);
 	m->reported = true;
 	if (n->phase == PHASE_JOINING)

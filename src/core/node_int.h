@@ -118,6 +118,8 @@ struct node {
 	bool synced;        /* caught up: records are shown as they come */
 	uint64_t sync_deadline;
 	uint64_t sync_hlc;  /* the latest stamp taken in while catching up */
+	uint64_t since_hlc; /* records stamped past it were said since we started */
+	bool since_fixed;   /* ... as the first report told us */
 	uint64_t ready_deadline;
 	bool leaving;       /* asked to leave; waits for the queue to go out */
 	uint64_t leave_deadline;
@@ -232,6 +234,7 @@ bool insider_input(node *n, uint64_t now, const char *line, size_t len);
 
 /* node_show.c */
 void node_show(node *n, const hist_rec *r, event_kind kind);
+bool node_since_start(const node *n, const hist_rec *r);
 const char *node_author_nick(node *n, const hist_rec *r);
 void node_show_stable(node *n, uint64_t now);
 void node_hist_history(node *n, int count);

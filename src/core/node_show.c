@@ -168,6 +168,27 @@ typed_here(const node *n, const hist_rec *r)
 	return r->sender == n->cfg.id && r->seq > n->own_restored;
 }
 
+/*
+ * Whether r was said since this node started: stamped past our wall clock
+ * at the start, in the chat's time (when the first member's report showed
+ * the chat's clocks ahead of ours, that much later; node_hist.c), and past
+ * every record restored from the store.  Such a record is not part of the backlog
+ * a (re)joining node shows only the end of: it was said while we were
+ * coming in -- by a member that had not heard of us yet too -- so it is
+ * shown like any line, never passed over.
+ */
+bool
+node_since_start(const node *n, const hist_rec *r)
+{
+	return r->hlc > n->since_hlc;
+}
+
+uint64_t
+node_backlog_until(const node *n)
+{
+	return n->since_hlc;
+}
+
 static void
 pass_over(node *n)
 {
@@ -179,20 +200,30 @@ pass_over(node *n)
 		node_guest_show(n, r, EVENT_HISTORY, false);
 }
 
-/* Caught up: the last few stable records are shown as [HISTORY]. */
+/*
+ * Caught up: of the stable backlog, the last few records are shown as
+ * [HISTORY], the rest passed over; stable records said since we joined,
+ * and our own, are shown as they are.
+ */
 static void
 show_backlog(node *n, uint64_t f)
 {
-	int stable = 0;
+	int stable = 0, backlog = 0;
 
-	for (int i = 0; i < n->hist.nheap; i++)
-		stable += n->hist.heap[i].hlc <= f;
+	for (int i = 0; i < n->hist.nheap; i++) {
+		const hist_rec *r = &n->hist.heap[i];
+		stable += r->hlc <= f;
+		backlog += r->hlc <= f && !node_since_start(n, r) && !typed_here(n, r);
+	}
 	for (; stable > 0; stable--) {
 		const hist_rec *r = hist_first(&n->hist);
-		if (stable > NODE_SHOW_HISTORY || typed_here(n, r))
+		if (typed_here(n, r) || node_since_start(n, r)) {
+			node_show(n, r, EVENT_MESSAGE);
+		} else if (backlog-- > NODE_SHOW_HISTORY) {
 			pass_over(n);
-		else
+		} else {
 			node_show(n, r, EVENT_HISTORY);
+		}
 		hist_shown(&n->hist);
 	}
 	mark(n);

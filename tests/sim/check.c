@@ -300,6 +300,36 @@ final_users(cluster *c)
 	}
 }
 
+/*
+ * (g) Nothing held is left unshown: a line a live node holds, said since
+ * its life began (stamped past the backlog of that life) and at or before the
+ * last line it showed, was shown in this life -- unless its sender was
+ * silenced, or is the insider.  (Only the backlog from before a node
+ * started may be passed over, but for its last lines.)
+ */
+static void
+final_shown(cluster *c)
+{
+	for (int i = 0; i < c->n && !c->failed; i++) {
+		const simnode *sn = &c->nodes[i];
+		uint64_t h, s;
+		if (!cluster_alive(c, i))
+			continue;
+		node_shown_key(sn->core, &h, &s);
+		for (int k = 0; k < c->nlines; k++) {
+			const line_rec *l = &c->lines[k];
+			if (!sn->store.has[k] || sn->got[k] || l->refused || l->from == c->insider ||
+			    c->nodes[l->from].silenced_ever ||
+			    sn->store.key_hlc[k] <= node_backlog_until(sn->core) ||
+			    hist_cmp(sn->store.key_hlc[k], sn->store.key_sender[k], h, s) > 0)
+				continue;
+			cluster_fail(c, "(g) n%d holds m%d, said since it started and before what it "
+				     "showed last, but never showed it", i, k);
+			return;
+		}
+	}
+}
+
 void
 check_final(cluster *c)
 {
@@ -313,5 +343,7 @@ check_final(cluster *c)
 		final_history(c);
 	if (!c->failed)
 		final_users(c);
+	if (!c->failed)
+		final_shown(c);
 	check_step(c);
 }

@@ -338,16 +338,20 @@ unsilence_all(scenario *s)
 	}
 }
 
+/* A line, now and then a burst of 24 (more than a joiner's [HISTORY]), at one node. */
 static void
 type_line(scenario *s, bool checked)
 {
 	int i = (int)pick(s, 0, (uint64_t)s->c->n - 1);
 	bool ok = checked && cluster_all_announced(s->c);
-	/* One line in four comes from the node's guest, an IRC user. */
-	int k = pick(s, 0, 3) == 0 ? cluster_guest_type(s->c, i) : cluster_type(s->c, i);
+	int burst = pick(s, 0, 19) == 0 ? 24 : 1;
 
-	if (k >= 0)
-		s->c->lines[k].checked = ok;
+	for (int b = 0; b < burst; b++) {
+		/* One line in four comes from the node's guest, an IRC user. */
+		int k = pick(s, 0, 3) == 0 ? cluster_guest_type(s->c, i) : cluster_type(s->c, i);
+		if (k >= 0)
+			s->c->lines[k].checked = ok;
+	}
 }
 
 static uint64_t

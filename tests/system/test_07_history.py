@@ -270,3 +270,35 @@ def test_last_words_before_leaving_arrive(cluster):
     b.proc.stdin.close()
     assert b.wait_exit(10) == 0
     a.wait_line(r"^\[bob\] last words$")
+
+
+def test_nodes_joining_at_once_show_every_line_live(cluster):
+    """alice starts; bob, carol and dave join through her at the same
+    moment, and each types 20 lines as soon as it prints its own [JOIN],
+    as alice does.  Every node shows all 80 lines once, as lines of the
+    chat (none was said before they started), in one order (issue 11,
+    item 15: joiners showed only their own lines, or the last 20)."""
+    import threading
+    a = cluster.start("alice")
+    others = [cluster.start(n, join=[a], wait_joined=False) for n in ("bob", "carol", "dave")]
+    nodes = [a] + others
+
+    def type_lines(n):
+        n.wait_line(rf"^\[JOIN\] {n.nick} joined the chat$")
+        for i in range(20):
+            n.send(f"{n.nick} {i}")
+
+    threads = [threading.Thread(target=type_lines, args=(n,)) for n in nodes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = {f"[{n.nick}] {n.nick} {i}" for n in nodes for i in range(20)}
+    for n in nodes:
+        for line in every:
+            n.wait_line("^" + re.escape(line) + "$", timeout=15)
+    orders = [[l for l in n.output() if l in every] for n in nodes]
+    for n, order in zip(nodes, orders):
+        assert len(order) == 80, (n.nick, len(order))
+        assert not any(l.startswith("[HISTORY]") for l in n.output()), n.nick
+    assert all(o == orders[0] for o in orders)

@@ -674,10 +674,13 @@ test_messages_wait_for_the_announce(void **state)
 	ticks(&c, 3050, 3050);
 	link_up(&c, 2, &a, 103, 3060);
 	settle3(&a, &b, &c, 3061);
-	/* The announce first, then what carol caught up on, as history. */
+	/*
+	 * The announce first, then what carol caught up on: said since she
+	 * started, so as a line of the chat, not as history.
+	 */
 	assert_string_equal(c.lines[0], "[JOIN] carol joined the chat");
 	assert_string_equal(c.lines[2], "[LEADER] alice is the leader");
-	assert_string_equal(c.lines[3], "[HISTORY] [bob] early");
+	assert_string_equal(c.lines[3], "[bob] early");
 	assert_int_equal(count_line(&a, "[bob] early"), 1);
 	assert_int_equal(count_line(&b, "[bob] early"), 1);
 	stop(&a);
@@ -715,7 +718,7 @@ test_lost_frames_are_pulled_from_any_member(void **state)
 	}
 	assert_int_equal(count_line(&a, "[alice] while you joined"), 1);
 	assert_int_equal(count_line(&b, "[alice] while you joined"), 1);
-	assert_int_equal(count_line(&c, "[HISTORY] [alice] while you joined"), 1);
+	assert_int_equal(count_line(&c, "[alice] while you joined"), 1);
 	/* Once everyone is linked, a line is shown everywhere in its turn. */
 	input(&a, 3400, "after");
 	settle3(&a, &b, &c, 3401);
