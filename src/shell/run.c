@@ -92,6 +92,7 @@ io_send(void *ctx, uint32_t link, const uint8_t *frame, size_t len)
 static void
 store_failed(runner *r)
 {
+	term_stop();
 	fprintf(stderr, "chorus: %s\n", store_error(r->store));
 	fflush(stdout);
 	exit(1);
@@ -357,6 +358,7 @@ net_refused(void *ctx, uint32_t link, bool outgoing)
 	(void)link;
 	if (!outgoing || node_announced(r->core))
 		return;
+	term_stop();
 	fprintf(stderr, "chorus: authentication failed: the chat has another secret\n");
 	fflush(stdout);
 	store_close(r->store);

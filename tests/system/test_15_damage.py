@@ -1,0 +1,200 @@
+"""Chapter 15: bad starts and damage (SPEC section 2; the exit codes).
+
+A node keeps the chat's secret only once a member let it in (or when it
+made the chat), and a start that fails at the listen leaves nothing behind;
+however a node ends, on a terminal it gives the terminal back as it found
+it; and a store that is damaged, emptied, missing its secret or that cannot
+be written is refused at start, before the node joins: exit 1, a message
+that says what is wrong and what to do, and nothing changed.
+"""
+import fcntl
+import hashlib
+import os
+import pty
+import re
+import resource
+import select
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import termios
+import time
+
+import pytest
+
+from conftest import SECRET, Node
+
+
+def run(binary, data, nick="alice", join=(), listen="127.0.0.1:0", secret=SECRET,
+        headless=False):
+    """Run a node with nothing on its input and wait for its end: it leaves
+    as soon as it is in, or (headless) runs until it is refused."""
+    argv = [binary, "--listen", listen, "--data", str(data)] + ["--headless"] * headless
+    for j in join:
+        argv += ["--join", j]
+    env = {k: v for k, v in os.environ.items() if k != "CHORUS_SECRET"}
+    if secret is not None:
+        env["CHORUS_SECRET"] = secret
+    return subprocess.run(argv + [nick], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=20, env=env)
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def count_of(node):
+    return int(re.match(r"count=(\d+)", node.ask("\\checksum", "CHECKSUM")).group(1))
+
+
+def said(binary, data, lines, secret=SECRET):
+    """A chat of one (alice) says lines and leaves; its store holds them."""
+    n = Node(binary, "alice", data, secret=secret)
+    try:
+        n.proc.stdin.write("".join(l + "\n" for l in lines))
+        n.proc.stdin.flush()
+        n.wait_line("^" + re.escape(f"[alice] {lines[-1]}") + "$", timeout=30)
+        n.send("bye")
+        assert n.wait_exit(10) == 0
+    finally:
+        n.kill()
+
+
+# --- the terminal -----------------------------------------------------------
+
+def tty_sane(fd):
+    lflag = termios.tcgetattr(fd)[3]
+    return bool(lflag & termios.ECHO) and bool(lflag & termios.ICANON)
+
+
+class Pty:
+    """A node on a pseudo-terminal; the test keeps the slave side open to
+    look at the terminal's modes after the node is gone."""
+
+    def __init__(self, argv, secret=SECRET, limit_fsize=None):
+        self.master, self.slave = pty.openpty()
+        assert tty_sane(self.slave)  # what a fresh terminal is like
+
+        def child():
+            os.setsid()  # the terminal is the node's own: Ctrl-\ signals it
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            if limit_fsize:
+                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+                resource.setrlimit(resource.RLIMIT_FSIZE, (limit_fsize, limit_fsize))
+        env = {**os.environ, "TERM": "xterm", "CHORUS_SECRET": secret}
+        self.proc = subprocess.Popen(argv, stdin=self.slave, stdout=self.slave,
+                                     stderr=subprocess.PIPE, env=env, preexec_fn=child)
+        self.screen = b""
+
+    def read(self, pattern, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.screen):
+            assert time.monotonic() < deadline, f"no {pattern!r}; got {self.screen[-500:]!r}"
+            self.drain(0.1)
+
+    def drain(self, wait=0.0):
+        while select.select([self.master], [], [], wait)[0]:
+            try:
+                self.screen += os.read(self.master, 65536)
+            except OSError:
+                return
+            wait = 0
+
+    def type(self, data):
+        """Write data, reading the screen meanwhile (the node blocks when
+        nobody reads what it prints); False if the node ended first."""
+        while data:
+            if self.proc.poll() is not None:
+                return False
+            r, w, _ = select.select([self.master], [self.master], [], 0.1)
+            if r:
+                self.drain()
+            if w:
+                os.set_blocking(self.master, False)
+                try:
+                    data = data[os.write(self.master, data[:1024]):]
+                except BlockingIOError:
+                    pass
+                finally:
+                    os.set_blocking(self.master, True)
+        return True
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+        os.close(self.slave)
+
+
+def node_argv(binary, data, nick="alice", join=()):
+    argv = [binary, "--listen", "127.0.0.1:0", "--data", str(data)]
+    for j in join:
+        argv += ["--join", j]
+    return argv + [nick]
+
+
+def test_store_failure_on_a_terminal_gives_the_terminal_back(chorus_bin, tmp_path):
+    # A file-size limit stands in for a disk that fills while the node runs.
+    t = Pty(node_argv(chorus_bin, tmp_path / "alice"), limit_fsize=96 * 1024)
+    try:
+        t.read(rb"\[LEADER\] alice is the leader")
+        assert not tty_sane(t.slave)  # readline has it now
+        for i in range(5000):
+            if not t.type(f"line {i} {'x' * 300}\r".encode()):
+                break
+        assert t.proc.wait(10) == 1
+        assert b"cannot write history" in t.proc.stderr.read()
+        assert tty_sane(t.slave)
+    finally:
+        t.close()
+
+
+def test_ctrl_backslash_gives_the_terminal_back(chorus_bin, tmp_path):
+    t = Pty(node_argv(chorus_bin, tmp_path / "alice"))
+    try:
+        t.read(rb"\[LEADER\] alice is the leader")
+        assert not tty_sane(t.slave)
+        os.write(t.master, b"\x1c")  # Ctrl-\: SIGQUIT, a crash on purpose (no LEAVE)
+        assert t.proc.wait(10) == -signal.SIGQUIT
+        assert tty_sane(t.slave)
+    finally:
+        t.close()
+
+
+def test_exit_5_in_tmux_leaves_a_terminal_that_echoes(cluster, chorus_bin, tmp_path):
+    if not shutil.which("tmux"):
+        pytest.skip("tmux is not installed (scripts/install-deps installs it)")
+    a = cluster.start("alice")
+    base = ["tmux", "-S", str(tmp_path / "tmux.sock"), "-f", "/dev/null"]
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "CHORUS_SECRET")}
+    env["TERM"] = "xterm-256color"
+    eve = " ".join(shlex.quote(w) for w in node_argv(chorus_bin, tmp_path / "eve", "eve",
+                                                      [a.addr]))
+    script = (f"CHORUS_SECRET=not-the-secret {eve}; echo \"exit code $?\"; stty -a; "
+              "exec sleep 600")
+
+    def tmux(*args):
+        return subprocess.run(base + list(args), capture_output=True, text=True, check=True,
+                              timeout=10, env=env).stdout
+
+    def wait_screen(text):
+        deadline = time.monotonic() + 15
+        while text not in (got := tmux("capture-pane", "-p", "-J", "-t", "t")):
+            assert time.monotonic() < deadline, f"never saw {text!r}; the pane:\n{got}"
+            time.sleep(0.1)
+        return got
+
+    tmux("new-session", "-d", "-s", "t", "-x", "200", "-y", "50", "sh", "-c", script)
+    try:
+        screen = wait_screen("exit code 5")
+        assert re.search(r"(?<![-\w])echo(?!\w)", screen), screen
+        assert re.search(r"(?<![-\w])icanon(?!\w)", screen), screen
+        # What is typed now (sleep runs in the foreground) shows on the screen.
+        tmux("send-keys", "-t", "t", "-l", "typed-after-exit")
+        wait_screen("typed-after-exit")
+    finally:
+        subprocess.run(base + ["kill-server"], capture_output=True, timeout=10, env=env)
