@@ -175,7 +175,7 @@ def test_exit_5_in_tmux_leaves_a_terminal_that_echoes(cluster, chorus_bin, tmp_p
     eve = " ".join(shlex.quote(w) for w in node_argv(chorus_bin, tmp_path / "eve", "eve",
                                                       [a.addr]))
     script = (f"CHORUS_SECRET=not-the-secret {eve}; echo \"exit code $?\"; stty -a; "
-              "exec sleep 600")
+              "echo 'stty said so'; exec sleep 600")
 
     def tmux(*args):
         return subprocess.run(base + list(args), capture_output=True, text=True, check=True,
@@ -190,7 +190,8 @@ def test_exit_5_in_tmux_leaves_a_terminal_that_echoes(cluster, chorus_bin, tmp_p
 
     tmux("new-session", "-d", "-s", "t", "-x", "200", "-y", "50", "sh", "-c", script)
     try:
-        screen = wait_screen("exit code 5")
+        screen = wait_screen("stty said so")
+        assert "exit code 5" in screen
         assert re.search(r"(?<![-\w])echo(?!\w)", screen), screen
         assert re.search(r"(?<![-\w])icanon(?!\w)", screen), screen
         # What is typed now (sleep runs in the foreground) shows on the screen.
