@@ -264,28 +264,38 @@ io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
 		store_failed(r);
 }
 
+/* Reads: one that fails (an I/O error, damage) stops the node like a write. */
 static int
 io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
 {
 	runner *r = ctx;
+	int n = store_range(r->store, sender, from, max, fn, arg);
 
-	return store_range(r->store, sender, from, max, fn, arg);
+	if (n < 0)
+		store_failed(r);
+	return n;
 }
 
 static int
 io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
 {
 	runner *r = ctx;
+	int got = store_recent(r->store, n, fn, arg);
 
-	return store_recent(r->store, n, fn, arg);
+	if (got < 0)
+		store_failed(r);
+	return got;
 }
 
 static int
 io_store_scan(void *ctx, hist_visit *fn, void *arg)
 {
 	runner *r = ctx;
+	int n = store_scan(r->store, fn, arg);
 
-	return store_scan(r->store, fn, arg);
+	if (n < 0)
+		store_failed(r);
+	return n;
 }
 
 /* --- the network's and the user's callbacks ---------------------------- */
@@ -496,6 +506,8 @@ run_node(const node_opts *o)
 
 	r.opts = o;
 	if ((rc = ident_open(&id, o->data_dir, o->nick)) != 0)
+		return rc;
+	if (id.store == NULL && (rc = ident_create(&id, o->nick)) != 0)
 		return rc;
 	r.store = id.store;
 	/* Without --join, the members met in an earlier run are the way in. */

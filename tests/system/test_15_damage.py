@@ -41,6 +41,12 @@ def run(binary, data, nick="alice", join=(), listen="127.0.0.1:0", secret=SECRET
                           text=True, timeout=20, env=env)
 
 
+def made_a_chat(stderr):
+    """Whether the node said it made a new chat (and showed its secret)."""
+    return re.search(r"a new chat; its secret is in .*\n.*\n.*CHORUS_SECRET=[0-9a-f]{64}",
+                     stderr) is not None
+
+
 def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -199,3 +205,100 @@ def test_exit_5_in_tmux_leaves_a_terminal_that_echoes(cluster, chorus_bin, tmp_p
         wait_screen("typed-after-exit")
     finally:
         subprocess.run(base + ["kill-server"], capture_output=True, timeout=10, env=env)
+
+
+# --- a damaged store ----------------------------------------------------------
+
+def test_a_damaged_store_is_refused_and_left_as_it_was(chorus_bin, tmp_path):
+    data = tmp_path / "alice"
+    said(chorus_bin, data, [f"line {i} of a chat that will be damaged" for i in range(600)])
+    db = data / "history.db"
+    raw = bytearray(db.read_bytes())
+    page = int.from_bytes(raw[16:18], "big")  # the file header's page size
+    mid = len(raw) // page // 2 * page
+    for i in range(mid, mid + 8):  # the header of a page in the middle
+        raw[i] ^= 0xFF
+    db.write_bytes(raw)
+    before = digest(db)
+    p = run(chorus_bin, data)
+    assert p.returncode == 1, p.stderr
+    assert p.stdout == ""
+    assert "damaged" in p.stderr and str(db) in p.stderr
+    assert "backup" in p.stderr  # and what to do about it
+    assert digest(db) == before
+
+
+def test_an_emptied_store_is_refused(chorus_bin, tmp_path):
+    data = tmp_path / "alice"
+    said(chorus_bin, data, ["a line"])
+    (data / "history.db").write_bytes(b"")
+    p = run(chorus_bin, data)
+    assert p.returncode == 1, p.stderr
+    assert p.stdout == ""
+    assert "empty" in p.stderr and str(data / "history.db") in p.stderr
+    assert (data / "history.db").stat().st_size == 0  # no new identity in it
+
+
+# --- a full disk ----------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 16 MiB tmpfs of our own (as root), unmounted at the end."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root")
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def fill(disk):
+    """Write a file until the filesystem is full."""
+    fd = os.open(disk / "fill", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 65536)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    assert os.statvfs(disk).f_bavail == 0
+
+
+def test_a_node_that_cannot_write_its_store_exits_before_joining(cluster, chorus_bin,
+                                                                small_disk):
+    a = cluster.start("alice")
+    data = small_disk / "bob"
+    b = Node(chorus_bin, "bob", data, [a.addr])
+    try:
+        b.wait_line(r"^\[USERS\] alice \(leader\), bob$")
+        # Enough to make the store checkpoint its log once (a few MiB), then
+        # a little more: the log file keeps its size, with room in it.
+        bulk = "x" * 4000
+        b.proc.stdin.write("".join(f"bulk {i} {bulk}\n" for i in range(1200)))
+        b.proc.stdin.write("".join(f"after {i}\n" for i in range(20)))
+        b.proc.stdin.flush()
+        a.wait_line(r"^\[bob\] after 19$", timeout=60)
+    finally:
+        b.kill()  # SIGKILL: the log stays as it was
+    a.wait_line(r"^\[LOST\] bob is unreachable$")
+    said_count = count_of(a)
+    fill(small_disk)
+    p = run(chorus_bin, data, "bob", join=[a.addr], headless=True)  # no leaving at once
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert p.stdout == ""  # it never got in
+    assert "cannot write history" in p.stderr and str(data) in p.stderr
+    # With room again, bob comes back and holds all it said.
+    (small_disk / "fill").unlink()
+    b = Node(chorus_bin, "bob", data, [a.addr])
+    try:
+        b.wait_line(r"^\[LEADER\] alice is the leader$")
+        assert count_of(b) == said_count
+    finally:
+        b.kill()
