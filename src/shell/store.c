@@ -12,12 +12,14 @@
  *                                            signed chain heads (sign.h)
  *   peers(id PRIMARY KEY, nick TEXT, host TEXT, port, seen)  members met, for restarts
  *
- * meta keys: mark_hlc, mark_sender (the mark), opened (how many times
- * the store was opened: the write that proves at open that the store can
- * be written).
+ * meta keys: mark_hlc, mark_sender (the mark), secret_kept (1 once the
+ * data directory holds the chat's secret; 0 in a new store; a store from
+ * before the key counts as 1, as Chorus then kept the secret at once),
+ * opened (how many times the store was opened: the write that proves at
+ * open that the store can be written).
  *
- * A store is born whole: store_create builds history.db.new (schema and
- * identity, in one transaction, in a rollback journal) and renames
+ * A store is born whole: store_create builds history.db.new (schema,
+ * identity, secret_kept 0, in one transaction, in a rollback journal) and renames
  * it into place, so a crash leaves no store or a complete one, and an
  * existing history.db without an identity is damage, never a first run.
  * store_open changes nothing in a file it refuses: the checks (empty
@@ -73,6 +75,8 @@ enum query {
 	Q_SIG_AT,
 	Q_PUT_PEER,
 	Q_PEERS,
+	Q_GET_KEPT,
+	Q_SET_KEPT,
 	Q_COUNT
 };
 
@@ -101,6 +105,8 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_PUT_PEER] = "INSERT OR REPLACE INTO peers (id, nick, host, port, seen)"
 			" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[Q_PEERS] = "SELECT id, nick, host, port FROM peers ORDER BY seen DESC LIMIT ?1",
+	[Q_GET_KEPT] = "SELECT coalesce((SELECT value FROM meta WHERE key = 'secret_kept'), 1)",
+	[Q_SET_KEPT] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('secret_kept', 1)",
 };
 
 /* Run inside store_create's one transaction, on a new file. */
@@ -118,6 +124,7 @@ static const char schema_sql[] =
 	" PRIMARY KEY (sender, seq)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS peers (id INTEGER PRIMARY KEY, nick TEXT NOT NULL,"
 	" host TEXT NOT NULL, port INTEGER NOT NULL, seen INTEGER NOT NULL);"
+	"INSERT INTO meta (key, value) VALUES ('secret_kept', 0);"
 	"PRAGMA user_version = 1;";
 
 /* The write of store_open that proves the store can be written. */
@@ -637,6 +644,28 @@ store_set_identity(store *s, const store_identity *id)
 	sqlite3_bind_blob(st, 3, id->pk, sizeof id->pk, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, id->sk, sizeof id->sk, SQLITE_STATIC);
 	return run(s, Q_SET_IDENT) == 0 ? 0 : write_failed(s);
+}
+
+int
+store_secret_kept(store *s)
+{
+	sqlite3_stmt *st = s->q[Q_GET_KEPT];
+	int rc = sqlite3_step(st), kept = -1;
+
+	if (rc == SQLITE_ROW)
+		kept = sqlite3_column_int(st, 0) != 0;
+	else
+		sql_err(s, READING);
+	sqlite3_reset(st);
+	return kept;
+}
+
+int
+store_set_secret_kept(store *s)
+{
+	if (begin(s) != 0)
+		return write_failed(s);
+	return run(s, Q_SET_KEPT) == 0 ? 0 : write_failed(s);
 }
 
 int

@@ -104,6 +104,15 @@ int store_get_identity(store *s, store_identity *out);
 /* Store the identity, in the open transaction.  0, or -1 like store_put. */
 int store_set_identity(store *s, const store_identity *id);
 
+/*
+ * Whether the data directory was given the chat's secret to keep (secret.h):
+ * 1 yes, 0 not yet, -1 with store_error set.  A new store says 0; one
+ * written before Chorus recorded it says 1.
+ */
+int store_secret_kept(store *s);
+/* Record that it was, in the open transaction.  0, or -1 like store_put. */
+int store_set_secret_kept(store *s);
+
 /* Keep a signed chain head, in the open transaction.  0, or -1 like store_put. */
 int store_put_sig(store *s, const hist_sig *sig);
 /* The first signature of sender at or after seq: 1 and *out, 0 none, -1 error. */

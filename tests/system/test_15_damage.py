@@ -68,6 +68,64 @@ def said(binary, data, lines, secret=SECRET):
         n.kill()
 
 
+# --- the secret, and a start that fails ------------------------------------
+
+def test_a_refused_secret_is_not_kept(cluster, chorus_bin, tmp_path):
+    a = cluster.start("alice")
+    data = tmp_path / "bob"
+    p = run(chorus_bin, data, "bob", join=[a.addr], secret="not-the-secret", headless=True)
+    assert p.returncode == 5, p.stderr
+    assert "authentication failed" in p.stderr
+    assert not (data / "secret").exists()
+    # Nothing wrong was kept: with no secret given, none is found.
+    p = run(chorus_bin, data, "bob", join=[a.addr], secret=None, headless=True)
+    assert p.returncode == 5
+    assert "no secret" in p.stderr
+    # The right one gets in, and is kept once a member accepted it...
+    b = Node(chorus_bin, "bob", data, [a.addr])
+    try:
+        b.wait_line(r"^\[USERS\] alice \(leader\), bob$")
+        assert (data / "secret").read_text().strip() == SECRET
+        assert (data / "secret").stat().st_mode & 0o777 == 0o600
+    finally:
+        b.kill()
+    # ... so a restart needs it no more.
+    b = Node(chorus_bin, "bob", data, [a.addr], secret=None)
+    try:
+        b.wait_line(r"^\[USERS\] alice \(leader\), bob$")
+    finally:
+        b.kill()
+
+
+@pytest.mark.parametrize("why", ["port in use", "address not ours"])
+def test_a_failed_listen_leaves_nothing_behind(chorus_bin, tmp_path, why):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    listen = (f"127.0.0.1:{taken.getsockname()[1]}" if why == "port in use"
+              else "192.0.2.1:7420")  # TEST-NET-1: no interface here has it
+    try:
+        # A first node would make a chat (and a secret); a joiner is given one.
+        for secret, join in ((None, ()), (SECRET, ["127.0.0.1:9"])):
+            p = run(chorus_bin, tmp_path / "new" / "alice", join=join, listen=listen,
+                    secret=secret)
+            assert p.returncode == 1, p.stderr
+            assert "cannot listen" in p.stderr and p.stdout == ""
+            assert not made_a_chat(p.stderr)
+            assert not (tmp_path / "new").exists()
+        # A data directory that is there stays as it was: empty.
+        (tmp_path / "empty").mkdir()
+        p = run(chorus_bin, tmp_path / "empty", listen=listen, secret=None)
+        assert p.returncode == 1
+        assert os.listdir(tmp_path / "empty") == []
+    finally:
+        taken.close()
+    # And the same directory then starts a chat like any first run.
+    p = run(chorus_bin, tmp_path / "empty", secret=None)
+    assert p.returncode == 0, p.stderr
+    assert made_a_chat(p.stderr)
+
+
 # --- the terminal -----------------------------------------------------------
 
 def tty_sane(fd):
@@ -237,6 +295,27 @@ def test_an_emptied_store_is_refused(chorus_bin, tmp_path):
     assert p.stdout == ""
     assert "empty" in p.stderr and str(data / "history.db") in p.stderr
     assert (data / "history.db").stat().st_size == 0  # no new identity in it
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+def test_a_missing_secret_beside_a_history_is_refused(chorus_bin, tmp_path, how):
+    data = tmp_path / "alice"
+    said(chorus_bin, data, ["a line"], secret=None)  # alice made the chat and its secret
+    secret = (data / "secret").read_text().strip()
+    if how == "deleted":
+        (data / "secret").unlink()
+    else:
+        (data / "secret").write_text("")
+    p = run(chorus_bin, data, secret=None)
+    assert p.returncode == 1, p.stderr
+    assert p.stdout == ""
+    assert not made_a_chat(p.stderr)
+    assert "secret" in p.stderr and "--secret-file" in p.stderr
+    assert not (data / "secret").exists() or (data / "secret").read_text() == ""
+    # Given the secret again, alice is back in her own chat, and keeps it.
+    p = run(chorus_bin, data, secret=secret)
+    assert p.returncode == 0, p.stderr
+    assert (data / "secret").read_text().strip() == secret
 
 
 # --- a full disk ----------------------------------------------------------------

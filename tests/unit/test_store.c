@@ -540,6 +540,12 @@ test_created_whole(void **state)
 	assert_int_equal(got_who.id, who.id);
 	assert_string_equal(got_who.nick, who.nick);
 	assert_memory_equal(got_who.sk, who.sk, sizeof who.sk);
+	assert_int_equal(store_secret_kept(s), 0);
+	assert_int_equal(store_set_secret_kept(s), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	s = must_open(dir);
+	assert_int_equal(store_secret_kept(s), 1);
 	store_close(s);
 	char err[256];
 	assert_int_equal(store_exists(path_in(dir, "nowhere"), err, sizeof err), 0);
