@@ -58,43 +58,50 @@ ident_fail(ident *out, int code)
 	return code;
 }
 
-static int
-store_failed(ident *out)
-{
-	fprintf(stderr, "chorus: %s\n", store_error(out->store));
-	return ident_fail(out, 1);
-}
-
 int
 ident_open(ident *out, const char *dir, const char *nick)
 {
-	char err[4096 + 256];
+	char err[4096 + 512];
 	int rc;
 
+	out->store = NULL;
 	if (dir)
 		snprintf(out->dir, sizeof out->dir, "%s", dir);
 	else if (default_dir(out->dir, sizeof out->dir, nick) != 0) {
 		fprintf(stderr, "chorus: no data directory: set --data, XDG_DATA_HOME or HOME\n");
 		return 2;
 	}
-	if (make_dirs(out->dir) != 0)
-		return fail("create data directory", out->dir);
-	if ((out->store = store_open(out->dir, err, sizeof err)) == NULL) {
+	if ((rc = store_exists(out->dir, err, sizeof err)) == 0)
+		return 0;
+	if (rc < 0 || (out->store = store_open(out->dir, err, sizeof err)) == NULL) {
 		fprintf(stderr, "chorus: %s\n", err);
 		return 1;
 	}
-	rc = store_get_identity(out->store, &out->who);
-	if (rc > 0 && strcasecmp(out->who.nick, nick) != 0) {
+	if (store_get_identity(out->store, &out->who) != 1) {
+		fprintf(stderr, "chorus: %s\n", store_error(out->store));
+		return ident_fail(out, 1);
+	}
+	if (strcasecmp(out->who.nick, nick) != 0) {
 		fprintf(stderr, "chorus: data directory %s belongs to \"%s\", not \"%s\"\n",
 			out->dir, out->who.nick, nick);
 		return ident_fail(out, 2);
 	}
-	if (rc != 0)
-		return rc > 0 ? 0 : store_failed(out);
+	return 0;
+}
+
+int
+ident_create(ident *out, const char *nick)
+{
+	char err[4096 + 512];
+
+	if (make_dirs(out->dir) != 0)
+		return fail("create data directory", out->dir);
 	crypto_sign_keypair(out->who.pk, out->who.sk);
 	out->who.id = sign_id(out->who.pk);
 	snprintf(out->who.nick, sizeof out->who.nick, "%s", nick);
-	if (store_set_identity(out->store, &out->who) != 0 || store_commit(out->store) != 0)
-		return store_failed(out);
+	if ((out->store = store_create(out->dir, &out->who, err, sizeof err)) == NULL) {
+		fprintf(stderr, "chorus: %s\n", err);
+		return 1;
+	}
 	return 0;
 }

@@ -1,8 +1,9 @@
 /*
- * run — a node's life in the shell: open the data directory and the store,
- * listen, start the loop, and wire the pure core to the network (net), the
- * user (term), the store, the clock (uv_now, sampled once per loop pass)
- * and the signals.
+ * run — a node's life in the shell: open the data directory's store if it
+ * has one, find the secret, listen, and only then make what a first run
+ * needs (so that a failed start leaves nothing behind); start the loop, and
+ * wire the pure core to the network (net), the user (term), the store, the
+ * clock (uv_now, sampled once per loop pass) and the signals.
  *
  * Group commit: during a loop pass the core's records go into one store
  * transaction, and its frames and printed lines are gathered.  Just before
@@ -47,6 +48,9 @@ typedef struct runner {
 	bool held;          /* input paused: too much of ours in flight */
 	node_peer peers[RUN_MAX_PEERS]; /* remembered members, without --join */
 	int npeers;
+	ident id;           /* the data directory, the identity */
+	secret secret;      /* held until a member accepts it (keep_secret) */
+	bool keep_secret;   /* the secret is not kept yet: at the first handshake */
 	uv_prepare_t prepare;
 	uv_timer_t tick;
 	uv_signal_t sigint;
@@ -92,6 +96,7 @@ io_send(void *ctx, uint32_t link, const uint8_t *frame, size_t len)
 static void
 store_failed(runner *r)
 {
+	term_stop();
 	fprintf(stderr, "chorus: %s\n", store_error(r->store));
 	fflush(stdout);
 	exit(1);
@@ -263,37 +268,67 @@ io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
 		store_failed(r);
 }
 
+/* Reads: one that fails (an I/O error, damage) stops the node like a write. */
 static int
 io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
 {
 	runner *r = ctx;
+	int n = store_range(r->store, sender, from, max, fn, arg);
 
-	return store_range(r->store, sender, from, max, fn, arg);
+	if (n < 0)
+		store_failed(r);
+	return n;
 }
 
 static int
 io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
 {
 	runner *r = ctx;
+	int got = store_recent(r->store, n, fn, arg);
 
-	return store_recent(r->store, n, fn, arg);
+	if (got < 0)
+		store_failed(r);
+	return got;
 }
 
 static int
 io_store_scan(void *ctx, hist_visit *fn, void *arg)
 {
 	runner *r = ctx;
+	int n = store_scan(r->store, fn, arg);
 
-	return store_scan(r->store, fn, arg);
+	if (n < 0)
+		store_failed(r);
+	return n;
 }
 
 /* --- the network's and the user's callbacks ---------------------------- */
+
+/* The secret is the chat's (a member proved it, or we made the chat): keep it. */
+static int
+keep_secret(runner *r)
+{
+	r->keep_secret = false;
+	if (secret_keep(&r->secret, r->id.dir) != 0)
+		return 1;
+	if (store_set_secret_kept(r->store) != 0) {
+		fprintf(stderr, "chorus: %s\n", store_error(r->store));
+		return 1;
+	}
+	return 0;
+}
 
 static void
 net_up(void *ctx, uint32_t link, bool outgoing, const char *host, const uint8_t *binding)
 {
 	runner *r = ctx;
 
+	/* A completed handshake: the peer holds our secret. */
+	if (r->keep_secret && keep_secret(r) != 0) {
+		term_stop();
+		fflush(stdout);
+		exit(1);
+	}
 	node_link_up(r->core, now_of(r), link, outgoing, host, binding);
 }
 
@@ -357,6 +392,7 @@ net_refused(void *ctx, uint32_t link, bool outgoing)
 	(void)link;
 	if (!outgoing || node_announced(r->core))
 		return;
+	term_stop();
 	fprintf(stderr, "chorus: authentication failed: the chat has another secret\n");
 	fflush(stdout);
 	store_close(r->store);
@@ -482,28 +518,85 @@ start(runner *r, const ident *id, uint16_t port)
 	return 0;
 }
 
+/*
+ * The secret, found before anything is written.  A store opened says
+ * whether the directory was given one to keep (so that its loss is not
+ * taken for a new chat).
+ */
+static int
+find_secret(runner *r, uint8_t psk[SEAL_KEY])
+{
+	const node_opts *o = r->opts;
+	int kept = r->store ? store_secret_kept(r->store) : 0;
+	int rc;
+
+	if (kept < 0) {
+		fprintf(stderr, "chorus: %s\n", store_error(r->store));
+		return 1;
+	}
+	rc = secret_find(&r->secret, r->id.dir, o->secret_file, o->njoin == 0 && r->npeers == 0,
+			 kept == 1);
+	if (rc == 0 && (rc = secret_derive(&r->secret, psk, r->pass_check)) != 0)
+		secret_wipe(&r->secret);
+	r->keep_secret = rc == 0;
+	return rc;
+}
+
+/*
+ * Past the listen: a first run makes its directory and store now, and the
+ * maker of a chat keeps its secret at once (others wait for a handshake).
+ */
+static int
+settle_data(runner *r)
+{
+	const node_opts *o = r->opts;
+	int rc;
+
+	if (r->store == NULL) {
+		if ((rc = ident_create(&r->id, o->nick)) != 0)
+			return rc;
+		r->store = r->id.store;
+	}
+	if (o->njoin != 0 || r->npeers != 0)
+		return 0;
+	if (keep_secret(r) != 0)
+		return 1;
+	if (store_commit(r->store) != 0) {
+		fprintf(stderr, "chorus: %s\n", store_error(r->store));
+		return 1;
+	}
+	return 0;
+}
+
+/* A start that failed before the loop ran: close what was opened. */
+static int
+give_up(runner *r, int code)
+{
+	secret_wipe(&r->secret);
+	store_close(r->store);
+	r->store = NULL;
+	return code;
+}
+
 int
 run_node(const node_opts *o)
 {
 	static runner r;
 	net_callbacks nc = {&r, net_up, net_down, net_frame, net_log, net_refused};
 	uint8_t psk[SEAL_KEY];
-	ident id;
 	uint16_t port;
 	int rc;
 
 	r.opts = o;
-	if ((rc = ident_open(&id, o->data_dir, o->nick)) != 0)
+	/* Nothing is created before the listen: a failed start leaves no trace. */
+	if ((rc = ident_open(&r.id, o->data_dir, o->nick)) != 0)
 		return rc;
-	r.store = id.store;
+	r.store = r.id.store;
 	/* Without --join, the members met in an earlier run are the way in. */
-	if (o->njoin == 0 && (r.npeers = store_peers(r.store, r.peers, RUN_MAX_PEERS)) < 0)
+	if (r.store && o->njoin == 0 && (r.npeers = store_peers(r.store, r.peers, RUN_MAX_PEERS)) < 0)
 		store_failed(&r);
-	if ((rc = secret_load(id.dir, o->secret_file, o->njoin == 0 && r.npeers == 0, psk,
-			      r.pass_check)) != 0) {
-		store_close(r.store);
-		return rc;
-	}
+	if ((rc = find_secret(&r, psk)) != 0)
+		return give_up(&r, rc);
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = uv_default_loop();
 	r.net = net_new(r.loop, &nc, psk);
@@ -512,15 +605,18 @@ run_node(const node_opts *o)
 	if (rc != 0) {
 		fprintf(stderr, "chorus: cannot listen on %s:%u: %s\n", o->listen_host,
 			o->listen_port, uv_strerror(rc));
-		return 1;
+		return give_up(&r, 1);
 	}
+	if ((rc = settle_data(&r)) != 0)
+		return give_up(&r, rc);
 	fprintf(stderr, "chorus: %s listening on %s:%u\n", o->nick, o->listen_host, port);
-	if ((rc = start(&r, &id, port)) != 0)
+	if ((rc = start(&r, &r.id, port)) != 0)
 		return rc;
 	uv_run(r.loop, UV_RUN_DEFAULT);
 	node_free(r.core);
 	gate_free(r.gate);
 	store_close(r.store);
+	secret_wipe(&r.secret);
 	free(r.lines);
 	fflush(stdout);
 	return r.exit_code;

@@ -9,10 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct text {
-	char s[SECRET_MAX + 1];
-	size_t len;
-} text;
+typedef secret text;
 
 /* Read a whole small file; surrounding whitespace is not part of it. */
 static int
@@ -64,34 +61,78 @@ io_error(const char *what, const char *path)
 	return 1;
 }
 
-/* A new chat: a new random secret, kept, and the way to share it. */
-static int
-make(const char *dir, text *t)
+/* A new chat: a new random secret, kept later (secret_keep). */
+static void
+make(text *t)
 {
 	uint8_t raw[32];
 
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(t->s, sizeof t->s, raw, sizeof raw);
 	t->len = strlen(t->s);
+	t->made = true;
 	sodium_memzero(raw, sizeof raw);
-	if (keep(dir, t) != 0)
-		return io_error("write a secret to", dir);
-	fprintf(stderr,
-		"chorus: a new chat; its secret is in %s/secret\n"
-		"chorus: others join with --secret-file (a copy of that file) or\n"
-		"chorus:   CHORUS_SECRET=%s\n",
-		dir, t->s);
-	return 0;
 }
 
+/* The secret the store says was kept is not there: damage, not a new chat. */
 static int
-find(const char *dir, const char *file, bool new_chat, text *t)
+lost(const char *dir)
+{
+	fprintf(stderr,
+		"chorus: %s/secret is missing or empty, yet %s holds this node's history: "
+		"no new chat is made over it\n"
+		"chorus: give the chat's secret with --secret-file or CHORUS_SECRET (any "
+		"member's data directory has it in \"secret\"), or start a new chat with "
+		"another --data directory\n",
+		dir, dir);
+	return 1;
+}
+
+/* The one in the data directory, or a new one. */
+static int
+find_kept(const char *dir, bool new_chat, bool was_kept, text *t)
 {
 	char kept[4200];
-	const char *env = getenv("CHORUS_SECRET");
 	int rc;
 
 	snprintf(kept, sizeof kept, "%s/secret", dir);
+	if ((rc = read_file(kept, t)) < 0)
+		return io_error("read", kept);
+	if (rc > 0 && t->len > 0) {
+		t->kept = true;
+		return 0;
+	}
+	if (was_kept)
+		return lost(dir);
+	if (!new_chat) {
+		fprintf(stderr, "chorus: authentication failed: no secret "
+				"(give --secret-file or CHORUS_SECRET)\n");
+		return 5;
+	}
+	make(t);
+	return 0;
+}
+
+/* Whether dir/secret holds t already. */
+static bool
+is_kept(const char *dir, const text *t)
+{
+	char kept[4200];
+	static text old;
+	bool same;
+
+	snprintf(kept, sizeof kept, "%s/secret", dir);
+	same = read_file(kept, &old) > 0 && old.len == t->len && memcmp(old.s, t->s, t->len) == 0;
+	sodium_memzero(&old, sizeof old);
+	return same;
+}
+
+static int
+find(const char *dir, const char *file, bool new_chat, bool was_kept, text *t)
+{
+	const char *env = getenv("CHORUS_SECRET");
+	int rc;
+
 	if (file) {
 		if ((rc = read_file(file, t)) <= 0) {
 			if (rc < 0)
@@ -107,26 +148,13 @@ find(const char *dir, const char *file, bool new_chat, text *t)
 		t->len = strlen(env);
 		memcpy(t->s, env, t->len + 1);
 	} else {
-		if ((rc = read_file(kept, t)) < 0)
-			return io_error("read", kept);
-		if (rc > 0 && t->len > 0)
-			return 0;
-		if (!new_chat) {
-			fprintf(stderr, "chorus: authentication failed: no secret "
-					"(give --secret-file or CHORUS_SECRET)\n");
-			return 5;
-		}
-		return make(dir, t);
+		return find_kept(dir, new_chat, was_kept, t);
 	}
 	if (t->len == 0) {
 		fprintf(stderr, "chorus: the secret is empty\n");
 		return 2;
 	}
-	/* Keep it, so that a restart needs it no more. */
-	text old;
-	if (read_file(kept, &old) <= 0 || old.len != t->len || memcmp(old.s, t->s, t->len) != 0)
-		if (keep(dir, t) != 0)
-			return io_error("write the secret to", dir);
+	t->kept = is_kept(dir, t);
 	return 0;
 }
 
@@ -137,19 +165,47 @@ secret_check_of(const char *s, size_t len, uint8_t check[SECRET_CHECK])
 			   (const uint8_t *)"chorus-pass", 11);
 }
 
-int
-secret_load(const char *dir, const char *file, bool new_chat, uint8_t psk[SEAL_KEY],
-	    uint8_t check[SECRET_CHECK])
+void
+secret_wipe(secret *s)
 {
-	static text t;
-	int rc = find(dir, file, new_chat, &t);
+	sodium_memzero(s, sizeof *s);
+}
 
-	if (rc == 0)
-		secret_check_of(t.s, t.len, check);
-	if (rc == 0 && seal_psk(t.s, t.len, psk) != 0) {
+int
+secret_find(secret *out, const char *dir, const char *file, bool new_chat, bool was_kept)
+{
+	int rc;
+
+	secret_wipe(out);
+	if ((rc = find(dir, file, new_chat, was_kept, out)) != 0)
+		secret_wipe(out);
+	return rc;
+}
+
+int
+secret_derive(const secret *s, uint8_t psk[SEAL_KEY], uint8_t check[SECRET_CHECK])
+{
+	secret_check_of(s->s, s->len, check);
+	if (seal_psk(s->s, s->len, psk) != 0) {
 		fprintf(stderr, "chorus: out of memory deriving the secret's key\n");
-		rc = 1;
+		return 1;
 	}
-	sodium_memzero(&t, sizeof t);
+	return 0;
+}
+
+int
+secret_keep(secret *s, const char *dir)
+{
+	int rc = 0;
+
+	if (!s->kept && keep(dir, s) != 0)
+		rc = io_error("write the secret to", dir);
+	else if (s->made)
+		fprintf(stderr,
+			"chorus: a new chat; its secret is in %s/secret\n"
+			"chorus: others join with --secret-file (a copy of that file) or\n"
+			"chorus:   CHORUS_SECRET=%s\n",
+			dir, s->s);
+	secret_wipe(s);
 	return rc;
 }

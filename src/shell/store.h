@@ -14,6 +14,10 @@
  * crash, and a failed write or commit rolls the whole transaction back, so
  * the file never holds half a batch.
  *
+ * Damage is refused, not worked around: store_open checks the whole file
+ * and refuses one that is emptied, damaged or without an identity, and a
+ * read that fails later is an error like a failed write (the caller stops).
+ *
  * Reads visit records in place: the hist_rec a visitor gets points into
  * SQLite's memory and is valid only during that call.  A visitor must not
  * call into the same store.  A store is used by one thread.
@@ -33,11 +37,37 @@
 
 typedef struct store store;
 
+/* Who the node is: its id, nick and signing key pair. */
+typedef struct store_identity {
+	uint64_t id;
+	char nick[NICK_MAX + 1];
+	uint8_t pk[SIGN_PK];
+	uint8_t sk[SIGN_SK];
+} store_identity;
+
 /*
- * Open DIR/history.db, creating it (mode 0600) and its schema if needed.
- * dir must exist.  On failure writes why into err (errlen bytes, with the
- * file's path and the system's or SQLite's message) and returns NULL.  The
- * caller owns the store and frees it with store_close.
+ * Whether dir holds a store (DIR/history.db): 1 yes, 0 no (dir missing
+ * too), -1 when that cannot be told, with why in err (errlen bytes).
+ */
+int store_exists(const char *dir, char *err, size_t errlen);
+
+/*
+ * Create DIR/history.db (mode 0600) holding the identity who, whole or not
+ * at all: it is built as DIR/history.db.new and renamed into place.  dir
+ * must exist and hold no store.  Then opened as by store_open.  On failure
+ * writes why into err and returns NULL.
+ */
+store *store_create(const char *dir, const store_identity *who, char *err, size_t errlen);
+
+/*
+ * Open the existing DIR/history.db.  Refused (NULL, and err says what is
+ * wrong, naming the file, and what to do) without a write to it: an empty
+ * file, one that fails SQLite's integrity check, one Chorus did not write
+ * (or a newer Chorus did), one without an identity.  Then the store proves
+ * it can be written (its log checkpointed and emptied, one small write
+ * committed): a store that cannot (a full disk) is refused here, before
+ * the node starts, with SQLite's and the system's message.  The caller
+ * owns the store and frees it with store_close.
  */
 store *store_open(const char *dir, char *err, size_t errlen);
 
@@ -68,18 +98,20 @@ int store_set_mark(store *s, uint64_t hlc, uint64_t sender);
  */
 int store_get_mark(store *s, uint64_t *hlc, uint64_t *sender);
 
-/* Who the node is: its id, nick and signing key pair. */
-typedef struct store_identity {
-	uint64_t id;
-	char nick[NICK_MAX + 1];
-	uint8_t pk[SIGN_PK];
-	uint8_t sk[SIGN_SK];
-} store_identity;
 
 /* The node's identity: 1 when one was stored, 0 when none, -1 with store_error set. */
 int store_get_identity(store *s, store_identity *out);
 /* Store the identity, in the open transaction.  0, or -1 like store_put. */
 int store_set_identity(store *s, const store_identity *id);
+
+/*
+ * Whether the data directory was given the chat's secret to keep (secret.h):
+ * 1 yes, 0 not yet, -1 with store_error set.  A new store says 0; one
+ * written before Chorus recorded it says 1.
+ */
+int store_secret_kept(store *s);
+/* Record that it was, in the open transaction.  0, or -1 like store_put. */
+int store_set_secret_kept(store *s);
 
 /* Keep a signed chain head, in the open transaction.  0, or -1 like store_put. */
 int store_put_sig(store *s, const hist_sig *sig);

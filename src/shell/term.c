@@ -1,9 +1,11 @@
 /* term — see term.h. */
 #include "term.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -27,6 +29,7 @@ static struct {
 	bool overlong;         /* discarding the rest of a line that was cut */
 	bool held;             /* reading paused (term_hold) */
 	bool file_reading;     /* a read of a regular file is in flight */
+	struct termios saved;  /* tty: the modes we found, for a fatal signal */
 } T;
 
 /* --- plain lines ------------------------------------------------------- */
@@ -147,9 +150,58 @@ on_winch(uv_signal_t *s, int sig)
 	rl_resize_terminal();
 }
 
+/*
+ * Give the terminal back as we found it: readline's modes undone (its
+ * handler removed: rl_deprep_terminal), what was typed but not entered
+ * left on the screen with the cursor on a fresh line, a bare prompt
+ * erased.  Only while readline has the terminal.
+ */
+static void
+tty_give_back(void)
+{
+	if (!T.tty || !T.active)
+		return;
+	if (rl_end > 0) {
+		rl_point = rl_end;
+		rl_redisplay();
+		fputs("\n", stdout);
+	} else {
+		rl_clear_visible_line();
+	}
+	fflush(stdout);
+	rl_callback_handler_remove();
+}
+
+/* exit() from anywhere (a store failure, a refusal): the terminal too. */
+static void
+on_exit_tty(void)
+{
+	tty_give_back();
+	T.active = false;
+}
+
+/*
+ * SIGQUIT (Ctrl-\) is a crash on purpose: no LEAVE, a core.  The modes
+ * are put back first (tcsetattr is async-signal-safe; readline is not),
+ * then the signal does what it would have done (SA_RESETHAND).
+ */
+static void
+on_quit(int sig)
+{
+	tcsetattr(0, TCSANOW, &T.saved);
+	raise(sig);
+}
+
 static int
 start_tty(void)
 {
+	struct sigaction sa = {.sa_handler = on_quit, .sa_flags = SA_RESETHAND};
+
+	if (tcgetattr(0, &T.saved) == 0) {
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGQUIT, &sa, NULL);
+	}
+	atexit(on_exit_tty);
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;
 	rl_callback_handler_install("-> ", on_rl_line);
@@ -225,9 +277,10 @@ term_stop(void)
 {
 	if (!T.active)
 		return;
+	tty_give_back();
 	T.active = false;
 	if (T.tty) {
-		rl_callback_handler_remove();
+		signal(SIGQUIT, SIG_DFL);
 		uv_poll_stop(&T.poll);
 		uv_close((uv_handle_t *)&T.poll, NULL);
 		uv_close((uv_handle_t *)&T.winch, NULL);

@@ -5,7 +5,8 @@
  * editing through GNU Readline's callback interface, driven by the libuv
  * loop; an incoming line is printed above the prompt and the line being
  * typed is redrawn intact.  Otherwise: plain lines in, plain lines out,
- * stdout flushed per line, no prompt and no colours.
+ * stdout flushed per line, no prompt and no colours.  However the node
+ * ends, the terminal is left in the modes it was found in.
  */
 #ifndef CHORUS_TERM_H
 #define CHORUS_TERM_H
@@ -29,7 +30,12 @@ void term_print(const char *line);
 /* Pause reading standard input (flow control), or resume it. */
 void term_hold(bool hold);
 
-/* Stop reading and give the terminal back. */
+/*
+ * Stop reading and give the terminal back as it was (readline's modes
+ * undone).  Call it before printing why the node stops.  Exiting without
+ * it gives the terminal back too (an atexit handler), and so does
+ * SIGQUIT (Ctrl-\), which then ends the process as it would have.
+ */
 void term_stop(void);
 
 /* Longest line passed up; a longer one is cut (the core then refuses it). */
