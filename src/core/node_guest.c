@@ -344,6 +344,28 @@ node_guest_history(node *n, const hist_rec *r)
 }
 
 /*
+ * A HELLO from a node we never knew, under the nick of an IRC user who is
+ * online: refused as a taken nick (SPEC 2: one namespace, and a newcomer
+ * cannot take an online user's nick; it exits with code 3).  A member we
+ * know keeps its own nick when it comes back: the user yields
+ * (node_guest_hosts).
+ */
+bool
+node_guest_refuses(node *n, link *l, uint64_t id, const char *nick)
+{
+	wire_msg r = {.type = WIRE_REJECT};
+
+	if (member_find(&n->members, id) != NULL || !(local(n, nick) || any_up(n, nick)))
+		return false;
+	node_log(n, NODE_LOG_ALWAYS, "refusing %s from %s: an IRC user is online under that nick",
+		 nick, l->host);
+	r.u.reject.reason = WIRE_NICK_TAKEN;
+	node_send(n, l->id, &r);
+	node_close_link(n, l);
+	return true;
+}
+
+/*
  * Hosts come and go: a guest whose every session is on an unreachable
  * host is [LOST]; [BACK] when one is reachable again.  And a guest here
  * whose nick a node now holds is renamed: a node's nick is its own.

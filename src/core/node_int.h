@@ -213,6 +213,7 @@ void node_guest_history(node *n, const hist_rec *r);
 void node_guest_taken(node *n, uint64_t now, const hist_rec *r);
 void node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print);
 void node_guest_hosts(node *n, uint64_t now);
+bool node_guest_refuses(node *n, link *l, uint64_t id, const char *nick);
 void node_each_guest(const node *n, node_user_fn *fn, void *arg);
 const char *node_guest_named(node *n, const char *nick);
 void node_guest_removed(node *n, const char *nick, const char *by);

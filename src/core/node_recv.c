@@ -37,7 +37,7 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	}
 	char nick[NICK_MAX + 1];
 	snprintf(nick, sizeof nick, "%.*s", (int)e.nick.len, e.nick.ptr);
-	if (node_mod_refuses(n, l, e.id, nick))
+	if (node_mod_refuses(n, l, e.id, nick) || node_guest_refuses(n, l, e.id, nick))
 		return;
 	if (l->peer && l->peer != e.id) {
 		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: identity changed", l->host);

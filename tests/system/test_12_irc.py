@@ -132,6 +132,24 @@ def test_nicks_are_unique_across_nodes_and_clients(cluster):
     t.wait(r" 432 ")
 
 
+def test_a_node_cannot_take_an_online_irc_users_nick(cluster):
+    """SPEC 2: one namespace.  A node started as Yuki while IRC user yuki is
+    online is refused (exit 3); yuki keeps the nick and her lines."""
+    a = irc_node(cluster, "alpha")
+    y = Irc(a.irc, "yuki")
+    y.join()
+    y.say("I was here first")
+    a.wait_line(r"^\[yuki\] I was here first$")
+    late = cluster.start("Yuki", join=[a], wait_joined=False)
+    assert late.wait_exit(10) == 3
+    late.wait_err(r'nick "Yuki" is taken')
+    a.wait_err(r"refusing Yuki from 127\.0\.0\.1: an IRC user is online under that nick")
+    y.say("still yuki")
+    a.wait_line(r"^\[yuki\] still yuki$")
+    assert a.ask("\\list_users", "USERS") == "alpha (leader), yuki"
+    assert not any("Guest" in l for l in y.lines), y.lines
+
+
 def test_directives_reach_irc_users(cluster):
     a = irc_node(cluster, "alpha")  # the leader
     b = cluster.start("bravo", join=[a])
