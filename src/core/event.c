@@ -166,6 +166,10 @@ event_format(const event *ev, char *buf, size_t cap)
 		event_escape(ev->text, ev->text_len, text, sizeof text);
 		return put(buf, cap, fmts[ev->kind], ev->stamp ? ev->stamp : utc, ev->nick, text);
 	}
+	if (ev->kind == EVENT_PENDING) {
+		event_escape(ev->text, ev->text_len, text, sizeof text);
+		return put(buf, cap, fmts[ev->kind], text);
+	}
 	/* Every other event carries a nick or a text that the node built. */
 	return put(buf, cap, fmts[ev->kind], ev->nick ? ev->nick : ev->text);
 }

@@ -27,6 +27,7 @@
 	X(CHECKSUM, "[CHECKSUM] %s")                      \
 	X(HELP, "%s")                                     \
 	X(ERROR, "[ERROR] %s")                            \
+	X(PENDING, "[PENDING] %s")                        \
 	X(MESSAGE, "[%s] %s")                             \
 	X(HISTORY, "[HISTORY] [%s] %s")                   \
 	X(LATE, "[LATE %s] [%s] %s")                      \

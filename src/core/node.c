@@ -484,7 +484,8 @@ node_leave(node *n, uint64_t now)
 		}
 		if (now < n->leave_deadline)
 			return;
-		node_log(n, NODE_LOG_ALWAYS, "leaving with %d line(s) never sent", n->nqueue);
+		node_log(n, NODE_LOG_ALWAYS, "leaving with %d line(s) not sent yet: kept, sent when this "
+			 "node is next in the chat", n->nqueue);
 	}
 	if (n->phase != PHASE_PROBE) {
 		node_sign_own(n); /* what we sent last must be provable after we go */

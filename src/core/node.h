@@ -121,6 +121,17 @@ typedef struct node_io {
 	int (*store_recent)(void *ctx, int n, hist_visit *fn, void *arg);
 	/* Every record in history order (read once, by node_new). */
 	int (*store_scan)(void *ctx, hist_visit *fn, void *arg);
+	/*
+	 * Lines typed that cannot be sent yet (SPEC 5.10): kept in the store
+	 * (part of the current batch), in order, until the records they become
+	 * are stored, when the store forgets them all (same batch).  r's
+	 * sender, seq and stamp are 0: it is not a record yet; r->nick is ""
+	 * for our own lines, else a guest's.  store_pending_scan visits those
+	 * kept in an earlier life, once, by node_new.  All three may be NULL.
+	 */
+	void (*store_pending)(void *ctx, const hist_rec *r);
+	void (*store_pending_clear)(void *ctx);
+	int (*store_pending_scan)(void *ctx, hist_visit *fn, void *arg);
 } node_io;
 
 /* The config's strings are copied.  The node starts at once. */

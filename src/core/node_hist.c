@@ -159,6 +159,27 @@ restore_one(void *arg, const hist_rec *r)
 	return true;
 }
 
+/* Keep a line until we may send (check_ready). */
+static void
+queue_line(node *n, int kind, const char *nick, const char *text, size_t len)
+{
+	queued *q = &n->queue[n->nqueue++];
+
+	*q = (queued){xstrndup(text, len), len, kind, ""};
+	snprintf(q->nick, sizeof q->nick, "%s", nick ? nick : "");
+}
+
+/* A line kept in an earlier life: queued again, sent once we may. */
+static bool
+restore_pending(void *arg, const hist_rec *r)
+{
+	node *n = arg;
+
+	if (n->nqueue < NODE_MAX_QUEUED && r->len <= WIRE_MAX_TEXT)
+		queue_line(n, r->kind, r->nick, r->text, r->len);
+	return true;
+}
+
 void
 node_hist_restore(node *n, uint64_t now)
 {
@@ -182,6 +203,8 @@ node_hist_restore(node *n, uint64_t now)
 	}
 	node_guest_restored(n, now);
 	n->since_hlc = hlc_seen(n->clock, node_wall(n, now) << HLC_SHIFT);
+	if (n->io.store_pending_scan)
+		n->io.store_pending_scan(n->io.ctx, restore_pending, n);
 }
 
 void
@@ -317,10 +340,17 @@ node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *te
 		node_emit(n, EVENT_ERROR, NULL, "not joined yet and too many messages waiting");
 		return;
 	}
-	queued *q = &n->queue[n->nqueue++];
-	*q = (queued){xstrndup(text, len), len, kind, ""};
-	snprintf(q->nick, sizeof q->nick, "%s", nick ? nick : "");
+	queue_line(n, kind, nick, text, len);
+	hist_rec r = {.kind = (uint8_t)kind, .text = text, .len = len};
+	snprintf(r.nick, sizeof r.nick, "%s", nick ? nick : "");
+	if (n->io.store_pending)
+		n->io.store_pending(n->io.ctx, &r);
+	if (kind == HIST_CHAT && r.nick[0] == '\0') {
+		event ev = {.kind = EVENT_PENDING, .text = text, .text_len = len};
+		n->io.event(n->io.ctx, &ev);
+	}
 }
+
 
 static bool
 record_of(const wire_msg *msg, hist_rec *r)
@@ -538,6 +568,8 @@ check_ready(node *n, uint64_t now)
 			    n->queue[i].len);
 		free(n->queue[i].text);
 	}
+	if (n->nqueue && n->io.store_pending_clear)
+		n->io.store_pending_clear(n->io.ctx);
 	n->nqueue = 0;
 }
 

@@ -302,6 +302,35 @@ io_store_scan(void *ctx, hist_visit *fn, void *arg)
 	return n;
 }
 
+static void
+io_store_pending(void *ctx, const hist_rec *rec)
+{
+	runner *r = ctx;
+
+	if (store_pending(r->store, rec) != 0)
+		store_failed(r);
+}
+
+static void
+io_store_pending_clear(void *ctx)
+{
+	runner *r = ctx;
+
+	if (store_pending_clear(r->store) != 0)
+		store_failed(r);
+}
+
+static int
+io_store_pending_scan(void *ctx, hist_visit *fn, void *arg)
+{
+	runner *r = ctx;
+	int n = store_pending_scan(r->store, fn, arg);
+
+	if (n < 0)
+		store_failed(r);
+	return n;
+}
+
 /* --- the network's and the user's callbacks ---------------------------- */
 
 /* The secret is the chat's (a member proved it, or we made the chat): keep it. */
@@ -489,6 +518,8 @@ start(runner *r, const ident *id, uint16_t port)
 		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
 		.store_mark = io_store_mark, .store_range = io_store_range,
 		.store_recent = io_store_recent, .store_scan = io_store_scan,
+		.store_pending = io_store_pending, .store_pending_clear = io_store_pending_clear,
+		.store_pending_scan = io_store_pending_scan,
 		.guest = io_guest,
 	};
 	term_callbacks tc = {r, term_line, term_eof};

@@ -77,6 +77,10 @@ enum query {
 	Q_PEERS,
 	Q_GET_KEPT,
 	Q_SET_KEPT,
+	/* Prepared on first use (pending_query): older stores lack the table. */
+	Q_PEND_PUT,
+	Q_PEND_CLEAR,
+	Q_PEND_SCAN,
 	Q_COUNT
 };
 
@@ -107,7 +111,15 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_PEERS] = "SELECT id, nick, host, port FROM peers ORDER BY seen DESC LIMIT ?1",
 	[Q_GET_KEPT] = "SELECT coalesce((SELECT value FROM meta WHERE key = 'secret_kept'), 1)",
 	[Q_SET_KEPT] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('secret_kept', 1)",
+	[Q_PEND_PUT] = "INSERT INTO pending (" COLUMNS ") VALUES (?, ?, ?, ?, ?, ?)",
+	[Q_PEND_CLEAR] = "DELETE FROM pending",
+	[Q_PEND_SCAN] = "SELECT " COLUMNS " FROM pending ORDER BY rowid",
 };
+
+/* Lines typed and not sent yet (node.h store_pending); created when first used. */
+static const char pending_sql[] =
+	"CREATE TABLE IF NOT EXISTS pending (sender INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" hlc INTEGER NOT NULL, nick TEXT NOT NULL, text BLOB NOT NULL, kind INTEGER NOT NULL);";
 
 /* Run inside store_create's one transaction, on a new file. */
 static const char schema_sql[] =
@@ -380,7 +392,7 @@ check_writable(store *s)
 static int
 prepare_all(store *s)
 {
-	for (int i = 0; i < Q_COUNT; i++) {
+	for (int i = 0; i < Q_PEND_PUT; i++) {
 		if (sqlite3_prepare_v3(s->db, query_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->q[i], NULL) != SQLITE_OK) {
 			sql_err(s, OPENING);
@@ -551,13 +563,10 @@ store_close(store *s)
 	free(s);
 }
 
-int
-store_put(store *s, const hist_rec *r)
+/* A record's columns (COLUMNS) into st. */
+static void
+bind_record(sqlite3_stmt *st, const hist_rec *r)
 {
-	sqlite3_stmt *st = s->q[Q_PUT];
-
-	if (begin(s) != 0)
-		return write_failed(s);
 	/* SQLITE_STATIC is safe: run() clears the bindings before we return. */
 	sqlite3_bind_int64(st, 1, key(r->sender));
 	sqlite3_bind_int64(st, 2, key(r->seq));
@@ -566,6 +575,14 @@ store_put(store *s, const hist_rec *r)
 	/* A non-NULL pointer, so that an empty text is an empty blob, not NULL. */
 	sqlite3_bind_blob64(st, 5, r->len ? r->text : "", r->len, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, r->kind);
+}
+
+int
+store_put(store *s, const hist_rec *r)
+{
+	if (begin(s) != 0)
+		return write_failed(s);
+	bind_record(s->q[Q_PUT], r);
 	return run(s, Q_PUT) == 0 ? 0 : write_failed(s);
 }
 
@@ -835,6 +852,49 @@ int
 store_scan(store *s, hist_visit *fn, void *arg)
 {
 	return visit(s, s->q[Q_SCAN], fn, arg);
+}
+
+/* One of the pending table's statements, the table made first if need be. */
+static sqlite3_stmt *
+pending_query(store *s, int q)
+{
+	if (s->q[q])
+		return s->q[q];
+	if (exec(s, pending_sql, WRITING) != 0)
+		return NULL;
+	if (sqlite3_prepare_v3(s->db, query_sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->q[q],
+			       NULL) != SQLITE_OK) {
+		sql_err(s, WRITING);
+		return NULL;
+	}
+	return s->q[q];
+}
+
+int
+store_pending(store *s, const hist_rec *r)
+{
+	sqlite3_stmt *st;
+
+	if (begin(s) != 0 || (st = pending_query(s, Q_PEND_PUT)) == NULL)
+		return write_failed(s);
+	bind_record(st, r);
+	return run(s, Q_PEND_PUT) == 0 ? 0 : write_failed(s);
+}
+
+int
+store_pending_clear(store *s)
+{
+	if (begin(s) != 0 || pending_query(s, Q_PEND_CLEAR) == NULL)
+		return write_failed(s);
+	return run(s, Q_PEND_CLEAR) == 0 ? 0 : write_failed(s);
+}
+
+int
+store_pending_scan(store *s, hist_visit *fn, void *arg)
+{
+	sqlite3_stmt *st = pending_query(s, Q_PEND_SCAN);
+
+	return st ? visit(s, st, fn, arg) : -1;
 }
 
 const char *

@@ -156,6 +156,15 @@ int store_recent(store *s, int n, hist_visit *fn, void *arg);
 /* Visit every record in history order.  Returns the number visited or -1. */
 int store_scan(store *s, hist_visit *fn, void *arg);
 
+/*
+ * Lines typed that are not records yet (SPEC 5.10, node.h store_pending):
+ * add one to the open transaction; forget them all (same); visit them in
+ * the order they were added.  0 (or the number visited) or -1.
+ */
+int store_pending(store *s, const hist_rec *r);
+int store_pending_clear(store *s);
+int store_pending_scan(store *s, hist_visit *fn, void *arg);
+
 /* Why the last call on s failed; valid until the next call on s. */
 const char *store_error(const store *s);
 

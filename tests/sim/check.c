@@ -213,10 +213,14 @@ final_history(cluster *c)
 		const simnode *from = &c->nodes[l->from];
 		if (l->refused)
 			continue;
-		/* (The insider's own node refuses its lines after a forged stamp.) */
-		if (cluster_alive(c, l->from) && from->life == l->life && !from->store.has[k] &&
-		    l->from != c->insider)
-			cluster_fail(c, "(1) n%d never stored its own line m%d", l->from, k);
+		/*
+		 * Typed means kept: a live node holds every line it was ever
+		 * typed, in any life (SPEC 5.10).  (The insider's own node
+		 * refuses its lines after a forged stamp.)
+		 */
+		if (cluster_alive(c, l->from) && !from->store.has[k] && l->from != c->insider)
+			cluster_fail(c, "(1) n%d never stored its own line m%d (typed in life %d)",
+				     l->from, k, l->life);
 		for (int i = 0; i < c->n && !c->failed; i++) {
 			if (!cluster_alive(c, i) || !c->nodes[i].store.has[k])
 				continue;

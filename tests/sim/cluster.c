@@ -234,8 +234,8 @@ io_event(void *ctx, const event *ev)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			cluster_fail(c, "n%d printed a control byte: %s", sn->idx, line);
 	cluster_trace(c, "n%d | %s", sn->idx, line);
-	/* An [ERROR] answers what was typed, whenever it was typed. */
-	if (ev->kind == EVENT_ERROR)
+	/* An [ERROR] or [PENDING] answers what was typed, whenever it was typed. */
+	if (ev->kind == EVENT_ERROR || ev->kind == EVENT_PENDING)
 		return;
 	check_announce(sn, ev);
 	sn->nevents++;

@@ -15,6 +15,9 @@ memstore_free(memstore *s)
 		free((char *)s->v[i].r.text);
 	free(s->v);
 	free(s->sigs);
+	for (int i = 0; i < s->npending; i++)
+		free((char *)s->pending[i].text);
+	free(s->pending);
 	*s = (memstore){0};
 }
 
@@ -206,9 +209,46 @@ io_scan(void *ctx, hist_visit *fn, void *arg)
 	return memstore_scan(ctx, fn, arg);
 }
 
+static void
+io_pending_put(void *ctx, const hist_rec *r)
+{
+	memstore *s = ctx;
+
+	if (s->npending == s->cappending) {
+		s->cappending = s->cappending ? 2 * s->cappending : 8;
+		s->pending = xrealloc(s->pending, (size_t)s->cappending * sizeof *s->pending);
+	}
+	s->pending[s->npending] = *r;
+	s->pending[s->npending++].text = xstrndup(r->text, r->len);
+}
+
+static void
+io_pending_clear(void *ctx)
+{
+	memstore *s = ctx;
+
+	for (int i = 0; i < s->npending; i++)
+		free((char *)s->pending[i].text);
+	s->npending = 0;
+}
+
+static int
+io_pending_scan(void *ctx, hist_visit *fn, void *arg)
+{
+	memstore *s = ctx;
+
+	for (int i = 0; i < s->npending; i++)
+		if (!fn(arg, &s->pending[i]))
+			break;
+	return 0;
+}
+
 void
 memstore_io(node_io *io)
 {
+	io->store_pending = io_pending_put;
+	io->store_pending_clear = io_pending_clear;
+	io->store_pending_scan = io_pending_scan;
 	io->pending = io_pending;
 	io->store_put = io_put;
 	io->store_peer = io_peer;

@@ -38,6 +38,9 @@ typedef struct memstore {
 	hist_sig *sigs;                /* signed chain heads, as stored */
 	int nsigs;
 	int capsigs;
+	hist_rec *pending;             /* lines typed, not sent yet (texts owned) */
+	int npending;
+	int cappending;
 } memstore;
 
 void memstore_free(memstore *s);

@@ -137,6 +137,17 @@ test_invalid_utf8_is_escaped(void **state)
 	assert_no_control_bytes(line);
 }
 
+/* A pending line: its own length, escaped like any text. */
+static void
+test_pending_line(void **state)
+{
+	(void)state;
+	event ev = {.kind = EVENT_PENDING, .text = "hi\x1b[2Jthere, and more", .text_len = 11};
+
+	event_format(&ev, line, sizeof line);
+	assert_string_equal(line, "[PENDING] hi\\e[2Jthere");
+}
+
 static void
 test_layout_controls_are_escaped(void **state)
 {
@@ -219,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_terminal_escapes_are_defused),
 		cmocka_unit_test(test_invalid_utf8_is_escaped),
 		cmocka_unit_test(test_layout_controls_are_escaped),
+		cmocka_unit_test(test_pending_line),
 		cmocka_unit_test(test_valid_utf8_passes),
 		cmocka_unit_test(test_escape_respects_its_buffer),
 		cmocka_unit_test(test_format_respects_its_buffer),
