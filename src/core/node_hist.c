@@ -461,17 +461,19 @@ node_hist_prove(node *n, link *l)
 	node_send(n, l->id, &m);
 }
 
-void
-node_hist_on_prove(node *n, link *l, const wire_msg *msg)
+bool
+node_hist_on_prove(node *n, link *l, const wire_msg *msg, uint64_t id)
 {
-	if (!sign_proof_check(msg->u.prove.proof, l->binding, msg->u.prove.pk, l->peer)) {
+	if (!sign_proof_check(msg->u.prove.proof, l->binding, msg->u.prove.pk, id)) {
 		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: its identity proof fails",
 			 l->host);
 		node_close_link(n, l);
-		return;
+		return false;
 	}
 	memcpy(l->pk, msg->u.prove.pk, SIGN_PK);
 	l->proven = true;
+	l->proven_id = id;
+	return true;
 }
 
 /* Our records since the last signature get one: sent after them. */

@@ -57,7 +57,13 @@ typedef struct link {
 	int nserve;
 	uint8_t binding[SIGN_CHAIN]; /* the session's name, signed in PROVE */
 	bool proven;       /* the peer proved it holds its id's key ... */
-	uint8_t pk[SIGN_PK]; /* ... this one */
+	uint8_t pk[SIGN_PK]; /* ... this one, of this id */
+	uint64_t proven_id;
+	/* A HELLO waits for the PROVE of the id it names before it counts. */
+	bool hello_held;
+	wire_member held;  /* its strings point at held_nick and held_host */
+	char held_nick[WIRE_MAX_NICK + 1];
+	char held_host[WIRE_MAX_HOST + 1];
 } link;
 
 typedef struct seed {
@@ -199,7 +205,7 @@ bool node_clock_refused(node *n);
 void node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg);
-void node_hist_on_prove(node *n, link *l, const wire_msg *msg);
+bool node_hist_on_prove(node *n, link *l, const wire_msg *msg, uint64_t id);
 void node_hist_prove(node *n, link *l);
 void node_sign_own(node *n);
 bool node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq);

@@ -18,6 +18,23 @@ valid_nick(wire_str s)
 	return nick_check(s.ptr, s.len) == NULL;
 }
 
+/*
+ * Until the peer proves (PROVE) that it holds the key of the id its HELLO
+ * names, the HELLO counts for nothing: it is kept, and taken when the
+ * proof comes (on_prove).  Else anyone with the secret could say HELLO as
+ * any member, and LEAVE, report or gossip for it.
+ */
+static void
+hold_hello(link *l, const wire_member *e)
+{
+	l->held = *e;
+	snprintf(l->held_nick, sizeof l->held_nick, "%.*s", (int)e->nick.len, e->nick.ptr);
+	snprintf(l->held_host, sizeof l->held_host, "%.*s", (int)e->host.len, e->host.ptr);
+	l->held.nick = wire_cstr(l->held_nick);
+	l->held.host = wire_cstr(l->held_host);
+	l->hello_held = true;
+}
+
 /* A member's HELLO: it binds the link and makes the member alive. */
 static void
 on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
@@ -33,6 +50,10 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	if (e.id == n->cfg.id) {
 		node_log(n, NODE_LOG_ALWAYS, "dropping link to %s: it is this node", l->host);
 		node_close_link(n, l);
+		return;
+	}
+	if (!l->proven || e.id != l->proven_id) {
+		hold_hello(l, &e);
 		return;
 	}
 	char nick[NICK_MAX + 1];
@@ -164,11 +185,23 @@ on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
 	node_hist_on_sig(n, now, l, msg);
 }
 
+/* The proof of the id a HELLO named: the HELLO now counts. */
 static void
 on_prove(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
-	(void)now;
-	node_hist_on_prove(n, l, msg);
+	uint64_t id = l->hello_held ? l->held.id : l->peer;
+
+	if (id == 0) {
+		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: PROVE before hello", l->host);
+		node_close_link(n, l);
+		return;
+	}
+	if (!node_hist_on_prove(n, l, msg, id) || !l->hello_held)
+		return;
+	wire_msg hello = {.type = WIRE_HELLO};
+	hello.u.hello = l->held;
+	l->hello_held = false;
+	on_hello(n, now, l, &hello);
 }
 
 static void
@@ -212,7 +245,7 @@ static const struct {
 	[WIRE_STATUS] = {on_status, true},
 	[WIRE_PULL] = {on_pull, true},
 	[WIRE_SIG] = {on_sig, true},
-	[WIRE_PROVE] = {on_prove, true},
+	[WIRE_PROVE] = {on_prove, false},
 };
 
 void
