@@ -234,27 +234,29 @@ on_reject(node *n, uint64_t now, link *l, const wire_msg *msg)
 
 static const struct {
 	handler *fn;
-	bool bound; /* needs the peer's HELLO first */
+	bool bound;  /* needs the peer's HELLO first (which needs its proof) */
+	bool proven; /* needs the peer's proof of its identity first */
 } handlers[] = {
-	[WIRE_HELLO] = {on_hello, false},
-	[WIRE_MEMBERS] = {on_members, false},
-	[WIRE_HEARTBEAT] = {on_heartbeat, true},
-	[WIRE_LEAVE] = {on_leave, true},
-	[WIRE_CHAT] = {on_chat, true},
-	[WIRE_REJECT] = {on_reject, false},
-	[WIRE_STATUS] = {on_status, true},
-	[WIRE_PULL] = {on_pull, true},
-	[WIRE_SIG] = {on_sig, true},
-	[WIRE_PROVE] = {on_prove, false},
+	[WIRE_HELLO] = {on_hello, false, false},
+	[WIRE_MEMBERS] = {on_members, false, true},
+	[WIRE_HEARTBEAT] = {on_heartbeat, true, true},
+	[WIRE_LEAVE] = {on_leave, true, true},
+	[WIRE_CHAT] = {on_chat, true, true},
+	[WIRE_REJECT] = {on_reject, false, true},
+	[WIRE_STATUS] = {on_status, true, true},
+	[WIRE_PULL] = {on_pull, true, true},
+	[WIRE_SIG] = {on_sig, true, true},
+	[WIRE_PROVE] = {on_prove, false, false},
 };
 
 void
 node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m)
 {
 	/* wire_decode only yields known types */
-	if (handlers[m->type].bound && l->peer == 0) {
-		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: %s before hello",
-			 l->host, wire_type_name(m->type));
+	if ((handlers[m->type].bound && l->peer == 0) ||
+	    (handlers[m->type].proven && !l->proven)) {
+		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: %s before %s", l->host,
+			 wire_type_name(m->type), handlers[m->type].bound ? "hello" : "its proof");
 		node_close_link(n, l);
 		return;
 	}

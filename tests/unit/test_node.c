@@ -955,7 +955,7 @@ test_a_joiner_whose_clock_is_far_off_is_told_and_stops(void **state)
 /*
  * An impostor with the secret says HELLO as bob, with a higher incarnation
  * (a restart), and LEAVE; it cannot PROVE bob's key.  Nothing of it counts:
- * bob stays, and his real link stays up.
+ * bob stays, and his real link stays up.  Nor does its REJECT.
  */
 static void
 test_a_hello_counts_only_once_its_id_is_proven(void **state)
@@ -995,6 +995,14 @@ test_a_hello_counts_only_once_its_id_is_proven(void **state)
 	assert_int_equal(find_line(&a, "[LEAVE] bob left the chat"), -1);
 	for (int i = 0; i < a.nclosed; i++)
 		assert_true(a.closed[i] != 101); /* bob's own link */
+	/* A REJECT or a member list from nobody proven counts for nothing. */
+	call_link_up(&a, 2115, 152, false, "10.0.0.66");
+	m = (wire_msg){.type = WIRE_REJECT};
+	m.u.reject.reason = WIRE_NICK_TAKEN;
+	m.u.reject.nick = wire_cstr("alice");
+	inject(&a, 152, 2116, &m);
+	assert_int_equal(a.exit_code, -1);
+	assert_non_null(strstr(a.last_log, "reject before its proof"));
 	stop(&a);
 	stop(&b);
 }
