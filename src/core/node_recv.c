@@ -198,8 +198,14 @@ on_prove(node *n, uint64_t now, link *l, const wire_msg *msg)
 	}
 	if (!node_hist_on_prove(n, l, msg, id) || !l->hello_held)
 		return;
+	/* Copied out: on_hello may add links, and move the one holding them. */
+	char nick[WIRE_MAX_NICK + 1], host[WIRE_MAX_HOST + 1];
 	wire_msg hello = {.type = WIRE_HELLO};
 	hello.u.hello = l->held;
+	memcpy(nick, l->held_nick, sizeof nick);
+	memcpy(host, l->held_host, sizeof host);
+	hello.u.hello.nick = wire_cstr(nick);
+	hello.u.hello.host = wire_cstr(host);
 	l->hello_held = false;
 	on_hello(n, now, l, &hello);
 }
