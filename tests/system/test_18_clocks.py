@@ -20,6 +20,9 @@ INSIDER = os.environ.get("CHORUS_INSIDER_BIN", str(ROOT / "build" / "insider" / 
 @pytest.fixture(autouse=True)
 def wall_clock_only(monkeypatch):
     monkeypatch.setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+    # libfaketime is preloaded before the sanitizer build's ASan runtime.
+    opts = os.environ.get("ASAN_OPTIONS", "")
+    monkeypatch.setenv("ASAN_OPTIONS", (opts + ":" if opts else "") + "verify_asan_link_order=0")
 
 
 def shifted(offset):
