@@ -16,10 +16,41 @@ idle_ready(idle *s, uint64_t now)
 void
 idle_heard(idle *s, uint64_t now)
 {
+	s->spoke = true;
 	if (!s->ready)
 		return; /* the setup deadline stands, whatever arrives */
 	s->since = now;
 	s->pinged = false;
+}
+
+void
+idle_proved(idle *s)
+{
+	s->spoke = s->proved = true;
+}
+
+/* 0: silent past the grace, 1: not proved, 2: the rest (idle.h). */
+static int
+tier(const idle *s, int i, int grace)
+{
+	if (!s->spoke && i >= grace)
+		return 0;
+	return s->proved ? 2 : 1;
+}
+
+int
+idle_pick(const idle *const *v, int n, int grace)
+{
+	int best = -1, best_tier = 3;
+
+	for (int i = n - 1; i >= 0; i--) { /* oldest first: the first of a tier wins */
+		int t = tier(v[i], i, grace);
+		if (t < best_tier) {
+			best = i;
+			best_tier = t;
+		}
+	}
+	return best;
 }
 
 void

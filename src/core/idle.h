@@ -21,6 +21,20 @@
  *
  * While the shell does not read a connection (the node is busy), the time
  * must not count against it: idle_pause restarts its clock.
+ *
+ * When a budget of connections not set up yet is full, one of them makes
+ * room for a newcomer, and idle_pick says which: the first there is of
+ *   1. one that has said nothing while `grace` newer connections came
+ *      after it (an honest client speaks first thing: a joiner's HELLO, an
+ *      IRC client's PASS, NICK and USER come with its connection);
+ *   2. one that has not proved it knows the chat's secret (idle_proved:
+ *      an IRC client's right PASS);
+ *   3. any;
+ * the oldest first within each.  A flood of silent sockets then never
+ * pushes out a connection that has started, however long its round
+ * trips, nor a flood of any kind one that gave the secret; a flood that
+ * speaks makes every other newcomer a race against a budget's worth of
+ * newer connections, as plain oldest-first would.
  */
 #ifndef CHORUS_IDLE_H
 #define CHORUS_IDLE_H
@@ -37,6 +51,8 @@ typedef struct idle {
 	uint64_t since;         /* the start (SETUP), or when last heard (UP) */
 	uint64_t asked;         /* when it was asked (PINGED) */
 	bool ready;             /* set up */
+	bool spoke;             /* something arrived (before it was set up, too) */
+	bool proved;            /* it proved it knows the chat's secret */
 	bool pinged;            /* asked, and not heard since */
 } idle;
 
@@ -49,6 +65,8 @@ typedef enum idle_verdict {
 
 /* A connection starts (its setup deadline runs from now). */
 void idle_start(idle *s, uint64_t now);
+/* It proved it knows the chat's secret, not set up yet: it makes room last. */
+void idle_proved(idle *s);
 /* It is set up: from now on, only quiet time counts. */
 void idle_ready(idle *s, uint64_t now);
 /* Something arrived from it. */
@@ -61,5 +79,11 @@ void idle_pause(idle *s, uint64_t now);
  * connection is closed.
  */
 idle_verdict idle_check(idle *s, const idle_limits *l, uint64_t now);
+
+/*
+ * v: the n connections of a budget, none set up yet, newest first.  The
+ * index of the one to make room for a newcomer (-1 when n is 0).
+ */
+int idle_pick(const idle *const *v, int n, int grace);
 
 #endif

@@ -141,6 +141,54 @@ test_no_ping_interval_means_never(void **state)
 	assert_int_equal(idle_check(&s, &links, 1000000), IDLE_OK);
 }
 
+static int
+pick(const char *flags, int grace)
+{
+	/* flags: newest first, 's' spoke, 'p' proved the secret, '.' silent */
+	idle c[16];
+	const idle *v[16];
+	int n = 0;
+
+	for (; flags[n]; n++) {
+		idle_start(&c[n], 100 - (uint64_t)n);
+		if (flags[n] == 's')
+			idle_heard(&c[n], 100);
+		if (flags[n] == 'p')
+			idle_proved(&c[n]);
+		v[n] = &c[n];
+	}
+	return idle_pick(v, n, grace);
+}
+
+static void
+test_the_silent_make_room_before_those_that_spoke(void **state)
+{
+	(void)state;
+	assert_int_equal(pick("", 2), -1);
+	/* All alike: the oldest. */
+	assert_int_equal(pick("......", 2), 5);
+	assert_int_equal(pick("ssssss", 2), 5);
+	/* The oldest silent one, however many older ones spoke. */
+	assert_int_equal(pick("s..sss", 2), 2);
+	assert_int_equal(pick("...sss", 2), 2);
+	/* The newest `grace` are not judged yet: they may be about to speak. */
+	assert_int_equal(pick("..ssss", 2), 5);
+	assert_int_equal(pick(".sssss", 0), 0);
+	assert_int_equal(pick(".sssss", 1), 5);
+	/* Those that gave the secret go last, whatever the others did. */
+	assert_int_equal(pick("spppps", 2), 5);
+	assert_int_equal(pick("sppppp", 2), 0);
+	assert_int_equal(pick("spp.pp", 2), 3);
+	assert_int_equal(pick(".ppppp", 2), 0); /* within the grace: a speaker, unproved */
+	assert_int_equal(pick("pppppp", 2), 5);
+	/* Speaking does not move the deadline, nor does proving the secret. */
+	idle s;
+	idle_start(&s, 0);
+	idle_heard(&s, 10);
+	idle_proved(&s);
+	assert_int_equal(idle_check(&s, &lim, 1000), IDLE_LATE);
+}
+
 int
 main(void)
 {
@@ -154,6 +202,7 @@ main(void)
 		cmocka_unit_test(test_a_late_check_asks_before_it_drops),
 		cmocka_unit_test(test_paused_time_does_not_count),
 		cmocka_unit_test(test_no_ping_interval_means_never),
+		cmocka_unit_test(test_the_silent_make_room_before_those_that_spoke),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
