@@ -24,6 +24,7 @@ typedef struct node_opts {
 	const char *secret_file;
 	unsigned heartbeat_ms;
 	unsigned timeout_ms;
+	unsigned handshake_ms; /* for a peer connection to finish the handshake */
 	bool timestamps;
 	bool headless;
 	bool verbose;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <uv.h>
 
@@ -482,6 +483,27 @@ start(runner *r, const ident *id, uint16_t port)
 	return 0;
 }
 
+/*
+ * Room in the open-file limit for every connection the budgets allow (the
+ * usual soft limit, 1,024, is below them): otherwise a flood runs the
+ * process out of descriptors, and then it refuses everyone.
+ */
+static void
+open_files(rlim_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		fprintf(stderr, "chorus: only %llu open files allowed (ulimit -n); the connection "
+			"budgets need %llu\n", (unsigned long long)rl.rlim_cur,
+			(unsigned long long)want);
+}
+
 int
 run_node(const node_opts *o)
 {
@@ -505,8 +527,9 @@ run_node(const node_opts *o)
 		return rc;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	open_files(NET_FILES + 64);
 	r.loop = uv_default_loop();
-	r.net = net_new(r.loop, &nc, psk);
+	r.net = net_new(r.loop, &nc, psk, o->handshake_ms);
 	sodium_memzero(psk, sizeof psk);
 	rc = net_listen(r.net, o->listen_host, o->listen_port, &port);
 	if (rc != 0) {
