@@ -28,6 +28,9 @@ static const char usage_text[] =
 	"      --headless           do not read standard input: run until SIGINT/SIGTERM\n"
 	"      --irc HOST:PORT      accept IRC clients here (PASS is the secret unless on loopback)\n"
 	"      --irc-channel NAME   the chat's channel for IRC clients (default #chorus)\n"
+	"      --irc-register-ms N  time an IRC client has to register (default 30000)\n"
+	"      --irc-ping-ms N      a quiet IRC client gets PING after N ms, and is dropped\n"
+	"                           if it says nothing for N ms more (default 120000)\n"
 	"  -v, --verbose            protocol log on stderr\n"
 	"  -h, --help               this text\n"
 	"  -V, --version            the version\n"
@@ -84,7 +87,7 @@ parse_ms(const char *s, unsigned *out)
 }
 
 enum { OPT_SECRET = 256, OPT_HB, OPT_TIMEOUT, OPT_TS, OPT_HEADLESS, OPT_IRC, OPT_CHANNEL,
-       OPT_HANDSHAKE };
+       OPT_HANDSHAKE, OPT_IRC_REGISTER, OPT_IRC_PING };
 
 static const struct option long_opts[] = {
 	{"listen", required_argument, NULL, 'l'},
@@ -98,6 +101,8 @@ static const struct option long_opts[] = {
 	{"headless", no_argument, NULL, OPT_HEADLESS},
 	{"irc", required_argument, NULL, OPT_IRC},
 	{"irc-channel", required_argument, NULL, OPT_CHANNEL},
+	{"irc-register-ms", required_argument, NULL, OPT_IRC_REGISTER},
+	{"irc-ping-ms", required_argument, NULL, OPT_IRC_PING},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -150,6 +155,14 @@ parse_one(int c, node_opts *o)
 					   "'-' or '_', not '%s'", optarg);
 		o->irc_channel = optarg;
 		return 0;
+	case OPT_IRC_REGISTER:
+		if (!parse_ms(optarg, &o->irc_register_ms))
+			return usage_error("--irc-register-ms wants 10..600000, not '%s'", optarg);
+		return 0;
+	case OPT_IRC_PING:
+		if (!parse_ms(optarg, &o->irc_ping_ms))
+			return usage_error("--irc-ping-ms wants 10..600000, not '%s'", optarg);
+		return 0;
 	case 'v': o->verbose = true; return 0;
 	case 'h': fputs(usage_text, stdout); return -1;
 	case 'V': printf("chorus %s\n", CHORUS_VERSION); return -1;
@@ -164,7 +177,7 @@ opts_parse(int argc, char **argv, node_opts *o)
 
 	*o = (node_opts){.listen_host = "0.0.0.0", .listen_port = 7420,
 			 .heartbeat_ms = 200, .timeout_ms = 1000, .handshake_ms = 10000,
-			 .irc_channel = "#chorus"};
+			 .irc_channel = "#chorus", .irc_register_ms = 30000, .irc_ping_ms = 120000};
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+l:j:d:vhV", long_opts, NULL)) != -1)

@@ -344,6 +344,8 @@ on_tick(uv_timer_t *t)
 
 	node_tick(r->core, now_of(r));
 	net_sweep(r->net);
+	if (r->gate)
+		gate_sweep(r->gate);
 }
 
 /*
@@ -419,7 +421,8 @@ start_gate(runner *r)
 	int err;
 	gate_config gc = {.host = strcmp(o->irc_host, "localhost") ? o->irc_host : "127.0.0.1",
 			  .port = o->irc_port, .channel = o->irc_channel, .name = name,
-			  .need_pass = !loopback(o->irc_host)};
+			  .need_pass = !loopback(o->irc_host), .register_ms = o->irc_register_ms,
+			  .ping_ms = o->irc_ping_ms};
 
 	snprintf(name, sizeof name, "%s.chorus", o->nick);
 	memcpy(gc.check, r->pass_check, sizeof gc.check);
@@ -527,7 +530,7 @@ run_node(const node_opts *o)
 		return rc;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	open_files(NET_FILES + 64);
+	open_files(NET_FILES + (o->irc ? GATE_FILES : 0) + 64);
 	r.loop = uv_default_loop();
 	r.net = net_new(r.loop, &nc, psk, o->handshake_ms);
 	sodium_memzero(psk, sizeof psk);
