@@ -67,7 +67,8 @@ def test_a_member_joins_through_a_flood_of_half_open_handshakes(cluster, say):
     flood = Flood(peer_port(a), 300, say)  # more than the 256 links a node keeps for members
     try:
         # The flood fills the node's places; as the node closes some (the
-        # oldest), it opens others.  Bob comes once that has gone round.
+        # silent first, then the oldest), it opens others.  Bob comes once
+        # that has gone round twice.
         flood.wait(lambda: flood.closed >= 600)
         before = flood.closed
         b = cluster.start("bob", join=[a], wait_joined=False)
