@@ -266,7 +266,11 @@ command(thin *t, const irc_msg *m)
 	const char *k = m->command;
 	irc_str from = who(m);
 
-	if (strcmp(k, "PRIVMSG") == 0) {
+	if (strcmp(k, "PING") == 0) {
+		/* The gateway drops a client that does not answer (idle.h). */
+		irc_str token = m->nparams ? m->params[0] : (irc_str){"", 0};
+		sendf(t, "PONG :%.*s", (int)token.len, token.ptr);
+	} else if (strcmp(k, "PRIVMSG") == 0) {
 		on_privmsg(t, m);
 	} else if (strcmp(k, "NOTICE") == 0 && m->nparams >= 2) {
 		/* The gateway's lines ([LOST], [MOD], answers to commands) as they are. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include "xalloc.h"
@@ -15,10 +16,24 @@ typedef struct write_req {
 	char data[];
 } write_req;
 
+static void accept_one(gate *g);
+
 uint64_t
 gate_now(const gate *g)
 {
 	return uv_now(g->loop);
+}
+
+void
+gate_logf(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "chorus: IRC: %s\n", line);
 }
 
 /* --- output ------------------------------------------------------------------ */
@@ -95,6 +110,7 @@ unlink_client(client *c)
 		if (*p == c) {
 			*p = c->next;
 			g->nclients--;
+			g->nunregistered -= !c->registered;
 			return;
 		}
 }
@@ -162,6 +178,11 @@ gate_flush(gate *g)
 {
 	client *next;
 
+	g->accepted = 0;
+	if (g->accept_waiting && !g->closed) {
+		g->accept_waiting = false;
+		accept_one(g);
+	}
 	for (client *c = g->clients; c; c = next) {
 		next = c->next; /* a failed write unlinks c */
 		if (c->outlen)
@@ -204,6 +225,8 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		gate_drop(c, nread == UV_EOF ? "connection closed" : "connection lost");
 		return;
 	}
+	if (nread > 0)
+		idle_heard(&c->life, gate_now(c->g));
 	c->inlen += (size_t)nread;
 	if (irc_lines(c->in, &c->inlen, take_line, c) && c->inlen == GATE_MAX_IN) {
 		gate_sendf(c, "ERROR :Closing link: line too long");
@@ -211,41 +234,172 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
-static void
-on_connection(uv_stream_t *server, int status)
+/* Bytes that arrived on a socket and are not read yet. */
+static bool
+unread(const uv_tcp_t *tcp)
 {
-	gate *g = server->data;
+	uv_os_fd_t fd;
+	int n = 0;
+
+	return uv_fileno((const uv_handle_t *)tcp, &fd) == 0 && ioctl(fd, FIONREAD, &n) == 0 &&
+	       n > 0;
+}
+
+/*
+ * The budget of unregistered connections is full: one makes room
+ * (idle_pick: one that sent nothing while GATE_MAX_UNREGISTERED / 2 newer
+ * ones came, the oldest such, else the oldest of all; never the newcomer).
+ * Idle sockets cannot keep a user out, even from the user's own address:
+ * a client's first lines come with its connection, and then only a flood
+ * that speaks too can push it out, by opening GATE_MAX_UNREGISTERED newer
+ * ones before it has registered.
+ */
+static void
+evict_one(gate *g, const client *fresh)
+{
+	client *cs[GATE_MAX_UNREGISTERED];
+	const idle *v[GATE_MAX_UNREGISTERED];
+	int n = 0, i;
+
+	for (client *c = g->clients; c && n < GATE_MAX_UNREGISTERED; c = c->next) /* newest first */
+		if (!c->registered && c != fresh) {
+			cs[n] = c;
+			v[n++] = &c->life;
+		}
+	/* Silent as far as we have read: its lines may be waiting in the kernel still. */
+	while ((i = idle_pick(v, n, GATE_MAX_UNREGISTERED / 2)) >= 0 && !cs[i]->life.spoke &&
+	       unread(&cs[i]->tcp))
+		idle_heard(&cs[i]->life, gate_now(g));
+	if (i < 0)
+		return;
+	g->evicted++;
+	snprintf(g->evicted_host, sizeof g->evicted_host, "%s", cs[i]->host);
+	gate_sendf(cs[i], "ERROR :Closing link: too many connections waiting to register");
+	gate_drop(cs[i], "evicted");
+}
+
+static void
+accept_one(gate *g)
+{
 	client *c;
 	struct sockaddr_storage sa;
 	int salen = sizeof sa;
 
-	if (status != 0)
-		return;
+	g->accepted++;
 	c = xcalloc(1, sizeof *c);
 	c->g = g;
 	uv_tcp_init(g->loop, &c->tcp);
 	c->tcp.data = c;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+	if (uv_accept((uv_stream_t *)&g->listener, (uv_stream_t *)&c->tcp) != 0) {
 		uv_close((uv_handle_t *)&c->tcp, on_client_closed);
 		return;
 	}
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &salen) == 0)
 		uv_ip_name((struct sockaddr *)&sa, c->host, sizeof c->host);
-	if (g->nclients >= GATE_MAX_CLIENTS || g->closed) {
-		gate_sendf(c, "ERROR :Closing link: too many clients");
-		c->next = g->clients;
-		g->clients = c;
-		g->nclients++;
-		gate_drop(c, "refused");
-		return;
-	}
-	c->pass_ok = !g->cfg.need_pass;
-	uv_tcp_nodelay(&c->tcp, 1);
 	c->next = g->clients;
 	g->clients = c;
 	g->nclients++;
+	g->nunregistered++;
+	idle_start(&c->life, gate_now(g));
+	if (g->closed) {
+		gate_sendf(c, "ERROR :Closing link: the node is leaving");
+		gate_drop(c, "refused");
+		return;
+	}
+	if (g->nunregistered > GATE_MAX_UNREGISTERED)
+		evict_one(g, c);
+	c->pass_ok = !g->cfg.need_pass;
+	uv_tcp_nodelay(&c->tcp, 1);
 	if (!g->held)
 		uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+/*
+ * At most GATE_ACCEPTS_PER_PASS a pass (libuv would accept as long as a
+ * flood lasts, and push a user out before its lines are read); the next
+ * waits for gate_flush, at the end of the pass: libuv stops watching the
+ * listener until it is taken.
+ */
+static void
+on_connection(uv_stream_t *server, int status)
+{
+	gate *g = server->data;
+
+	if (status != 0)
+		return;
+	if (g->accepted >= GATE_ACCEPTS_PER_PASS) {
+		g->accept_waiting = true;
+		return;
+	}
+	accept_one(g);
+}
+
+bool
+gate_registered(client *c)
+{
+	gate *g = c->g;
+
+	if (g->nclients - g->nunregistered >= GATE_MAX_CLIENTS) {
+		gate_logf("refused %s from %s: %d clients registered already", c->nick, c->host,
+			  GATE_MAX_CLIENTS);
+		gate_sendf(c, "ERROR :Closing link: too many clients");
+		gate_drop(c, "refused");
+		return false;
+	}
+	c->registered = true;
+	g->nunregistered--;
+	idle_ready(&c->life, gate_now(g));
+	return true;
+}
+
+void
+gate_sweep(gate *g)
+{
+	uint64_t now = gate_now(g);
+	client *next;
+	char late_host[64] = "";
+	int late = 0;
+
+	for (client *c = g->clients; c; c = next) {
+		next = c->next; /* a drop unlinks c; nothing here drops another */
+		if (g->held) {
+			idle_pause(&c->life, now); /* not read: its words may be waiting */
+			continue;
+		}
+		switch (idle_check(&c->life, &g->lim, now)) {
+		case IDLE_OK:
+			break;
+		case IDLE_PING:
+			gate_sendf(c, "PING :%s", g->name);
+			break;
+		case IDLE_LATE:
+			late++;
+			snprintf(late_host, sizeof late_host, "%s", c->host);
+			gate_sendf(c, "ERROR :Closing link: registration timed out");
+			gate_drop(c, "registration timed out");
+			break;
+		case IDLE_SILENT:
+			gate_logf("dropped %s from %s: ping timeout (no answer in %u ms)", c->nick,
+				  c->host, g->lim.ping_ms);
+			gate_sendf(c, "ERROR :Closing link: ping timeout");
+			gate_drop(c, "ping timeout");
+			break;
+		}
+	}
+	/* A flood would log a line per socket: one line a sweep, one a second. */
+	if (late == 1)
+		gate_logf("dropped a client from %s: registration timed out (%u ms)", late_host,
+			  g->lim.setup_ms);
+	else if (late > 1)
+		gate_logf("dropped %d clients: registration timed out (%u ms; one from %s)", late,
+			  g->lim.setup_ms, late_host);
+	if (g->evicted && now - g->evict_logged >= 1000) {
+		gate_logf("too many connections waiting to register: dropped %u to make room for "
+			  "new ones (the silent first, then the oldest; the last from %s; at most %d "
+			  "wait at once)", g->evicted, g->evicted_host, GATE_MAX_UNREGISTERED);
+		g->evicted = 0;
+		g->evict_logged = now;
+	}
 }
 
 void
@@ -430,6 +584,8 @@ gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *cfg, int *er
 	g->cfg.name = g->name;
 	g->cfg.channel = g->channel;
 	g->cfg.host = NULL;
+	g->lim = (idle_limits){.setup_ms = cfg->register_ms ? cfg->register_ms : GATE_REGISTER_MS,
+			       .ping_ms = cfg->ping_ms ? cfg->ping_ms : GATE_PING_MS};
 	g->scratch = xmalloc(4 * GATE_LINE);
 	uv_tcp_init(loop, &g->listener);
 	g->listener.data = g;

@@ -7,6 +7,19 @@
  * Output to clients is gathered during a loop pass and written by
  * gate_flush, after the pass's records are committed: nothing leaves the
  * process before it is on disk.
+ *
+ * Budgets.  A connection that has not registered yet (PASS, NICK, USER)
+ * is a stranger: it takes nothing from registered clients.  Unregistered
+ * ones have a budget of their own (GATE_MAX_UNREGISTERED); when it is
+ * full one is dropped to make room for the newcomer: one that has said
+ * nothing while GATE_MAX_UNREGISTERED / 2 newer ones came, else one that
+ * has not given the right PASS, else any, the oldest first (idle_pick).
+ * So idle sockets, even from the user's own address, cannot keep a user
+ * out.  Each has register_ms to register (bytes do not extend it), and
+ * at most GATE_ACCEPTS_PER_PASS are accepted per pass.  Registered
+ * clients count against GATE_MAX_CLIENTS, taken at registration; one
+ * quiet for ping_ms gets a PING, and is dropped when it then says nothing
+ * for another ping_ms.
  */
 #ifndef CHORUS_GATE_H
 #define CHORUS_GATE_H
@@ -20,6 +33,13 @@
 #include "secret.h"
 #include "store.h"
 
+#define GATE_MAX_CLIENTS 1024        /* registered clients */
+#define GATE_MAX_UNREGISTERED 256    /* connections not registered yet */
+#define GATE_REGISTER_MS 30000       /* to register, unless the config says otherwise */
+#define GATE_PING_MS 120000          /* quiet this long: PING; as long again: dropped */
+/* The most descriptors the gateway holds at once: both budgets, and a burst of accepts closing. */
+#define GATE_FILES (GATE_MAX_CLIENTS + GATE_MAX_UNREGISTERED + 128)
+
 typedef struct gate gate;
 
 typedef struct gate_config {
@@ -28,6 +48,8 @@ typedef struct gate_config {
 	const char *channel;    /* "#chorus" */
 	const char *name;       /* the server's name in replies */
 	bool need_pass;         /* PASS (the chat's secret) is required */
+	unsigned register_ms;   /* to register (0: GATE_REGISTER_MS) */
+	unsigned ping_ms;       /* quiet registered clients: PING, then the end (0: GATE_PING_MS) */
 	uint8_t check[SECRET_CHECK]; /* the secret's check value */
 } gate_config;
 
@@ -49,6 +71,12 @@ void gate_guest(gate *g, int what, const char *nick, const char *arg);
 bool gate_capturing(const gate *g);
 /* Write what was gathered for the clients. */
 void gate_flush(gate *g);
+/*
+ * The deadlines: drop clients that did not register in time or did not
+ * answer a PING, PING quiet ones, and log what the budget dropped (at most
+ * a line a second).  Call it every few tens of milliseconds.
+ */
+void gate_sweep(gate *g);
 /* Stop or resume reading the clients (the core is busy). */
 void gate_hold(gate *g, bool busy);
 /* The node leaves: say goodbye to every client and close. */

@@ -53,7 +53,8 @@ welcome(client *c)
 {
 	gate *g = c->g;
 
-	c->registered = true;
+	if (!gate_registered(c))
+		return;
 	gate_reply(c, "001", ":Welcome to the Chorus chat, %s", c->nick);
 	gate_reply(c, "002", ":Your host is %s, running chorus-" CHORUS_VERSION, g->name);
 	gate_reply(c, "003", ":This server is a node of a replicated chat");
@@ -121,7 +122,11 @@ on_pass(client *c, const irc_msg *m)
 	if (m->nparams < 1)
 		return;
 	secret_check_of(m->params[0].ptr, m->params[0].len, check);
-	c->pass_ok = c->pass_ok || sodium_memcmp(check, c->g->cfg.check, sizeof check) == 0;
+	if (sodium_memcmp(check, c->g->cfg.check, sizeof check) != 0)
+		return;
+	if (c->g->cfg.need_pass)
+		idle_proved(&c->life); /* no stranger: no flood pushes it out */
+	c->pass_ok = true;
 }
 
 static void

@@ -9,12 +9,13 @@
 #include <stdarg.h>
 
 #include "gate.h"
+#include "idle.h"
 #include "irc.h"
 #include "nick.h"
 
-#define GATE_MAX_CLIENTS 1024
 #define GATE_MAX_IN (IRC_MAX_TAGS + IRC_MAX_LINE + 4096) /* one line from a client */
 #define GATE_MAX_QUEUED (16 * 1024 * 1024) /* unwritten bytes before a client is dropped */
+#define GATE_ACCEPTS_PER_PASS 64 /* connections accepted in one pass of the loop */
 #define GATE_REPLAY 200       /* the most lines replayed to a returning user */
 #define GATE_NAME_MAX 63
 
@@ -28,6 +29,7 @@ typedef struct client {
 	size_t outlen;
 	size_t outcap;
 	size_t inflight;        /* bytes handed to libuv, not yet written */
+	idle life;              /* the registration deadline, then PING when quiet */
 	bool closing;
 	bool pass_ok;
 	bool cap_open;          /* CAP LS or REQ came: registration waits for CAP END */
@@ -47,8 +49,15 @@ struct gate {
 	char name[GATE_NAME_MAX + 1];
 	char channel[GATE_NAME_MAX + 1];
 	uv_tcp_t listener;
-	client *clients;
-	int nclients;
+	int accepted;           /* connections accepted in this pass of the loop */
+	bool accept_waiting;    /* one more is waiting: libuv holds it until we take it */
+	client *clients;        /* newest first */
+	int nclients;           /* in the list: registered or not */
+	int nunregistered;      /* of them, not registered yet */
+	idle_limits lim;
+	unsigned evicted;       /* unregistered clients dropped for newer ones, not logged yet */
+	char evicted_host[64];  /* the last of them */
+	uint64_t evict_logged;  /* when that was last logged */
 	client *capture;        /* the client whose command is being answered */
 	bool held;
 	bool closed;
@@ -58,6 +67,9 @@ struct gate {
 #define GATE_LINE (IRC_MAX_TAGS + 4 * 4096 + 1024)
 
 /* gate.c */
+void gate_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* c is registered, unless the registered clients are all there already (c is dropped). */
+bool gate_registered(client *c);
 void gate_put(client *c, const char *s, size_t len);
 void gate_sendf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ":name NUM nick " then the rest. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "xalloc.h"
 
@@ -18,13 +19,15 @@ net_logf(net *t, const char *fmt, const char *a, const char *b)
 }
 
 net *
-net_new(uv_loop_t *loop, const net_callbacks *cb, const uint8_t psk[SEAL_KEY])
+net_new(uv_loop_t *loop, const net_callbacks *cb, const uint8_t psk[SEAL_KEY],
+	unsigned handshake_ms)
 {
 	net *t = xcalloc(1, sizeof *t);
 
 	t->loop = loop;
 	t->cb = *cb;
 	t->next_id = 1;
+	t->lim = (idle_limits){.setup_ms = handshake_ms ? handshake_ms : NET_HANDSHAKE_MS};
 	memcpy(t->psk, psk, SEAL_KEY);
 	t->plain = xmalloc(SEAL_MAX_PLAIN);
 	return t;
@@ -112,6 +115,10 @@ conn_close(conn *c)
 	if (uv_is_closing((uv_handle_t *)&c->tcp))
 		return;
 	net_seal_flush(c);
+	if (c->unfinished) {
+		c->unfinished = false;
+		c->net->nunfinished--;
+	}
 	c->closing = true;
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	if (c->up) {
@@ -139,10 +146,12 @@ static void
 on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
 	conn *c = h->data;
+	/* A handshake's units are small: a stranger gets no 64 KiB buffer. */
+	size_t chunk = c->open ? READ_CHUNK : 4 * (UNIT_HEADER + NET_HANDSHAKE_UNIT);
 
 	(void)hint;
-	if (c->incap - c->inlen < READ_CHUNK) {
-		c->incap = c->inlen + READ_CHUNK;
+	if (c->incap - c->inlen < chunk) {
+		c->incap = c->inlen + chunk;
 		c->in = xrealloc(c->in, c->incap);
 	}
 	*buf = uv_buf_init((char *)c->in + c->inlen, (unsigned)(c->incap - c->inlen));
@@ -158,6 +167,8 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		net_conn_fail(c, nread == UV_EOF ? "closed by peer" : uv_strerror((int)nread));
 		return;
 	}
+	if (nread > 0)
+		idle_heard(&c->life, uv_now(c->net->loop));
 	c->inlen += (size_t)nread;
 	net_seal_read(c);
 	/* Keep the buffer small when idle. */
@@ -173,22 +184,63 @@ static void
 conn_start(conn *c)
 {
 	c->up = true;
-	c->born = uv_now(c->net->loop);
+	idle_start(&c->life, uv_now(c->net->loop));
 	net_seal_start(c);
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
-static void
-on_connection(uv_stream_t *server, int status)
+/* Bytes that arrived on a socket and are not read yet. */
+static bool
+net_unread(const uv_tcp_t *tcp)
 {
-	net *t = server->data;
+	uv_os_fd_t fd;
+	int n = 0;
+
+	return uv_fileno((const uv_handle_t *)tcp, &fd) == 0 && ioctl(fd, FIONREAD, &n) == 0 &&
+	       n > 0;
+}
+
+/*
+ * The budget of unfinished handshakes is full: one makes room (idle_pick:
+ * one that sent nothing while NET_MAX_UNFINISHED / 2 newer ones came,
+ * the oldest such, else the oldest of all).  A stranger cannot keep a
+ * member out by holding connections open, even from the member's own
+ * address: a joiner's HELLO comes with its connection, and then only a
+ * flood that speaks too can push it out, by opening NET_MAX_UNFINISHED
+ * newer ones before its CONFIRM.
+ */
+static void
+evict_one(net *t)
+{
+	conn *cs[NET_MAX_UNFINISHED];
+	const idle *v[NET_MAX_UNFINISHED];
+	int n = 0, i;
+
+	for (conn *o = t->conns; o && n < NET_MAX_UNFINISHED; o = o->next) /* newest first */
+		if (o->unfinished) {
+			cs[n] = o;
+			v[n++] = &o->life;
+		}
+	/* Silent as far as we have read: its bytes may be waiting in the kernel still. */
+	while ((i = idle_pick(v, n, NET_MAX_UNFINISHED / 2)) >= 0 && !cs[i]->life.spoke &&
+	       net_unread(&cs[i]->tcp))
+		idle_heard(&cs[i]->life, uv_now(t->loop));
+	if (i < 0)
+		return;
+	t->evicted++;
+	snprintf(t->evicted_host, sizeof t->evicted_host, "%s", cs[i]->host);
+	conn_close(cs[i]); /* accepted, not open: the core never knew it */
+}
+
+static void
+accept_one(net *t)
+{
 	struct sockaddr_storage sa;
 	int salen = sizeof sa;
 
-	if (status < 0)
-		return;
+	t->accepted++;
 	conn *c = conn_new(t, false);
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+	if (uv_accept((uv_stream_t *)&t->listener, (uv_stream_t *)&c->tcp) != 0) {
 		conn_close(c);
 		return;
 	}
@@ -198,12 +250,60 @@ on_connection(uv_stream_t *server, int status)
 		else
 			uv_ip4_name((struct sockaddr_in *)&sa, c->host, sizeof c->host);
 	}
-	if (t->nconns > NET_MAX_CONNS) {
-		net_logf(t, "refusing a connection from %s: %s", c->host, "too many links already");
-		conn_close(c);
+	if (t->nunfinished >= NET_MAX_UNFINISHED)
+		evict_one(t);
+	c->unfinished = true;
+	t->nunfinished++;
+	conn_start(c);
+}
+
+/*
+ * libuv accepts as long as connections come; a flood would keep it at it,
+ * starving the links, and pushing out a joiner before its HELLO is read.
+ * So at most NET_ACCEPTS_PER_PASS a pass: the next one waits (libuv stops
+ * watching the listener until it is taken) for net_flush, at the end of
+ * the pass, after the reads.
+ */
+static void
+on_connection(uv_stream_t *server, int status)
+{
+	net *t = server->data;
+
+	if (status < 0)
+		return;
+	if (t->accepted >= NET_ACCEPTS_PER_PASS) {
+		t->accept_waiting = true;
 		return;
 	}
-	conn_start(c);
+	accept_one(t);
+}
+
+/* Links that count against NET_MAX_LINKS: open ones, and our own dials. */
+static int
+links_held(const net *t)
+{
+	int n = 0;
+
+	for (const conn *c = t->conns; c; c = c->next)
+		n += !c->closing && (c->open || c->outgoing);
+	return n;
+}
+
+bool
+net_conn_finished(conn *c)
+{
+	net *t = c->net;
+
+	if (!c->unfinished)
+		return true;
+	c->unfinished = false;
+	t->nunfinished--;
+	if (links_held(t) >= NET_MAX_LINKS) {
+		net_logf(t, "refusing a link from %s: %s", c->host, "too many links already");
+		conn_close(c);
+		return false;
+	}
+	return true;
 }
 
 int
@@ -311,6 +411,11 @@ net_send(net *t, uint32_t link, const uint8_t *data, size_t len)
 void
 net_flush(net *t)
 {
+	t->accepted = 0;
+	if (t->accept_waiting && t->done == NULL) {
+		t->accept_waiting = false;
+		accept_one(t);
+	}
 	for (conn *c = t->conns; c; c = c->next)
 		net_seal_flush(c);
 }
@@ -319,13 +424,41 @@ void
 net_sweep(net *t)
 {
 	uint64_t now = uv_now(t->loop);
+	char line[256];
+	int late = 0;
+	const char *host = "";
 
-	for (conn *c = t->conns; c; c = c->next)
-		if (c->up && !c->open && !c->closing && now - c->born > NET_HANDSHAKE_MS) {
-			net_logf(t, "dropping link %s %s: no handshake", c->outgoing ? "to" : "from",
-			      c->host);
-			net_conn_fail(c, "no handshake");
+	for (conn *c = t->conns; c; c = c->next) {
+		if (!c->up || c->open || c->closing ||
+		    idle_check(&c->life, &t->lim, now) != IDLE_LATE)
+			continue;
+		if (c->outgoing) {
+			snprintf(line, sizeof line, "dropping link to %s: no handshake within %u ms",
+				 c->host, t->lim.setup_ms);
+			t->cb.log(t->cb.ctx, line);
+		} else {
+			late++;
+			host = c->host;
 		}
+		net_conn_fail(c, "no handshake");
+	}
+	/* A flood would log a line per stranger: one line a sweep, one a second. */
+	if (late == 1)
+		snprintf(line, sizeof line, "dropping link from %s: no handshake within %u ms", host,
+			 t->lim.setup_ms);
+	else if (late > 1)
+		snprintf(line, sizeof line, "dropping %d links: no handshake within %u ms (one from %s)",
+			 late, t->lim.setup_ms, host);
+	if (late)
+		t->cb.log(t->cb.ctx, line);
+	if (t->evicted && now - t->evict_logged >= 1000) {
+		snprintf(line, sizeof line, "too many unfinished handshakes: dropped %u to make room "
+			 "for new ones (the silent first, then the oldest; the last from %s; at most %d "
+			 "wait at once)", t->evicted, t->evicted_host, NET_MAX_UNFINISHED);
+		t->cb.log(t->cb.ctx, line);
+		t->evicted = 0;
+		t->evict_logged = now;
+	}
 }
 
 size_t

@@ -12,7 +12,24 @@
  * records are opened and cut into frames (wire_frame_split), each handed
  * up whole; a record that does not open (altered, replayed, reordered) or
  * any length out of bounds closes the link with one log line.  A peer that
- * lets 8 MiB pile up unread is dropped; at most 256 links at once.
+ * lets 8 MiB pile up unread is dropped.
+ *
+ * Budgets.  Connections still in the handshake are strangers until they
+ * prove the secret, so they never take what members need: accepted ones
+ * have a budget of their own (NET_MAX_UNFINISHED), apart from the links
+ * (NET_MAX_LINKS: those whose handshake is done, and our own dials).
+ * When the unfinished budget is full, an unfinished connection is closed
+ * to make room for the new one: the oldest of those that have sent
+ * nothing while NET_MAX_UNFINISHED / 2 newer ones came, else the oldest
+ * of all (idle_pick).  A flood from the very address of a joiner
+ * (loopback, one NAT) cannot keep it out: the joiner's connection is the
+ * newest, and its HELLO comes with it.  Each has handshake_ms to finish
+ * (net_sweep); bytes that arrive meanwhile do not extend it.  A finished
+ * handshake when the links are all taken is refused.  At most
+ * NET_ACCEPTS_PER_PASS connections are accepted per pass of the loop
+ * (the next waits for net_flush), so a flood neither starves the links
+ * nor pushes a joiner out before its bytes are read.
+ *
  * net_close flushes what is gathered and queued before closing.  Callbacks
  * never free anything net owns; a link closed from inside a callback is
  * reaped after the callback returns.
@@ -26,6 +43,12 @@
 #include <uv.h>
 
 #include "seal.h"
+
+#define NET_MAX_LINKS 256        /* members' links (handshake done) and our own dials */
+#define NET_MAX_UNFINISHED 256   /* accepted connections still in the handshake */
+#define NET_HANDSHAKE_MS 10000   /* to finish the handshake, unless net_new says otherwise */
+/* The most descriptors net holds at once: both budgets, and a burst of accepts closing. */
+#define NET_FILES (NET_MAX_LINKS + NET_MAX_UNFINISHED + 128)
 
 typedef struct net net;
 
@@ -41,8 +64,12 @@ typedef struct net_callbacks {
 	void (*refused)(void *ctx, uint32_t link, bool outgoing);
 } net_callbacks;
 
-/* psk: the chat secret's key (seal_psk); every link must prove it. */
-net *net_new(uv_loop_t *loop, const net_callbacks *cb, const uint8_t psk[SEAL_KEY]);
+/*
+ * psk: the chat secret's key (seal_psk); every link must prove it.
+ * handshake_ms: the time a connection has to finish the handshake (0: NET_HANDSHAKE_MS).
+ */
+net *net_new(uv_loop_t *loop, const net_callbacks *cb, const uint8_t psk[SEAL_KEY],
+	     unsigned handshake_ms);
 
 /* Listen on host:port; *bound receives the actual port.  0 or -errno. */
 int net_listen(net *t, const char *host, uint16_t port, uint16_t *bound);
@@ -52,7 +79,11 @@ uint32_t net_connect(net *t, const char *host, uint16_t port);
 void net_send(net *t, uint32_t link, const uint8_t *data, size_t len);
 /* Write out everything gathered by net_send. */
 void net_flush(net *t);
-/* Close links whose handshake has not finished within 10 s. */
+/*
+ * Close connections whose handshake has not finished within handshake_ms,
+ * and log what the budgets dropped (at most a line a second).  Call it
+ * every few tens of milliseconds.
+ */
 void net_sweep(net *t);
 /* Bytes gathered or queued on a link and not yet written. */
 size_t net_pending(net *t, uint32_t link);

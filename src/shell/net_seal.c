@@ -108,6 +108,8 @@ on_unit(conn *c, const uint8_t *u, size_t len)
 			refuse(c, rc);
 			return;
 		}
+		if (!net_conn_finished(c))
+			return;
 		c->open = true;
 		t->cb.up(t->cb.ctx, c->id, c->outgoing, c->host, c->sl.binding);
 		return;
@@ -133,7 +135,8 @@ net_seal_read(conn *c)
 	while (!c->closing && c->inlen - off >= UNIT_HEADER) {
 		const uint8_t *p = c->in + off;
 		size_t len = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
-		if (len == 0 || len > SEAL_MAX_PLAIN + SEAL_TAG) {
+		if (len == 0 || len > SEAL_MAX_PLAIN + SEAL_TAG ||
+		    (!c->open && len > NET_HANDSHAKE_UNIT)) {
 			net_logf(c->net, "dropping link from %s: %s", c->host, "unit length out of bounds");
 			net_conn_fail(c, "unit length out of bounds");
 			return;

@@ -23,10 +23,14 @@ static const char usage_text[] =
 	"      --secret-file FILE   the chat's shared secret (also: env CHORUS_SECRET)\n"
 	"      --heartbeat-ms N     heartbeat period (default 200)\n"
 	"      --timeout-ms N       silence after which a peer counts as failed (default 1000)\n"
+	"      --handshake-ms N     time a peer connection has to prove the secret (default 10000)\n"
 	"      --timestamps         prefix every printed line with the local time HH:MM:SS\n"
 	"      --headless           do not read standard input: run until SIGINT/SIGTERM\n"
 	"      --irc HOST:PORT      accept IRC clients here (PASS is the secret unless on loopback)\n"
 	"      --irc-channel NAME   the chat's channel for IRC clients (default #chorus)\n"
+	"      --irc-register-ms N  time an IRC client has to register (default 30000)\n"
+	"      --irc-ping-ms N      a quiet IRC client gets PING after N ms, and is dropped\n"
+	"                           if it says nothing for N ms more (default 120000)\n"
 	"  -v, --verbose            protocol log on stderr\n"
 	"  -h, --help               this text\n"
 	"  -V, --version            the version\n"
@@ -82,7 +86,8 @@ parse_ms(const char *s, unsigned *out)
 	return true;
 }
 
-enum { OPT_SECRET = 256, OPT_HB, OPT_TIMEOUT, OPT_TS, OPT_HEADLESS, OPT_IRC, OPT_CHANNEL };
+enum { OPT_SECRET = 256, OPT_HB, OPT_TIMEOUT, OPT_TS, OPT_HEADLESS, OPT_IRC, OPT_CHANNEL,
+       OPT_HANDSHAKE, OPT_IRC_REGISTER, OPT_IRC_PING };
 
 static const struct option long_opts[] = {
 	{"listen", required_argument, NULL, 'l'},
@@ -91,10 +96,13 @@ static const struct option long_opts[] = {
 	{"secret-file", required_argument, NULL, OPT_SECRET},
 	{"heartbeat-ms", required_argument, NULL, OPT_HB},
 	{"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+	{"handshake-ms", required_argument, NULL, OPT_HANDSHAKE},
 	{"timestamps", no_argument, NULL, OPT_TS},
 	{"headless", no_argument, NULL, OPT_HEADLESS},
 	{"irc", required_argument, NULL, OPT_IRC},
 	{"irc-channel", required_argument, NULL, OPT_CHANNEL},
+	{"irc-register-ms", required_argument, NULL, OPT_IRC_REGISTER},
+	{"irc-ping-ms", required_argument, NULL, OPT_IRC_PING},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -130,6 +138,10 @@ parse_one(int c, node_opts *o)
 		if (!parse_ms(optarg, &o->timeout_ms))
 			return usage_error("--timeout-ms wants 10..600000, not '%s'", optarg);
 		return 0;
+	case OPT_HANDSHAKE:
+		if (!parse_ms(optarg, &o->handshake_ms))
+			return usage_error("--handshake-ms wants 10..600000, not '%s'", optarg);
+		return 0;
 	case OPT_TS: o->timestamps = true; return 0;
 	case OPT_HEADLESS: o->headless = true; return 0;
 	case OPT_IRC:
@@ -142,6 +154,14 @@ parse_one(int c, node_opts *o)
 			return usage_error("--irc-channel wants '#' and 1-50 letters, digits, "
 					   "'-' or '_', not '%s'", optarg);
 		o->irc_channel = optarg;
+		return 0;
+	case OPT_IRC_REGISTER:
+		if (!parse_ms(optarg, &o->irc_register_ms))
+			return usage_error("--irc-register-ms wants 10..600000, not '%s'", optarg);
+		return 0;
+	case OPT_IRC_PING:
+		if (!parse_ms(optarg, &o->irc_ping_ms))
+			return usage_error("--irc-ping-ms wants 10..600000, not '%s'", optarg);
 		return 0;
 	case 'v': o->verbose = true; return 0;
 	case 'h': fputs(usage_text, stdout); return -1;
@@ -156,7 +176,8 @@ opts_parse(int argc, char **argv, node_opts *o)
 	int c, rc;
 
 	*o = (node_opts){.listen_host = "0.0.0.0", .listen_port = 7420,
-			 .heartbeat_ms = 200, .timeout_ms = 1000, .irc_channel = "#chorus"};
+			 .heartbeat_ms = 200, .timeout_ms = 1000, .handshake_ms = 10000,
+			 .irc_channel = "#chorus", .irc_register_ms = 30000, .irc_ping_ms = 120000};
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+l:j:d:vhV", long_opts, NULL)) != -1)

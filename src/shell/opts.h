@@ -24,6 +24,7 @@ typedef struct node_opts {
 	const char *secret_file;
 	unsigned heartbeat_ms;
 	unsigned timeout_ms;
+	unsigned handshake_ms; /* for a peer connection to finish the handshake */
 	bool timestamps;
 	bool headless;
 	bool verbose;
@@ -31,6 +32,8 @@ typedef struct node_opts {
 	char irc_host[64];
 	uint16_t irc_port;
 	const char *irc_channel;
+	unsigned irc_register_ms; /* for an IRC client to register */
+	unsigned irc_ping_ms;     /* a quiet IRC client gets PING, then as long to answer */
 	bool seeds_are_peers;  /* the --join list are peers starting too */
 	struct chatter_run *chatter; /* chatterbox: the run's driver, else NULL */
 } node_opts;

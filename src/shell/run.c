@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <uv.h>
 
@@ -407,6 +408,8 @@ on_tick(uv_timer_t *t)
 
 	node_tick(r->core, now_of(r));
 	net_sweep(r->net);
+	if (r->gate)
+		gate_sweep(r->gate);
 }
 
 /*
@@ -483,7 +486,8 @@ start_gate(runner *r)
 	int err;
 	gate_config gc = {.host = strcmp(o->irc_host, "localhost") ? o->irc_host : "127.0.0.1",
 			  .port = o->irc_port, .channel = o->irc_channel, .name = name,
-			  .need_pass = !loopback(o->irc_host)};
+			  .need_pass = !loopback(o->irc_host), .register_ms = o->irc_register_ms,
+			  .ping_ms = o->irc_ping_ms};
 
 	snprintf(name, sizeof name, "%s.chorus", o->nick);
 	memcpy(gc.check, r->pass_check, sizeof gc.check);
@@ -609,6 +613,27 @@ give_up(runner *r, int code)
 	return code;
 }
 
+/*
+ * Room in the open-file limit for every connection the budgets allow (the
+ * usual soft limit, 1,024, is below them): otherwise a flood runs the
+ * process out of descriptors, and then it refuses everyone.
+ */
+static void
+open_files(rlim_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		fprintf(stderr, "chorus: only %llu open files allowed (ulimit -n); the connection "
+			"budgets need %llu\n", (unsigned long long)rl.rlim_cur,
+			(unsigned long long)want);
+}
+
 int
 run_node(const node_opts *o)
 {
@@ -629,8 +654,9 @@ run_node(const node_opts *o)
 	if ((rc = find_secret(&r, psk)) != 0)
 		return give_up(&r, rc);
 	signal(SIGPIPE, SIG_IGN);
+	open_files(NET_FILES + (o->irc ? GATE_FILES : 0) + 64);
 	r.loop = uv_default_loop();
-	r.net = net_new(r.loop, &nc, psk);
+	r.net = net_new(r.loop, &nc, psk, o->handshake_ms);
 	sodium_memzero(psk, sizeof psk);
 	rc = net_listen(r.net, o->listen_host, o->listen_port, &port);
 	if (rc != 0) {

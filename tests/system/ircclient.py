@@ -23,7 +23,7 @@ class Irc:
         self.lines = []
         self.closed = False
         self.cond = threading.Condition()
-        threading.Thread(target=self._pump, daemon=True).start()
+        # The registration goes out first thing, as a client's does.
         if password is not None:
             self.send(f"PASS {password}")
         if caps:
@@ -33,6 +33,7 @@ class Irc:
         self.send(f"USER {nick} 0 * :{nick} in a test")
         if caps:
             self.send("CAP END")
+        threading.Thread(target=self._pump, daemon=True).start()
         if register:
             self.wait(r"^:\S+ 001 ", timeout)
 

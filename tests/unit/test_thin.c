@@ -264,11 +264,28 @@ test_renamed_after_a_clash(void **state)
 	thin_free(t);
 }
 
+static void
+test_answers_ping(void **state)
+{
+	fake f;
+	thin *t = start(&f);
+
+	(void)state;
+	join(t);
+	hear(t, "PING :n.chorus");
+	assert_true(sent(&f, "PONG :n.chorus"));
+	hear(t, ":n.chorus PING :abc def");
+	assert_true(sent(&f, "PONG :abc def"));
+	assert_int_equal(f.nshown, 1); /* only the JOIN: nothing of it on the screen */
+	thin_free(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registers_joins_and_shows_the_chat),
+		cmocka_unit_test(test_answers_ping),
 		cmocka_unit_test(test_lines_are_resent_until_echoed),
 		cmocka_unit_test(test_quit_waits_for_lines_typed_last),
 		cmocka_unit_test(test_refusals),
