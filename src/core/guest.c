@@ -1,10 +1,11 @@
 /* guest — see guest.h. */
 #include "guest.h"
 
-#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "xalloc.h"
 
 void
@@ -27,7 +28,7 @@ hash_folded(const char *domain, const char *a, size_t alen, const char *b, size_
 		buf[o++] = 0;
 	for (size_t i = 0; i < blen && o < sizeof buf; i++)
 		buf[o++] = (uint8_t)b[i];
-	crypto_generichash(out, sizeof out, buf, o, (const uint8_t *)domain, strlen(domain));
+	crypto_hash2(out, sizeof out, domain, strlen(domain), buf, o, "", 0);
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | out[i];
 	return v;

@@ -10,11 +10,11 @@
  */
 #include "hist.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "xalloc.h"
 
 void
@@ -132,7 +132,6 @@ put_be64(unsigned char *p, uint64_t v)
 static void
 add_digest(hist *h, const hist_rec *r)
 {
-	crypto_generichash_state st;
 	unsigned char head[25], out[16];
 	uint64_t lane[2];
 
@@ -140,10 +139,7 @@ add_digest(hist *h, const hist_rec *r)
 	put_be64(head + 8, r->seq);
 	put_be64(head + 16, r->hlc);
 	head[24] = r->kind;
-	crypto_generichash_init(&st, NULL, 0, sizeof out);
-	crypto_generichash_update(&st, head, sizeof head);
-	crypto_generichash_update(&st, (const unsigned char *)r->text, r->len);
-	crypto_generichash_final(&st, out, sizeof out);
+	crypto_hash2(out, sizeof out, NULL, 0, head, sizeof head, r->text, r->len);
 	memcpy(lane, out, sizeof lane);
 	h->digest[0] += lane[0];
 	h->digest[1] += lane[1];

@@ -5,11 +5,11 @@
 #include "node_int.h"
 
 #include <stdarg.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "xalloc.h"
 
 /* --- output helpers ---------------------------------------------------- */
@@ -319,7 +319,7 @@ node_free(node *n)
 	for (int i = 0; i < n->nqueue; i++)
 		free(n->queue[i].text);
 	node_hist_free(n);
-	sodium_memzero(n->sk, sizeof n->sk);
+	crypto_wipe(n->sk, sizeof n->sk);
 	member_table_free(&n->members);
 	wire_buf_free(&n->out);
 	free(n->links);

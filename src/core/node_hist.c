@@ -30,11 +30,11 @@
  */
 #include "node_int.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "xalloc.h"
 
 uint64_t
@@ -424,8 +424,8 @@ node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
 	 * signature is checked.
 	 */
 	bool direct = l->proven && sig.sender == l->peer &&
-		      sodium_memcmp(sig.pk, l->pk, SIGN_PK) == 0;
-	if (sodium_memcmp(a->pend_chain[k - 1], sig.chain, HIST_CHAIN) != 0 ||
+		      crypto_same(sig.pk, l->pk, SIGN_PK);
+	if (!crypto_same(a->pend_chain[k - 1], sig.chain, HIST_CHAIN) ||
 	    (!direct && !sign_check(&sig))) {
 		node_log(n, NODE_LOG_ALWAYS,
 			 "records of %016llx from %s do not match its signature; dropped",
