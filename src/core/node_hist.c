@@ -37,102 +37,10 @@
 #include "crypto.h"
 #include "xalloc.h"
 
-uint64_t
-node_wall(const node *n, uint64_t now)
-{
-	return n->cfg.wall_ms + (now - n->start);
-}
-
 static hist_author *
 own(node *n)
 {
 	return hist_author_find(&n->hist, n->cfg.id);
-}
-
-/*
- * Clocks.  A stamp within NODE_CLOCK_BOUND_MS of our wall clock moves our
- * clock on (hlc_seen), so that what we write next sorts after it: within
- * the bound the chat works as if the clocks agreed.  A stamp further ahead
- * does not move it, so that no record or report, forged or from a wrong
- * clock, can drag everyone's clock along; its record is still taken, and
- * its report still counts (it holds nobody up: the frontier is a
- * minimum), so that nothing stalls and no history differs from another's.
- */
-bool
-node_clock_near(const node *n, uint64_t now, uint64_t hlc)
-{
-	return hlc_ms(hlc) <= node_wall(n, now) + NODE_CLOCK_BOUND_MS;
-}
-
-static void
-see_clock(node *n, uint64_t now, uint64_t hlc)
-{
-	if (node_clock_near(n, now, hlc))
-		n->clock = hlc_seen(n->clock, hlc);
-}
-
-/* "+25h03m": how far ms is from 0. */
-static void
-offset_text(int64_t ms, char *buf, size_t cap)
-{
-	uint64_t m = (uint64_t)(ms < 0 ? -ms : ms) / 60000;
-
-	snprintf(buf, cap, "%c%lluh%02llum", ms < 0 ? '-' : '+', (unsigned long long)(m / 60),
-		 (unsigned long long)(m % 60));
-}
-
-/*
- * Where m's reported clock stands against our wall clock; a member whose
- * clock is further off than the bound is logged, once, by a node that is
- * in the chat (a joiner judges them all at once: node_clock_refused).
- */
-static void
-check_clock(node *n, uint64_t now, member *m, uint64_t hlc)
-{
-	char t[32];
-
-	m->clock_skew = (int64_t)node_wall(n, now) - (int64_t)hlc_ms(hlc);
-	bool off = m->clock_skew > (int64_t)NODE_CLOCK_BOUND_MS ||
-		   -m->clock_skew > (int64_t)NODE_CLOCK_BOUND_MS;
-	if (off && !m->clock_off && n->phase == PHASE_MEMBER) {
-		offset_text(m->clock_skew, t, sizeof t);
-		node_log(n, NODE_LOG_ALWAYS, "%s's clock is off by %s from ours", m->nick, t);
-	}
-	m->clock_off = off;
-}
-
-/*
- * A joiner about to announce itself: when more than half of the members
- * that reported to it have clocks further than the bound from its own, it
- * is its clock that is off (one member's word is not enough: it may lie).
- * It says so and stops (SPEC 5.9: kept out until it is fixed).
- */
-bool
-node_clock_refused(node *n)
-{
-	int reported = 0, off = 0;
-	const member *far = NULL;
-	char t[32];
-
-	for (int i = 1; i < n->members.len; i++) {
-		const member *m = &n->members.v[i];
-		if (m->state != MEMBER_ALIVE || !m->reported)
-			continue;
-		reported++;
-		if (m->clock_off) {
-			off++;
-			far = m;
-		}
-	}
-	if (2 * off <= reported)
-		return false;
-	offset_text(far->clock_skew, t, sizeof t);
-	node_log(n, NODE_LOG_ALWAYS,
-		 "clock is off by %s from %s's (%d of %d members; at most %dh allowed): set the "
-		 "clock right (NTP) and start again", t, far->nick, off, reported,
-		 (int)(NODE_CLOCK_BOUND_MS / 3600000));
-	node_finish(n, NODE_EXIT_CLOCK);
-	return true;
 }
 
 /* --- restoring the store's records ---------------------------------------- */
@@ -148,7 +56,7 @@ restore_one(void *arg, const hist_rec *r)
 		return true;
 	}
 	sign_chain(hist_author_find(&n->hist, r->sender)->chain, r);
-	see_clock(n, n->start, r->hlc);
+	node_see_clock(n, n->start, r->hlc);
 	if (hist_is_mod(r->kind) && node_mod_bound(n, r))
 		mod_apply(&n->mod, r, NULL, NULL);
 	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
@@ -238,7 +146,7 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 	else
 		sign_chain(a->chain, r);
 	n->io.store_put(n->io.ctx, r);
-	see_clock(n, now, r->hlc);
+	node_see_clock(n, now, r->hlc);
 	if (hist_is_mod(r->kind))
 		node_mod_taken(n, r);
 	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
@@ -495,30 +403,11 @@ node_sign_own(node *n)
 
 /* --- reports and version vectors ------------------------------------------ */
 
-/*
- * The first report from the chat: how far ahead of our wall clock the
- * chat's clocks run (0 if behind: our own clock then leads), so that "since
- * we started" is judged in the chat's time (node_since_start).
- */
-static void
-fix_since(node *n, uint64_t now)
-{
-	uint64_t wall = node_wall(n, now), ahead = hlc_ms(n->clock) > wall ? hlc_ms(n->clock) - wall : 0;
-	uint64_t since = (n->cfg.wall_ms + ahead) << HLC_SHIFT;
-
-	n->since_fixed = true;
-	if (since > n->since_hlc)
-		n->since_hlc = since;
-}
-
 /* m says: my clock is hlc, my last record seq.  False when we stop for it. */
 bool
 node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq)
 {
-	check_clock(n, now, m, hlc);
-	see_clock(n, now, hlc);
-	if (!n->since_fixed && n->phase != PHASE_MEMBER)
-		fix_since(n, now);
+	node_clock_report(n, now, m, hlc);
 	hist_report(&n->hist, m->id, hlc, seq);
 	m->reported = true;
 	if (n->phase == PHASE_JOINING)

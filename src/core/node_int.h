@@ -200,7 +200,10 @@ void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const cha
 		    size_t len);
 void node_hist_bound(node *n, member *m);
 uint64_t node_wall(const node *n, uint64_t now);
+/* node_clock.c */
 bool node_clock_near(const node *n, uint64_t now, uint64_t hlc);
+void node_see_clock(node *n, uint64_t now, uint64_t hlc);
+void node_clock_report(node *n, uint64_t now, member *m, uint64_t hlc);
 bool node_clock_refused(node *n);
 void node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);

@@ -151,6 +151,17 @@ class Node:
         return self.proc.poll() is None
 
 
+def agreed_checksums(nodes, timeout=10):
+    """The nodes' \\checksum lines once they agree, or as they stand after
+    timeout (the caller asserts)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sums = [n.ask("\\checksum", "CHECKSUM") for n in nodes]
+        if len(set(sums)) == 1 or time.monotonic() > deadline:
+            return sums
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def chorus_bin():
     assert os.access(BIN, os.X_OK), f"{BIN} is not built: run make first"

@@ -4,12 +4,10 @@ writes lines under other members' nicks and issues directives while it is
 not the leader; nothing of it takes effect on any node, and every history
 stays equal."""
 import os
-import pathlib
-import time
 
 import pytest
 
-from conftest import Node, ROOT
+from conftest import Node, ROOT, agreed_checksums
 
 INSIDER = os.environ.get("CHORUS_INSIDER_BIN", str(ROOT / "build" / "insider" / "chorus"))
 
@@ -25,15 +23,6 @@ def chat(cluster, tmp_path):
     cluster.settle([a, b, m], "alice (leader), bob, mallory")
     yield a, b, m
     m.kill()
-
-
-def quiet_checksums(nodes, timeout=10):
-    deadline = time.monotonic() + timeout
-    while True:
-        sums = [n.ask("\\checksum", "CHECKSUM") for n in nodes]
-        if len(set(sums)) == 1 or time.monotonic() > deadline:
-            return sums
-        time.sleep(0.2)
 
 
 def test_a_line_under_another_nick_is_shown_nowhere(chat):
@@ -52,7 +41,7 @@ def test_a_line_under_another_nick_is_shown_nowhere(chat):
     for n in (a, b, m):
         assert not any("password" in l or "I am the leader" in l for l in n.output()), n.nick
     a.wait_err(r"refusing record \d+ of [0-9a-f]{16}: it names bob, its author is mallory")
-    sums = quiet_checksums([a, b, m])
+    sums = agreed_checksums([a, b, m])
     assert len(set(sums)) == 1, sums
     assert "count=5 " in sums[0] + " ", sums  # the forgeries are held, not shown
 
@@ -73,7 +62,7 @@ def test_directives_of_a_member_that_does_not_lead_change_nothing(chat):
     for n in (a, b, m):
         assert not any(l.startswith("[MOD]") for l in n.output()), n.output()
         assert n.ask("\\list_users", "USERS") == "alice (leader), bob, mallory"
-    sums = quiet_checksums([a, b, m])
+    sums = agreed_checksums([a, b, m])
     assert len(set(sums)) == 1, sums
 
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import Node, ROOT
+from conftest import Node, ROOT, agreed_checksums
 
 INSIDER = os.environ.get("CHORUS_INSIDER_BIN", str(ROOT / "build" / "insider" / "chorus"))
 
@@ -45,15 +45,6 @@ def nodes(tmp_path):
     yield start
     for n in started:
         n.kill()
-
-
-def checksums(ns, timeout=10):
-    deadline = time.monotonic() + timeout
-    while True:
-        sums = [n.ask("\\checksum", "CHECKSUM") for n in ns]
-        if len(set(sums)) == 1 or time.monotonic() > deadline:
-            return sums
-        time.sleep(0.2)
 
 
 def test_a_joiner_a_day_ahead_is_told_and_kept_out(nodes):
@@ -91,7 +82,7 @@ def test_clocks_hours_apart_chat_as_if_they_agreed(nodes):
         orders.append(shown)
         assert not any(l.startswith("[LATE") for l in n.output()), n.output()
     assert orders[0] == orders[1] == orders[2]
-    assert len(set(checksums(list(lines.values())))) == 1
+    assert len(set(agreed_checksums(list(lines.values())))) == 1
 
 
 def test_records_stamped_a_day_off_change_nothing_for_the_others(nodes):
@@ -113,7 +104,7 @@ def test_records_stamped_a_day_off_change_nothing_for_the_others(nodes):
         out = n.output()
         assert not any("tomorrow" in l or "yesterday" in l for l in out), out
         assert not any(l.startswith("[LATE") for l in out), out
-    sums = checksums([a, b])
+    sums = agreed_checksums([a, b])
     assert len(set(sums)) == 1, sums
     # Nobody's clock moved: the stamps of the honest lines are today's.
     now_ms = time.time() * 1000
