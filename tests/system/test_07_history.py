@@ -121,13 +121,53 @@ def test_killed_follower_restarts_and_catches_up(cluster):
     # nothing shown twice across its two lives; what it shows is in order
     both = first_life + shown(c2)
     assert len(both) == len(set(both))
-    assert c2.count(r"^\[HISTORY\] ") <= 20
-    # \history lists what was shown: give carol the moment to show it all
+    # Everything was said before she came back: she shows the last 20 lines
+    # of the history as [HISTORY], none of them live (SPEC 4).
     want = full_history(a, 603)
+    deadline = time.monotonic() + 10
+    while c2.count(r"^\[HISTORY\] ") < 20:
+        assert time.monotonic() < deadline, "carol showed no [HISTORY] for what she missed"
+        time.sleep(0.1)
+    time.sleep(0.3)
+    assert shown(c2) == want[-20:]
+    assert c2.count(r"^\[HISTORY\] ") == 20
+    # \history lists what was shown: give carol the moment to show it all
     deadline = time.monotonic() + 10
     while full_history(c2, 603) != want:
         assert time.monotonic() < deadline, "carol's history differs from alice's"
         time.sleep(0.2)
+
+
+def test_follower_killed_mid_burst_shows_what_it_missed(cluster):
+    """Killed while everyone types, carol is back while they still do: of
+    what she never showed, the newest said before she came back are
+    [HISTORY], everything after is shown live, and nothing twice."""
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    c = cluster.start("carol", join=[a])
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    writers = [type_lines(n, [f"{n.nick}-{i}" for i in range(1000)], 0.02) for n in (a, b, c)]
+    time.sleep(0.5)
+    c.kill()  # mid-burst, her own lines too
+    first_life = set(shown(c))
+    c2 = cluster.restart(c, join=[b])
+    for w in writers[:2]:
+        w.join()
+    count = int(re.match(r"count=(\d+)", wait_agreement([a, b, c2])).group(1))
+    history = full_history(a, count)
+    deadline = time.monotonic() + 10
+    while not set(history[-20:]) <= first_life | set(shown(c2)):
+        assert time.monotonic() < deadline, "carol never showed the end of the history"
+        time.sleep(0.2)
+    backlog = [l[len("[HISTORY] "):] for l in c2.output() if l.startswith("[HISTORY] [")]
+    second_life = shown(c2)
+    assert 0 < len(backlog) <= 20
+    assert not first_life & set(second_life)
+    # from the first [HISTORY] line on, every line is shown in one life or the other
+    start = history.index(tuple(re.match(r"^\[([\w-]+)\] (.*)$", backlog[0]).groups()))
+    missed = [l for l in history[start:] if l not in first_life and l not in second_life]
+    assert missed == []
+    assert [l for l in history if l in second_life] == second_life  # in order
 
 
 def test_killed_leader_loses_nothing(cluster):
