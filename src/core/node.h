@@ -214,6 +214,20 @@ const char *node_nick(const node *n);
 uint64_t node_history_count(const node *n);
 /* The history digest, 32 hex digits (buf: at least 33 bytes). */
 void node_history_digest(const node *n, char *buf);
+/* A chat line as shown: its nick, its text, a guest line's client tag. */
+typedef struct node_line {
+	const char *nick;
+	const char *text;
+	size_t len;
+	const char *tag; /* a guest line's, or NULL */
+	size_t tag_len;
+} node_line;
+/*
+ * Whether record r is a chat line this node shows, and as what: the rule
+ * of the live display (node_line.c), for \history-like uses such as the
+ * IRC replay.  Strings point into r.
+ */
+bool node_line_of(node *n, const hist_rec *r, node_line *out);
 /* The history key of the last record this node showed (or passed over). */
 void node_shown_key(const node *n, uint64_t *hlc, uint64_t *sender);
 /* Records stamped at or before this are the backlog of this life. */

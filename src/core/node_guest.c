@@ -275,23 +275,20 @@ any_up(const node *n, const char *nick)
 static void
 show_chat(node *n, const hist_rec *r, event_kind kind)
 {
-	const char *tag, *line;
-	size_t tag_len, len;
+	node_line line;
+	node_why why;
 
-	if (!guest_chat_parse(r->text, r->len, &tag, &tag_len, &line, &len))
-		return;
-	if (mod_silenced(&n->mod, guest_id(r->nick)))
-		return;
-	if (node_has_nick(n, r->nick)) {
-		node_log(n, NODE_LOG_ALWAYS, "refusing a guest line under the nick of member %s",
-			 r->nick);
+	if (!node_line_judge(n, r, &n->shown, &line, &why)) {
+		if (!mod_silenced(&n->mod, guest_id(r->nick)))
+			node_log(n, NODE_LOG_ALWAYS, "refusing a guest line of %016llx under %s: %s",
+				 (unsigned long long)r->sender, r->nick, why.text);
 		return;
 	}
 	if (n->seen == NULL)
 		n->seen = xcalloc(1, sizeof *n->seen);
-	if (tag_len && !guest_seen_add(n->seen, r->nick, tag, tag_len))
+	if (line.tag_len && !guest_seen_add(n->seen, r->nick, line.tag, line.tag_len))
 		return; /* a line resent after a failover, shown already */
-	event ev = {.kind = kind, .nick = r->nick, .text = line, .text_len = len,
+	event ev = {.kind = kind, .nick = line.nick, .text = line.text, .text_len = line.len,
 		    .time = hlc_ms(r->hlc), .hlc = r->hlc, .sender = r->sender,
 		    .late = kind == EVENT_LATE};
 	n->io.event(n->io.ctx, &ev);
@@ -332,14 +329,13 @@ node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print)
 void
 node_guest_history(node *n, const hist_rec *r)
 {
-	const char *tag, *line;
-	size_t tag_len, len;
+	node_line line;
 
-	if (!guest_chat_parse(r->text, r->len, &tag, &tag_len, &line, &len) ||
-	    mod_silenced(&n->mod, guest_id(r->nick)))
+	if (!node_line_of(n, r, &line))
 		return;
-	event ev = {.kind = EVENT_HISTORY, .nick = r->nick, .text = line, .text_len = len,
-		    .time = hlc_ms(r->hlc), .hlc = r->hlc, .sender = r->sender};
+	event ev = {.kind = EVENT_HISTORY, .nick = line.nick, .text = line.text,
+		    .text_len = line.len, .time = hlc_ms(r->hlc), .hlc = r->hlc,
+		    .sender = r->sender};
 	n->io.event(n->io.ctx, &ev);
 }
 

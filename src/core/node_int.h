@@ -242,10 +242,16 @@ void node_mod_issue(node *n, uint64_t now, int op, const char *arg, size_t len);
 bool insider_input(node *n, uint64_t now, const char *line, size_t len);
 #endif
 
+/* node_line.c: whether r is a line; hosts: the guest sessions to judge by. */
+typedef struct node_why {
+	char text[128]; /* why a record is not shown */
+} node_why;
+bool node_line_judge(node *n, const hist_rec *r, guest_table *hosts, node_line *out,
+		     node_why *why);
+
 /* node_show.c */
 void node_show(node *n, const hist_rec *r, event_kind kind);
 bool node_since_start(const node *n, const hist_rec *r);
-const char *node_author_nick(node *n, const hist_rec *r);
 void node_show_stable(node *n, uint64_t now);
 void node_hist_history(node *n, int count);
 

@@ -18,30 +18,6 @@ node_shown_key(const node *n, uint64_t *hlc, uint64_t *sender)
 	*sender = n->hist.shown_sender;
 }
 
-/*
- * The nick a member's record is shown under: its author's, never one the
- * record chose.  The author's nick is the one it is known by as a member
- * (its own HELLO, or gossip of it), else the one its first record bound
- * (hist.h).  NULL when the record names another nick: it is refused.
- */
-const char *
-node_author_nick(node *n, const hist_rec *r)
-{
-	const member *m = member_find(&n->members, r->sender);
-	const hist_author *a = hist_author_find(&n->hist, r->sender);
-	const char *bound = a && a->nick[0] ? a->nick : r->nick;
-
-	if (!nick_same(r->nick, bound) || (m && !nick_same(r->nick, m->nick)) ||
-	    (m == NULL && node_has_nick(n, r->nick))) {
-		node_log(n, NODE_LOG_ALWAYS,
-			 "refusing record %llu of %016llx: it names %s, its author is %s",
-			 (unsigned long long)r->seq, (unsigned long long)r->sender, r->nick,
-			 m ? m->nick : bound);
-		return NULL;
-	}
-	return m ? m->nick : bound;
-}
-
 void
 node_show(node *n, const hist_rec *r, event_kind kind)
 {
@@ -60,11 +36,17 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 		node_guest_show(n, r, kind, true);
 		return;
 	}
-	/* A silenced member's lines are refused: held, never shown. */
-	if (mod_silenced(&n->mod, r->sender))
+	node_line line;
+	node_why why;
+	if (!node_line_judge(n, r, &n->shown, &line, &why)) {
+		/* held, never shown; a silenced member's lines are not news */
+		if (!mod_silenced(&n->mod, r->sender))
+			node_log(n, NODE_LOG_ALWAYS, "refusing record %llu of %016llx: %s",
+				 (unsigned long long)r->seq, (unsigned long long)r->sender,
+				 why.text);
 		return;
-	if ((ev.nick = node_author_nick(n, r)) == NULL)
-		return;
+	}
+	ev.nick = line.nick;
 	n->io.event(n->io.ctx, &ev);
 }
 

@@ -275,19 +275,14 @@ replay_one(void *arg, const hist_rec *r)
 {
 	replay *p = arg;
 	char *buf = p->c->g->scratch;
-	const char *text = r->text, *tag;
-	size_t len = r->len, tag_len;
+	node_line line;
 
 	if (r->hlc <= p->since ||
 	    hist_cmp(r->hlc, r->sender, p->shown_hlc, p->shown_sender) > 0)
 		return true; /* before the user left, or not shown here yet */
-	if (r->kind == HIST_GUEST_CHAT) {
-		if (!guest_chat_parse(r->text, r->len, &tag, &tag_len, &text, &len))
-			return true;
-	} else if (r->kind != HIST_CHAT) {
-		return true;
-	}
-	gate_put(p->c, buf, gate_privmsg(p->c, buf, GATE_LINE, r->nick, text, len,
+	if (!node_line_of(p->c->g->core, r, &line))
+		return true; /* not a line, or one no node shows */
+	gate_put(p->c, buf, gate_privmsg(p->c, buf, GATE_LINE, line.nick, line.text, line.len,
 					  hlc_ms(r->hlc), r->hlc, r->sender));
 	return true;
 }

@@ -1064,6 +1064,40 @@ test_a_record_under_another_nick_is_refused(void **state)
 }
 
 /*
+ * alice hosts IRC user xena; bob's node is modified and writes guest lines
+ * under xena's nick without ever opening a session of it.  They are held
+ * but shown nowhere; xena's own lines, through alice, are.
+ */
+static void
+test_a_guest_line_from_a_node_that_does_not_host_the_guest_is_refused(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+	uint64_t since;
+
+	trio(&a, &b, &c);
+	mesh3(&a, &b, &c, 3100, 3300);
+	assert_int_equal(node_guest_join(a.n, 3301, "xena", &since), NODE_GUEST_OK);
+	assert_int_equal(node_guest_say(a.n, 3302, "xena", "", 0, "from xena", 9), NODE_GUEST_OK);
+	node_flush(a.n, 3302);
+	node_submit_as(b.n, 3310, HIST_GUEST_CHAT, "xena", "- not xena", 10);
+	node_submit_as(b.n, 3311, HIST_GUEST_CHAT, "zoe", "- nor zoe", 9);
+	mesh3(&a, &b, &c, 3350, 3600);
+	assert_true(all_show(&a, &b, &c, "[xena] from xena", 1));
+	assert_true(all_show(&a, &b, &c, "[xena] not xena", 0));
+	assert_true(all_show(&a, &b, &c, "[zoe] nor zoe", 0));
+	assert_non_null(strstr(c.last_log, "never hosted that guest"));
+	/* \history judges alike */
+	input(&c, 3610, "\\history");
+	assert_int_equal(count_line(&c, "[HISTORY] [xena] from xena"), 1);
+	assert_int_equal(count_line(&c, "[HISTORY] [xena] not xena"), 0);
+	assert_int_equal(node_history_count(a.n), node_history_count(c.n));
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
+/*
  * carol's very first record names bob, while bob has written nothing:
  * her member entry says who she is, so it is refused; her later records
  * under her own nick are refused too, as her first record bound her to
@@ -1458,6 +1492,7 @@ main(void)
 		cmocka_unit_test(test_forged_records_are_refused),
 		cmocka_unit_test(test_directives_are_records_enforced_everywhere),
 		cmocka_unit_test(test_a_record_under_another_nick_is_refused),
+		cmocka_unit_test(test_a_guest_line_from_a_node_that_does_not_host_the_guest_is_refused),
 		cmocka_unit_test(test_a_hello_counts_only_once_its_id_is_proven),
 		cmocka_unit_test(test_a_joiner_whose_clock_is_far_off_is_told_and_stops),
 		cmocka_unit_test(test_a_first_record_cannot_claim_a_silent_member),

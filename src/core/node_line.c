@@ -1,0 +1,110 @@
+/*
+ * node_line — which records are chat lines, and whose.
+ *
+ * One rule for every place a line is shown (the live display, [HISTORY],
+ * \history, the IRC gateway's replay), so that what one way shows the
+ * others do too, on every node alike:
+ *
+ *   - only HIST_CHAT and HIST_GUEST_CHAT records are lines;
+ *   - a member's line is shown under its author's nick, never one the
+ *     record chose: a record naming another nick is refused;
+ *   - a guest's line counts only from a node that hosts that guest (its
+ *     join of the nick is in the history: a member cannot speak for an IRC
+ *     user of another node without opening a session everyone sees), and
+ *     never under a member's nick;
+ *   - nothing from a silenced author.
+ *
+ * Refused records stay in the history (every node holds the same records);
+ * they are shown nowhere.
+ */
+#include "node_int.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * The nick a member's record is shown under: its author's.  The author's
+ * nick is the one it is known by as a member (its own HELLO, or gossip of
+ * it), else the one its first record bound (hist.h).  NULL, with why, when
+ * the record names another nick.
+ */
+static const char *
+author_nick(node *n, const hist_rec *r, node_why *why)
+{
+	const member *m = member_find(&n->members, r->sender);
+	const hist_author *a = hist_author_find(&n->hist, r->sender);
+	const char *bound = a && a->nick[0] ? a->nick : r->nick;
+
+	if (!nick_same(r->nick, bound) || (m && !nick_same(r->nick, m->nick)) ||
+	    (m == NULL && node_has_nick(n, r->nick))) {
+		snprintf(why->text, sizeof why->text, "it names %s, its author is %s", r->nick,
+			 m ? m->nick : bound);
+		return NULL;
+	}
+	return m ? m->nick : bound;
+}
+
+static bool
+member_line(node *n, const hist_rec *r, node_line *out, node_why *why)
+{
+	if (mod_silenced(&n->mod, r->sender)) {
+		snprintf(why->text, sizeof why->text, "its author is silenced");
+		return false;
+	}
+	if ((out->nick = author_nick(n, r, why)) == NULL)
+		return false;
+	out->text = r->text;
+	out->len = r->len;
+	out->tag = NULL;
+	out->tag_len = 0;
+	return true;
+}
+
+static bool
+guest_line(node *n, const hist_rec *r, guest_table *hosts, node_line *out,
+	   node_why *why)
+{
+	if (!guest_chat_parse(r->text, r->len, &out->tag, &out->tag_len, &out->text,
+			      &out->len)) {
+		snprintf(why->text, sizeof why->text, "it is not a guest line");
+		return false;
+	}
+	if (mod_silenced(&n->mod, guest_id(r->nick))) {
+		snprintf(why->text, sizeof why->text, "the guest is silenced");
+		return false;
+	}
+	if (node_has_nick(n, r->nick)) {
+		snprintf(why->text, sizeof why->text, "it is a guest line under a member's nick");
+		return false;
+	}
+	if (guest_find(hosts, r->sender, r->nick) == NULL) {
+		snprintf(why->text, sizeof why->text, "its author never hosted that guest");
+		return false;
+	}
+	out->nick = r->nick;
+	return true;
+}
+
+bool
+node_line_judge(node *n, const hist_rec *r, guest_table *hosts, node_line *out,
+		node_why *why)
+{
+	if (r->kind == HIST_CHAT)
+		return member_line(n, r, out, why);
+	if (r->kind == HIST_GUEST_CHAT)
+		return guest_line(n, r, hosts, out, why);
+	snprintf(why->text, sizeof why->text, "it is not a chat line");
+	return false;
+}
+
+/*
+ * After the fact (\history, the IRC replay), a guest's host is judged by
+ * every guest record held: its join may be anywhere before now.
+ */
+bool
+node_line_of(node *n, const hist_rec *r, node_line *out)
+{
+	node_why why;
+
+	return node_line_judge(n, r, &n->held, out, &why);
+}
