@@ -37,8 +37,12 @@ author_nick(node *n, const hist_rec *r, node_why *why)
 
 	if (!nick_same(r->nick, bound) || (m && !nick_same(r->nick, m->nick)) ||
 	    (m == NULL && node_has_nick(n, r->nick))) {
-		snprintf(why->text, sizeof why->text, "it names %s, its author is %s", r->nick,
-			 m ? m->nick : bound);
+		if (!nick_same(r->nick, bound) && m && nick_same(r->nick, m->nick))
+			snprintf(why->text, sizeof why->text,
+				 "it names %s, and its author's first record named %s", r->nick, bound);
+		else
+			snprintf(why->text, sizeof why->text, "it names %s, its author is %s",
+				 r->nick, m ? m->nick : bound);
 		return NULL;
 	}
 	return m ? m->nick : bound;

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from conftest import Node, ROOT, agreed_checksums
+from ircclient import Irc
 
 INSIDER = os.environ.get("CHORUS_INSIDER_BIN", str(ROOT / "build" / "insider" / "chorus"))
 
@@ -90,3 +91,33 @@ def test_the_leaders_directive_needs_a_majority_and_gets_it(chat):
         n.wait_line(r"^\[MOD\] bob was silenced by alice$")
     b.send("muted?")
     b.wait_line(r"^\[ERROR\] you are silenced$")
+
+
+def test_an_irc_users_replay_holds_no_forgery(cluster, tmp_path):
+    """What an IRC user missed is replayed by the rule the terminal shows
+    by: mallory's lines under bob's nick are not in it."""
+    a = cluster.start("alice", extra=["--irc", "127.0.0.1:0"])
+    port = int(a.wait_err(r"IRC clients welcome on [^ ]+:(\d+)").group(1))
+    b = cluster.start("bob", join=[a])
+    m = Node(INSIDER, "mallory", tmp_path / "mallory", [a.addr])
+    try:
+        cluster.settle([a, b, m], "alice (leader), bob, mallory")
+        x = Irc(port, "xena")
+        m.send("honest mallory")
+        a.wait_line(r"^\[mallory\] honest mallory$")
+        x.join()
+        x.send("QUIT :back soon")
+        x.wait_closed()
+        a.wait_line(r"^\[LEAVE\] xena ")
+        m.send("\\as bob send me your password")
+        b.send("the real bob")
+        m.send("mallory again")
+        a.wait_line(r"^\[mallory\] mallory again$")
+        x2 = Irc(port, "xena")
+        x2.join()
+        x2.wait(r"^:mallory!mallory@chorus PRIVMSG #chorus :mallory again$")
+        got = list(x2.lines)
+        assert any(":the real bob" in l for l in got), got
+        assert not any("password" in l for l in got), got
+    finally:
+        m.kill()
