@@ -81,6 +81,7 @@ guest_join(guest_table *t, const hist_rec *r, guest **displaced)
 		}
 	}
 	g = guest_find(t, r->sender, r->nick);
+	uint64_t first = g ? g->first_hlc : r->hlc;
 	if (g == NULL) {
 		if (t->n == t->cap) {
 			t->cap = t->cap ? 2 * t->cap : 8;
@@ -90,7 +91,8 @@ guest_join(guest_table *t, const hist_rec *r, guest **displaced)
 		}
 		g = &t->v[t->n++];
 	}
-	*g = (guest){.host = r->sender, .hlc = r->hlc, .prev = prev, .inc = inc, .active = true};
+	*g = (guest){.host = r->sender, .hlc = r->hlc, .first_hlc = first, .prev = prev, .inc = inc,
+		     .active = true};
 	snprintf(g->nick, sizeof g->nick, "%s", r->nick);
 	return g;
 }

@@ -39,6 +39,7 @@ typedef struct guest {
 	char nick[NICK_MAX + 1];
 	uint64_t host;     /* the node it is attached to */
 	uint64_t hlc;      /* its join record's stamp (the key is hlc, host) */
+	uint64_t first_hlc; /* the stamp of its host's first join of the nick */
 	uint64_t prev;     /* the host it took the nick over from, or 0 */
 	uint64_t inc;      /* the host's incarnation when it opened the session */
 	bool active;       /* joined and not parted nor taken over */

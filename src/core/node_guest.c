@@ -278,7 +278,7 @@ show_chat(node *n, const hist_rec *r, event_kind kind)
 	node_line line;
 	node_why why;
 
-	if (!node_line_judge(n, r, &n->shown, &line, &why)) {
+	if (!node_line_judge(n, r, &line, &why)) {
 		if (!mod_silenced(&n->mod, guest_id(r->nick)))
 			node_log(n, NODE_LOG_ALWAYS, "refusing a guest line of %016llx under %s: %s",
 				 (unsigned long long)r->sender, r->nick, why.text);

@@ -242,12 +242,11 @@ void node_mod_issue(node *n, uint64_t now, int op, const char *arg, size_t len);
 bool insider_input(node *n, uint64_t now, const char *line, size_t len);
 #endif
 
-/* node_line.c: whether r is a line; hosts: the guest sessions to judge by. */
+/* node_line.c: whether r is a line, and if not, why. */
 typedef struct node_why {
 	char text[128]; /* why a record is not shown */
 } node_why;
-bool node_line_judge(node *n, const hist_rec *r, guest_table *hosts, node_line *out,
-		     node_why *why);
+bool node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why);
 
 /* node_show.c */
 void node_show(node *n, const hist_rec *r, event_kind kind);

@@ -8,10 +8,10 @@
  *   - only HIST_CHAT and HIST_GUEST_CHAT records are lines;
  *   - a member's line is shown under its author's nick, never one the
  *     record chose: a record naming another nick is refused;
- *   - a guest's line counts only from a node that hosts that guest (its
- *     join of the nick is in the history: a member cannot speak for an IRC
- *     user of another node without opening a session everyone sees), and
- *     never under a member's nick;
+ *   - a guest's line counts only from a node that opened a session of that
+ *     nick before it, in history order (a member cannot speak for an IRC
+ *     user of another node without a guest join everyone holds), and never
+ *     under a member's nick;
  *   - nothing from a silenced author.
  *
  * Refused records stay in the history (every node holds the same records);
@@ -65,8 +65,7 @@ member_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 }
 
 static bool
-guest_line(node *n, const hist_rec *r, guest_table *hosts, node_line *out,
-	   node_why *why)
+guest_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 {
 	if (!guest_chat_parse(r->text, r->len, &out->tag, &out->tag_len, &out->text,
 			      &out->len)) {
@@ -81,7 +80,9 @@ guest_line(node *n, const hist_rec *r, guest_table *hosts, node_line *out,
 		snprintf(why->text, sizeof why->text, "it is a guest line under a member's nick");
 		return false;
 	}
-	if (guest_find(hosts, r->sender, r->nick) == NULL) {
+	/* Its host's join is the host's earlier record: held whenever r is. */
+	const guest *g = guest_find(&n->held, r->sender, r->nick);
+	if (g == NULL || g->first_hlc >= r->hlc) {
 		snprintf(why->text, sizeof why->text, "its author never hosted that guest");
 		return false;
 	}
@@ -90,25 +91,20 @@ guest_line(node *n, const hist_rec *r, guest_table *hosts, node_line *out,
 }
 
 bool
-node_line_judge(node *n, const hist_rec *r, guest_table *hosts, node_line *out,
-		node_why *why)
+node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why)
 {
 	if (r->kind == HIST_CHAT)
 		return member_line(n, r, out, why);
 	if (r->kind == HIST_GUEST_CHAT)
-		return guest_line(n, r, hosts, out, why);
+		return guest_line(n, r, out, why);
 	snprintf(why->text, sizeof why->text, "it is not a chat line");
 	return false;
 }
 
-/*
- * After the fact (\history, the IRC replay), a guest's host is judged by
- * every guest record held: its join may be anywhere before now.
- */
 bool
 node_line_of(node *n, const hist_rec *r, node_line *out)
 {
 	node_why why;
 
-	return node_line_judge(n, r, &n->held, out, &why);
+	return node_line_judge(n, r, out, &why);
 }

@@ -38,7 +38,7 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 	}
 	node_line line;
 	node_why why;
-	if (!node_line_judge(n, r, &n->shown, &line, &why)) {
+	if (!node_line_judge(n, r, &line, &why)) {
 		/* held, never shown; a silenced member's lines are not news */
 		if (!mod_silenced(&n->mod, r->sender))
 			node_log(n, NODE_LOG_ALWAYS, "refusing record %llu of %016llx: %s",

@@ -534,6 +534,13 @@ cluster_insider_act(cluster *c)
 		int len = snprintf(text, sizeof text, "stamped %+lld h", (long long)(off / 3600000));
 		cluster_trace(c, "n%d writes \"%s\"", c->insider, text);
 		node_submit_stamped(sn->core, c->now, ms << HLC_SHIFT, text, (size_t)len);
+	} else if (rng_chance(&c->rng, 30) && !(sn->hosted & (1u << t))) {
+		/* A line of IRC user "gt", whom this node never hosted. */
+		char nick[NICK_MAX + 1];
+		int len = snprintf(text, sizeof text, "- forged %d", c->forgeries);
+		snprintf(nick, sizeof nick, "g%d", t);
+		cluster_trace(c, "n%d forges \"%s\" as guest %s", c->insider, text + 2, nick);
+		node_submit_as(sn->core, c->now, HIST_GUEST_CHAT, nick, text, (size_t)len);
 	} else if (rng_chance(&c->rng, 50)) {
 		int len = snprintf(text, sizeof text, "forged %d", c->forgeries);
 		cluster_trace(c, "n%d forges \"%s\" as %s", c->insider, text, c->nodes[t].nick);
@@ -566,6 +573,7 @@ cluster_guest_type(cluster *c, int i)
 		if (rc != NODE_GUEST_OK || !cluster_alive(c, i))
 			return -1;
 		c->takeovers += j != i && since != 0;
+		sn->hosted |= 1u << j;
 		snprintf(sn->guest, sizeof sn->guest, "%s", nick);
 	}
 	int k = c->nlines;

@@ -77,6 +77,7 @@ typedef struct simnode {
 	bool exiting;          /* the exit callback ran in this core call */
 	bool left;             /* we asked it to leave, in some life */
 	char guest[NICK_MAX + 1]; /* the nick of the guest attached here, or "" */
+	uint32_t hosted;          /* j: this node has attached guest "gj", in any life */
 	bool leaving;          /* we asked this life to leave */
 
 	/* What the current life printed. */

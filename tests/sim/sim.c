@@ -19,7 +19,8 @@
  *       graceful leaves.
  *     In three scenarios of ten the last node is an insider: a member
  *     running a modified binary, which writes lines under other nodes'
- *     nicks and directives while it does not lead (cluster_insider_act).
+ *     nicks (members' and IRC users') and directives while it does not lead
+ *     (cluster_insider_act).
  *     Chat lines are typed throughout, one in four by a node's guest (an
  *     IRC user attached to it, written into the history by the node):
  *     usually "g<i>" on node i, sometimes another node's "g<j>" -- a user
