@@ -124,6 +124,7 @@ typedef struct hist_author {
 	int npend;
 	int cappend;
 	uint64_t pend_since; /* when the oldest of them came */
+	uint32_t pend_link;  /* the link the last of them came on */
 	/* A pull of its records from a peer, while one is outstanding. */
 	uint32_t pull_link;
 	uint64_t pull_to;

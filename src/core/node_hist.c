@@ -305,6 +305,7 @@ node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
 	sign_chain(chain, &r);
 	if (a->npend == 0)
 		a->pend_since = now;
+	a->pend_link = l->id;
 	hist_pend_push(a, &r, chain);
 	node_sync_progress(n, now, a);
 }

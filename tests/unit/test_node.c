@@ -1185,6 +1185,53 @@ test_forged_records_are_refused(void **state)
 	stop(&c);
 }
 
+/*
+ * bob's record reaches alice, but his link to her breaks before the
+ * signature that covers it: alice drops what waits on that link at once
+ * and pulls it again from carol, instead of holding it for timeout-ms.
+ */
+static void
+test_records_whose_signature_was_on_a_broken_link_are_pulled_again(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+	int keep = 0, chats = 0;
+
+	trio(&a, &b, &c);
+	mesh3(&a, &b, &c, 3100, 3300);
+	input(&b, 3310, "half sent");
+	for (int i = 0; i < b.nout; i++) {
+		static wire_msg m;
+		frame *f = &b.out[i];
+		if (f->link != 1) {
+			b.out[keep++] = *f;
+			continue;
+		}
+		if (wire_decode(f->buf + WIRE_HEADER, f->len - WIRE_HEADER, &m) == 0 &&
+		    m.type == WIRE_CHAT) {
+			call_frame(&a, 3311, 101, f->buf + WIRE_HEADER, f->len - WIRE_HEADER);
+			chats++;
+		}
+		free(f->buf);
+	}
+	b.nout = keep;
+	assert_int_equal(chats, 1);
+	pump(&b, 102, &c, 1, 3311);
+	call_link_down(&a, 3320, 101, "connection reset");
+	call_link_down(&b, 3320, 1, "connection reset");
+	drop_sent(&b);
+	assert_true(node_history_count(a.n) == 0);
+	for (uint64_t t = 3350; t <= 3600; t += 50) {
+		ticks(&a, t, t);
+		ticks(&c, t, t);
+		settle(&a, 103, &c, 2, t);
+	}
+	assert_true(node_history_count(a.n) == 1); /* long before 3310 + timeout */
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
 static void
 test_directives_are_records_enforced_everywhere(void **state)
 {
@@ -1490,6 +1537,7 @@ main(void)
 		cmocka_unit_test(test_a_node_cannot_take_an_online_guests_nick),
 		cmocka_unit_test(test_peer_claiming_records_it_never_sends_stalls_nobody),
 		cmocka_unit_test(test_forged_records_are_refused),
+		cmocka_unit_test(test_records_whose_signature_was_on_a_broken_link_are_pulled_again),
 		cmocka_unit_test(test_directives_are_records_enforced_everywhere),
 		cmocka_unit_test(test_a_record_under_another_nick_is_refused),
 		cmocka_unit_test(test_a_guest_line_from_a_node_that_does_not_host_the_guest_is_refused),
