@@ -202,6 +202,17 @@ io_guest(void *ctx, int what, const char *nick, const char *arg)
 		sn->guest[0] = '\0';
 }
 
+/* FNV-1a over len bytes, on from h. */
+static uint64_t
+fnv1a(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
 /* Nothing the insider forged takes effect: checked on every line shown. */
 static void
 check_forgery(simnode *sn, const event *ev, const char *line)
@@ -234,6 +245,7 @@ io_event(void *ctx, const event *ev)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			cluster_fail(c, "n%d printed a control byte: %s", sn->idx, line);
 	cluster_trace(c, "n%d | %s", sn->idx, line);
+	c->events_hash = fnv1a(fnv1a(c->events_hash, &sn->idx, sizeof sn->idx), line, strlen(line));
 	/* An [ERROR] or [PENDING] answers what was typed, whenever it was typed. */
 	if (ev->kind == EVENT_ERROR || ev->kind == EVENT_PENDING)
 		return;
@@ -317,7 +329,8 @@ void
 cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 {
 	*c = (cluster){.seed = seed, .now = SIM_T0, .verbose = verbose, .n = n,
-		       .heartbeat_ms = 200, .timeout_ms = 1000, .insider = -1};
+		       .heartbeat_ms = 200, .timeout_ms = 1000, .insider = -1,
+		       .events_hash = 0xcbf29ce484222325ull, .frames_hash = 0xcbf29ce484222325ull};
 	rng_seed(&c->rng, seed);
 	c->net = net_new(&c->rng, (unsigned)rng_range(&c->rng, 2, 20));
 	for (int i = 0; i < n; i++) {
@@ -693,6 +706,7 @@ deliver(cluster *c, const net_delivery *d)
 		trace_frame(c, "gets on", d->host, d->link, d->data + WIRE_HEADER,
 			    d->len - WIRE_HEADER);
 		learn_frame(sn, d->link, d->data + WIRE_HEADER, d->len - WIRE_HEADER);
+		c->frames_hash = fnv1a(fnv1a(c->frames_hash, &sn->idx, sizeof sn->idx), d->data, d->len);
 		node_frame(sn->core, c->now, d->link, d->data + WIRE_HEADER, d->len - WIRE_HEADER);
 		break;
 	}

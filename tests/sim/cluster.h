@@ -125,6 +125,9 @@ typedef struct cluster {
 	int insider;           /* a node that forges (cluster_insider_act), or -1 */
 	bool insider_led;      /* some node named the insider its leader */
 	int forgeries;         /* what the insider forged */
+	/* What happened, hashed (FNV-1a): to compare two builds seed by seed. */
+	uint64_t events_hash;  /* every line every node printed, in order */
+	uint64_t frames_hash;  /* every frame delivered, in order */
 	int renames;           /* guests renamed after a clash */
 	int takeovers;         /* guests attached again through another node */
 	int parts;             /* at the end: live nodes fall into this many parts */

@@ -574,7 +574,7 @@ failover(scenario *s)
 
 /* Run one seed; returns true when every invariant held. */
 static bool
-run_seed(uint64_t seed, bool verbose, uint64_t *virtual_ms)
+run_seed(uint64_t seed, bool verbose, bool per_seed, uint64_t *virtual_ms)
 {
 	static cluster c;
 	rng r;
@@ -599,6 +599,11 @@ run_seed(uint64_t seed, bool verbose, uint64_t *virtual_ms)
 	if (!ok)
 		printf("sim: seed %" PRIu64 " FAILED at %.3f s: %s\n", seed,
 		       (double)(c.now - SIM_T0) / 1000, c.why);
+	if (per_seed)
+		printf("seed %" PRIu64 " %s end %.3f s lines %d frames %llu events %016llx frames %016llx\n",
+		       seed, ok ? "ok" : "FAILED", (double)(c.now - SIM_T0) / 1000, c.nlines,
+		       (unsigned long long)net_delivered(c.net), (unsigned long long)c.events_hash,
+		       (unsigned long long)c.frames_hash);
 	cluster_free(&c);
 	return ok;
 }
@@ -606,7 +611,7 @@ run_seed(uint64_t seed, bool verbose, uint64_t *virtual_ms)
 static int
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s --seeds N | --seed S [-v]\n", prog);
+	fprintf(stderr, "usage: %s --seeds N | --seed S [-v] [--per-seed]\n", prog);
 	return 2;
 }
 
@@ -614,7 +619,7 @@ int
 main(int argc, char **argv)
 {
 	uint64_t first = 1, last = 0, vms = 0;
-	bool verbose = false, one = false;
+	bool verbose = false, one = false, per_seed = false;
 	int failed = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -625,6 +630,8 @@ main(int argc, char **argv)
 			one = true;
 		} else if (strcmp(argv[i], "-v") == 0) {
 			verbose = true;
+		} else if (strcmp(argv[i], "--per-seed") == 0) {
+			per_seed = true; /* one line a seed: what it did, hashed */
 		} else {
 			return usage(argv[0]);
 		}
@@ -633,7 +640,7 @@ main(int argc, char **argv)
 		return usage(argv[0]);
 	clock_t t0 = clock();
 	for (uint64_t seed = first; seed <= last; seed++) {
-		if (run_seed(seed, verbose, &vms))
+		if (run_seed(seed, verbose, per_seed, &vms))
 			continue;
 		printf("sim: reproduce with: %s --seed %" PRIu64 " -v\n", argv[0], seed);
 		if (++failed == 10)
