@@ -41,7 +41,7 @@ $(1)/unit/%: $(1)/obj/tests/unit/%.o $(1)/libcore.a
 	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lcmocka -o $$@
 
 # The store's test also needs the store (shell code) and SQLite.
-$(1)/unit/test_store: $(1)/obj/tests/unit/test_store.o $(1)/obj/src/shell/store.o $(1)/libcore.a
+$(1)/unit/test_store: $(1)/obj/tests/unit/test_store.o $(1)/obj/src/shell/store.o $(1)/obj/src/shell/store_file.o $(1)/libcore.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lsqlite3 -lcmocka -o $$@
 
