@@ -47,6 +47,20 @@ def type_lines(node, lines, pause=0.0):
     return t
 
 
+def trio(cluster, carol_via="alice"):
+    """alice leads; bob joins through her, carol through carol_via."""
+    a = cluster.start("alice")
+    b = cluster.start("bob", join=[a])
+    c = cluster.start("carol", join=[a if carol_via == "alice" else b])
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    return a, b, c
+
+
+def typists(nodes, count):
+    """Each node types count lines NICK-i, ten at a time, in a thread."""
+    return [type_lines(n, [f"{n.nick}-{i}" for i in range(count)], 0.02) for n in nodes]
+
+
 def checksum(node):
     return node.ask("\\checksum", "CHECKSUM")
 
@@ -101,15 +115,12 @@ def test_concurrent_typists_see_one_order(cluster):
 
 
 def test_killed_follower_restarts_and_catches_up(cluster):
-    a = cluster.start("alice")
-    b = cluster.start("bob", join=[a])
-    c = cluster.start("carol", join=[a])
-    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    a, b, c = trio(cluster)
     for n in (a, b, c):
         n.send(f"{n.nick} first")
     wait_agreement([a, b, c], 3)
     first_life = shown(c)
-    writers = [type_lines(n, [f"{n.nick}-{i}" for i in range(300)], 0.02) for n in (a, b)]
+    writers = typists((a, b), 300)
     time.sleep(0.3)
     c.kill()  # mid-stream
     for w in writers:
@@ -142,11 +153,8 @@ def test_follower_killed_mid_burst_shows_what_it_missed(cluster):
     """Killed while everyone types, carol is back while they still do: of
     what she never showed, the newest said before she came back are
     [HISTORY], everything after is shown live, and nothing twice."""
-    a = cluster.start("alice")
-    b = cluster.start("bob", join=[a])
-    c = cluster.start("carol", join=[a])
-    cluster.settle([a, b, c], "alice (leader), bob, carol")
-    writers = [type_lines(n, [f"{n.nick}-{i}" for i in range(1000)], 0.02) for n in (a, b, c)]
+    a, b, c = trio(cluster)
+    writers = typists((a, b, c), 1000)
     time.sleep(0.5)
     c.kill()  # mid-burst, her own lines too
     first_life = set(shown(c))
@@ -171,11 +179,8 @@ def test_follower_killed_mid_burst_shows_what_it_missed(cluster):
 
 
 def test_killed_leader_loses_nothing(cluster):
-    a = cluster.start("alice")
-    b = cluster.start("bob", join=[a])
-    c = cluster.start("carol", join=[b])
-    cluster.settle([a, b, c], "alice (leader), bob, carol")
-    writers = [type_lines(n, [f"{n.nick}-{i}" for i in range(300)], 0.02) for n in (a, b, c)]
+    a, b, c = trio(cluster, carol_via="bob")
+    writers = typists((a, b, c), 300)
     time.sleep(0.3)
     a.kill()  # mid-stream: some of its lines may be on its disk only
     for w in writers[1:]:
