@@ -10,6 +10,7 @@
 #include "event.h"
 #include "guest.h"
 #include "irc.h"
+#include "irc_num.h"
 #include "nick.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -218,20 +219,20 @@ refused(thin *t, const char *num)
 {
 	char line[128];
 
-	if (strcmp(num, "433") == 0 && t->ever_joined) {
+	if (strcmp(num, IRC_ERR_NICKNAMEINUSE) == 0 && t->ever_joined) {
 		t->io.retry(t->io.ctx, "our nick is still held for the node we lost; waiting");
-	} else if (strcmp(num, "433") == 0) {
+	} else if (strcmp(num, IRC_ERR_NICKNAMEINUSE) == 0) {
 		snprintf(line, sizeof line, "nick \"%s\" is taken", t->nick);
 		t->io.note(t->io.ctx, line);
 		t->io.exit(t->io.ctx, 3);
-	} else if (strcmp(num, "432") == 0) {
+	} else if (strcmp(num, IRC_ERR_ERRONEUSNICKNAME) == 0) {
 		t->io.note(t->io.ctx, "invalid nick");
 		t->io.exit(t->io.ctx, 2);
-	} else if (strcmp(num, "464") == 0) {
+	} else if (strcmp(num, IRC_ERR_PASSWDMISMATCH) == 0) {
 		t->io.note(t->io.ctx, "authentication failed: give the chat's secret "
 				      "(--secret-file or CHORUS_SECRET)");
 		t->io.exit(t->io.ctx, 5);
-	} else if (strcmp(num, "465") == 0) {
+	} else if (strcmp(num, IRC_ERR_YOUREBANNEDCREEP) == 0) {
 		printf_(t, "[REMOVED] removed by the leader");
 		t->io.exit(t->io.ctx, 4);
 	}
@@ -242,20 +243,20 @@ numeric(thin *t, const irc_msg *m)
 {
 	const char *k = m->command;
 
-	if (strcmp(k, "001") == 0) {
+	if (strcmp(k, IRC_RPL_WELCOME) == 0) {
 		t->registered = true;
 		sendf(t, "JOIN " THIN_CHANNEL);
-	} else if (strcmp(k, "366") == 0 && !t->joined) {
+	} else if (strcmp(k, IRC_RPL_ENDOFNAMES) == 0 && !t->joined) {
 		joined(t);
-	} else if (strcmp(k, "404") == 0 || strcmp(k, "417") == 0) {
+	} else if (strcmp(k, IRC_ERR_CANNOTSENDTOCHAN) == 0 || strcmp(k, IRC_ERR_INPUTTOOLONG) == 0) {
 		/* The line at the head of the queue was refused: it will never echo. */
 		if (t->npend > 0)
 			acknowledge(t, t->pend[0].esc);
 		irc_str why = m->nparams ? m->params[m->nparams - 1] : (irc_str){"", 0};
-		printf_(t, "[ERROR] %s", strcmp(k, "417") == 0 ? "message too long" :
+		printf_(t, "[ERROR] %s", strcmp(k, IRC_ERR_INPUTTOOLONG) == 0 ? "message too long" :
 			why.len && memmem(why.ptr, why.len, "silenced", 8) ? "you are silenced" :
 			"cannot send");
-	} else if (!t->registered || strcmp(k, "465") == 0) {
+	} else if (!t->registered || strcmp(k, IRC_ERR_YOUREBANNEDCREEP) == 0) {
 		refused(t, k);
 	}
 }

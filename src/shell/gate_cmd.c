@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "guest.h"
 #include "hist.h"
+#include "irc_num.h"
 #include "mod.h"
 
 #define CAPS "server-time echo-message message-tags"
@@ -41,11 +42,12 @@ is_channel(const gate *g, irc_str s)
 static void
 motd(client *c)
 {
-	gate_reply(c, "375", ":- %s message of the day -", c->g->name);
-	gate_reply(c, "372", ":- This is a Chorus node: every line in %s is stored by every", c->g->channel);
-	gate_reply(c, "372", ":- node and shown in the same order everywhere.  Type \\help in");
-	gate_reply(c, "372", ":- the channel for the node's commands.");
-	gate_reply(c, "376", ":End of /MOTD command.");
+	gate_reply(c, IRC_RPL_MOTDSTART, ":- %s message of the day -", c->g->name);
+	gate_reply(c, IRC_RPL_MOTD, ":- This is a Chorus node: every line in %s is stored by every",
+		   c->g->channel);
+	gate_reply(c, IRC_RPL_MOTD, ":- node and shown in the same order everywhere.  Type \\help in");
+	gate_reply(c, IRC_RPL_MOTD, ":- the channel for the node's commands.");
+	gate_reply(c, IRC_RPL_ENDOFMOTD, ":End of /MOTD command.");
 }
 
 static void
@@ -55,11 +57,11 @@ welcome(client *c)
 
 	if (!gate_registered(c))
 		return;
-	gate_reply(c, "001", ":Welcome to the Chorus chat, %s", c->nick);
-	gate_reply(c, "002", ":Your host is %s, running chorus-" CHORUS_VERSION, g->name);
-	gate_reply(c, "003", ":This server is a node of a replicated chat");
-	gate_reply(c, "004", "%s chorus-" CHORUS_VERSION " i nt", g->name);
-	gate_reply(c, "005", "CASEMAPPING=ascii CHANTYPES=# CHANNELLEN=%d NICKLEN=%d "
+	gate_reply(c, IRC_RPL_WELCOME, ":Welcome to the Chorus chat, %s", c->nick);
+	gate_reply(c, IRC_RPL_YOURHOST, ":Your host is %s, running chorus-" CHORUS_VERSION, g->name);
+	gate_reply(c, IRC_RPL_CREATED, ":This server is a node of a replicated chat");
+	gate_reply(c, IRC_RPL_MYINFO, "%s chorus-" CHORUS_VERSION " i nt", g->name);
+	gate_reply(c, IRC_RPL_ISUPPORT, "CASEMAPPING=ascii CHANTYPES=# CHANNELLEN=%d NICKLEN=%d "
 		   "PREFIX=(o)@ CHANMODES=b,,,nt MAXTARGETS=1 NETWORK=Chorus "
 		   ":are supported by this server", GATE_NAME_MAX, NICK_MAX);
 	motd(c);
@@ -71,10 +73,11 @@ nick_refused(client *c, const char *nick, int rc)
 {
 	switch (rc) {
 	case NODE_GUEST_BAD_NICK:
-		gate_reply(c, "432", "%s :Erroneous nickname (1-32 letters, digits, - or _)", nick);
+		gate_reply(c, IRC_ERR_ERRONEUSNICKNAME,
+			   "%s :Erroneous nickname (1-32 letters, digits, - or _)", nick);
 		break;
 	case NODE_GUEST_REMOVED:
-		gate_reply(c, "465", ":You are banned from this chat (removed by its leader)");
+		gate_reply(c, IRC_ERR_YOUREBANNEDCREEP, ":You are banned from this chat (removed by its leader)");
 		gate_sendf(c, "ERROR :Closing link: removed");
 		gate_drop(c, "removed");
 		break;
@@ -83,7 +86,7 @@ nick_refused(client *c, const char *nick, int rc)
 		gate_drop(c, "not ready");
 		break;
 	default:
-		gate_reply(c, "433", "%s :Nickname is already in use", nick);
+		gate_reply(c, IRC_ERR_NICKNAMEINUSE, "%s :Nickname is already in use", nick);
 		break;
 	}
 }
@@ -94,7 +97,7 @@ try_register(client *c)
 	if (c->registered || c->cap_open || !c->have_user || !c->nick[0])
 		return;
 	if (!c->pass_ok) {
-		gate_reply(c, "464", ":Password incorrect (PASS is the chat's secret)");
+		gate_reply(c, IRC_ERR_PASSWDMISMATCH, ":Password incorrect (PASS is the chat's secret)");
 		gate_sendf(c, "ERROR :Closing link: authentication failed");
 		gate_drop(c, "authentication failed");
 		return;
@@ -116,7 +119,7 @@ on_pass(client *c, const irc_msg *m)
 	uint8_t check[SECRET_CHECK];
 
 	if (c->registered) {
-		gate_reply(c, "462", ":You may not reregister");
+		gate_reply(c, IRC_ERR_ALREADYREGISTRED, ":You may not reregister");
 		return;
 	}
 	if (m->nparams < 1)
@@ -135,12 +138,12 @@ on_nick(client *c, const irc_msg *m)
 	char nick[64];
 
 	if (m->nparams < 1 || m->params[0].len == 0) {
-		gate_reply(c, "431", ":No nickname given");
+		gate_reply(c, IRC_ERR_NONICKNAMEGIVEN, ":No nickname given");
 		return;
 	}
 	param(m, 0, nick, sizeof nick);
 	if (c->joined) {
-		gate_reply(c, "447", ":Cannot change nickname while in %s (a nick is a user)",
+		gate_reply(c, IRC_ERR_NONICKCHANGE, ":Cannot change nickname while in %s (a nick is a user)",
 			   c->g->channel);
 		return;
 	}
@@ -159,11 +162,11 @@ static void
 on_user(client *c, const irc_msg *m)
 {
 	if (c->registered) {
-		gate_reply(c, "462", ":You may not reregister");
+		gate_reply(c, IRC_ERR_ALREADYREGISTRED, ":You may not reregister");
 		return;
 	}
 	if (m->nparams < 4) {
-		gate_reply(c, "461", "USER :Not enough parameters");
+		gate_reply(c, IRC_ERR_NEEDMOREPARAMS, "USER :Not enough parameters");
 		return;
 	}
 	c->have_user = true;
@@ -218,7 +221,7 @@ on_cap(client *c, const irc_msg *m)
 		c->cap_open = false;
 		try_register(c);
 	} else {
-		gate_reply(c, "410", "%s :Invalid CAP command", sub);
+		gate_reply(c, IRC_ERR_INVALIDCAPCMD, "%s :Invalid CAP command", sub);
 	}
 }
 
@@ -240,13 +243,13 @@ name_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
 
 	s->count++;
 	if (s->who) {
-		gate_reply(c, "352", "%s %s %s %s %s H%s :0 %s", c->g->channel, nick,
+		gate_reply(c, IRC_RPL_WHOREPLY, "%s %s %s %s %s H%s :0 %s", c->g->channel, nick,
 			   is_guest ? "irc" : "node", c->g->name, nick, leader ? "@" : "",
 			   silenced ? "silenced" : nick);
 		return;
 	}
 	if (s->o + strlen(nick) + 2 > 400) {
-		gate_reply(c, "353", "= %s :%s", c->g->channel, s->line);
+		gate_reply(c, IRC_RPL_NAMREPLY, "= %s :%s", c->g->channel, s->line);
 		s->o = 0;
 	}
 	s->o += (size_t)snprintf(s->line + s->o, sizeof s->line - s->o, "%s%s%s", s->o ? " " : "",
@@ -260,8 +263,8 @@ gate_names(client *c)
 
 	node_each_user(c->g->core, name_one, &s);
 	if (s.o)
-		gate_reply(c, "353", "= %s :%s", c->g->channel, s.line);
-	gate_reply(c, "366", "%s :End of /NAMES list.", c->g->channel);
+		gate_reply(c, IRC_RPL_NAMREPLY, "= %s :%s", c->g->channel, s.line);
+	gate_reply(c, IRC_RPL_ENDOFNAMES, "%s :End of /NAMES list.", c->g->channel);
 }
 
 typedef struct replay {
@@ -306,7 +309,7 @@ on_join(client *c, const irc_msg *m)
 	uint64_t since;
 
 	if (m->nparams < 1) {
-		gate_reply(c, "461", "JOIN :Not enough parameters");
+		gate_reply(c, IRC_ERR_NEEDMOREPARAMS, "JOIN :Not enough parameters");
 		return;
 	}
 	if (irc_is(m->params[0], "0") && c->joined) {
@@ -316,7 +319,7 @@ on_join(client *c, const irc_msg *m)
 		return;
 	}
 	if (!is_channel(g, m->params[0])) {
-		gate_reply(c, "403", "%.*s :No such channel (this chat is %s)",
+		gate_reply(c, IRC_ERR_NOSUCHCHANNEL, "%.*s :No such channel (this chat is %s)",
 			   (int)(m->params[0].len > 64 ? 64 : m->params[0].len), m->params[0].ptr,
 			   g->channel);
 		return;
@@ -330,7 +333,7 @@ on_join(client *c, const irc_msg *m)
 	}
 	c->joined = true;
 	gate_sendf(c, ":%s!%s@chorus JOIN %s", c->nick, c->nick, g->channel);
-	gate_reply(c, "332", "%s :" TOPIC, g->channel);
+	gate_reply(c, IRC_RPL_TOPIC, "%s :" TOPIC, g->channel);
 	gate_names(c);
 	if (since)
 		replay_missed(c, since);
@@ -340,11 +343,11 @@ static void
 on_part(client *c, const irc_msg *m)
 {
 	if (m->nparams < 1 || !is_channel(c->g, m->params[0])) {
-		gate_reply(c, "442", "%s :You're not on that channel", c->g->channel);
+		gate_reply(c, IRC_ERR_NOTONCHANNEL, "%s :You're not on that channel", c->g->channel);
 		return;
 	}
 	if (!c->joined) {
-		gate_reply(c, "442", "%s :You're not on that channel", c->g->channel);
+		gate_reply(c, IRC_ERR_NOTONCHANNEL, "%s :You're not on that channel", c->g->channel);
 		return;
 	}
 	c->joined = false;
@@ -361,7 +364,7 @@ on_who(client *c, const irc_msg *m)
 	param(m, 0, mask, sizeof mask);
 	if (m->nparams > 0 && is_channel(c->g, m->params[0]))
 		node_each_user(c->g->core, name_one, &s);
-	gate_reply(c, "315", "%s :End of /WHO list.", mask[0] ? mask : "*");
+	gate_reply(c, IRC_RPL_ENDOFWHO, "%s :End of /WHO list.", mask[0] ? mask : "*");
 }
 
 static void
@@ -370,19 +373,19 @@ on_mode(client *c, const irc_msg *m)
 	gate *g = c->g;
 
 	if (m->nparams < 1) {
-		gate_reply(c, "461", "MODE :Not enough parameters");
+		gate_reply(c, IRC_ERR_NEEDMOREPARAMS, "MODE :Not enough parameters");
 	} else if (irc_is(m->params[0], c->nick)) {
-		gate_reply(c, "221", "+i");
+		gate_reply(c, IRC_RPL_UMODEIS, "+i");
 	} else if (!is_channel(g, m->params[0])) {
-		gate_reply(c, "403", "%.*s :No such channel", (int)(m->params[0].len > 64 ? 64 :
+		gate_reply(c, IRC_ERR_NOSUCHCHANNEL, "%.*s :No such channel", (int)(m->params[0].len > 64 ? 64 :
 			   m->params[0].len), m->params[0].ptr);
 	} else if (m->nparams == 1) {
-		gate_reply(c, "324", "%s +nt", g->channel);
+		gate_reply(c, IRC_RPL_CHANNELMODEIS, "%s +nt", g->channel);
 	} else if (irc_is(m->params[1], "b") || irc_is(m->params[1], "+b")) {
-		gate_reply(c, "368", "%s :End of channel ban list", g->channel);
+		gate_reply(c, IRC_RPL_ENDOFBANLIST, "%s :End of channel ban list", g->channel);
 	} else {
-		gate_reply(c, "482", "%s :Only the leader's node moderates (!silence, !remove)",
-			   g->channel);
+		gate_reply(c, IRC_ERR_CHANOPRIVSNEEDED,
+			   "%s :Only the leader's node moderates (!silence, !remove)", g->channel);
 	}
 }
 
@@ -390,11 +393,11 @@ static void
 on_topic(client *c, const irc_msg *m)
 {
 	if (m->nparams < 1 || !is_channel(c->g, m->params[0]))
-		gate_reply(c, "403", "* :No such channel");
+		gate_reply(c, IRC_ERR_NOSUCHCHANNEL, "* :No such channel");
 	else if (m->nparams > 1)
-		gate_reply(c, "482", "%s :The topic is fixed", c->g->channel);
+		gate_reply(c, IRC_ERR_CHANOPRIVSNEEDED, "%s :The topic is fixed", c->g->channel);
 	else
-		gate_reply(c, "332", "%s :" TOPIC, c->g->channel);
+		gate_reply(c, IRC_RPL_TOPIC, "%s :" TOPIC, c->g->channel);
 }
 
 static void
@@ -403,9 +406,9 @@ on_list(client *c)
 	names s = {.c = c, .who = false};
 
 	node_each_user(c->g->core, name_one, &s); /* counts; the 353 lines are not sent */
-	gate_reply(c, "321", "Channel :Users  Name");
-	gate_reply(c, "322", "%s %d :" TOPIC, c->g->channel, s.count);
-	gate_reply(c, "323", ":End of /LIST");
+	gate_reply(c, IRC_RPL_LISTSTART, "Channel :Users  Name");
+	gate_reply(c, IRC_RPL_LIST, "%s %d :" TOPIC, c->g->channel, s.count);
+	gate_reply(c, IRC_RPL_LISTEND, ":End of /LIST");
 }
 
 /* --- chat ------------------------------------------------------------------------ */
@@ -445,12 +448,13 @@ say(client *c, const irc_msg *m, bool notice)
 
 	if (m->nparams < 2 || t.len == 0) {
 		if (!notice)
-			gate_reply(c, "412", ":No text to send");
+			gate_reply(c, IRC_ERR_NOTEXTTOSEND, ":No text to send");
 		return;
 	}
 	if (!is_channel(g, m->params[0]) || !c->joined) {
 		if (!notice)
-			gate_reply(c, "404", "%.*s :Cannot send: this chat is %s, and you must JOIN it",
+			gate_reply(c, IRC_ERR_CANNOTSENDTOCHAN,
+				   "%.*s :Cannot send: this chat is %s, and you must JOIN it",
 				   (int)(m->params[0].len > 64 ? 64 : m->params[0].len),
 				   m->params[0].ptr, g->channel);
 		return;
@@ -463,9 +467,10 @@ say(client *c, const irc_msg *m, bool notice)
 	irc_tag(m, "+chorus.dev/id", tag, sizeof tag);
 	int rc = node_guest_say(g->core, gate_now(g), c->nick, tag, strlen(tag), t.ptr, t.len);
 	if (rc == NODE_GUEST_SILENCED)
-		gate_reply(c, "404", "%s :Cannot send to channel (you are silenced)", g->channel);
+		gate_reply(c, IRC_ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (you are silenced)",
+			   g->channel);
 	else if (rc == NODE_GUEST_TOO_LONG)
-		gate_reply(c, "417", ":Input line was too long");
+		gate_reply(c, IRC_ERR_INPUTTOOLONG, ":Input line was too long");
 	else if (rc == NODE_GUEST_BAD_TEXT)
 		gate_sendf(c, ":%s NOTICE %s :[ERROR] message is not valid UTF-8", g->name, c->nick);
 }
@@ -496,14 +501,14 @@ registered_command(client *c, const irc_msg *m)
 	else if (!strcmp(k, "LIST")) on_list(c);
 	else if (!strcmp(k, "MOTD")) motd(c);
 	else if (!strcmp(k, "KICK"))
-		gate_reply(c, "482", "%s :Only the leader's node removes users (!remove)",
+		gate_reply(c, IRC_ERR_CHANOPRIVSNEEDED, "%s :Only the leader's node removes users (!remove)",
 			   c->g->channel);
 	else if (!strcmp(k, "WHOIS")) {
 		param(m, m->nparams > 1, a, sizeof a);
-		gate_reply(c, "311", "%s %s chorus * :%s", a, a, a);
-		gate_reply(c, "318", "%s :End of /WHOIS list.", a);
+		gate_reply(c, IRC_RPL_WHOISUSER, "%s %s chorus * :%s", a, a, a);
+		gate_reply(c, IRC_RPL_ENDOFWHOIS, "%s :End of /WHOIS list.", a);
 	} else
-		gate_reply(c, "421", "%s :Unknown command", k);
+		gate_reply(c, IRC_ERR_UNKNOWNCOMMAND, "%s :Unknown command", k);
 }
 
 void
@@ -533,7 +538,7 @@ gate_line(client *c, const char *line, size_t len)
 	else if (!strcmp(m.command, "USER"))
 		on_user(c, &m);
 	else if (!c->registered)
-		gate_reply(c, "451", ":You have not registered");
+		gate_reply(c, IRC_ERR_NOTREGISTERED, ":You have not registered");
 	else
 		registered_command(c, &m);
 }
