@@ -221,6 +221,17 @@ on_list(client *c, const irc_msg *m)
 
 /* --- chat ------------------------------------------------------------------------ */
 
+/* The core's answer to c's command (node_ask): a NOTICE to c alone. */
+static void
+answer(void *arg, const event *ev)
+{
+	client *c = arg;
+	char line[4 * 4096 + 256];
+
+	event_format(ev, line, sizeof line);
+	gate_sendf(c, ":%s NOTICE %s :%s", c->g->name, c->nick, line);
+}
+
 /* A \ command typed in the channel: answered to this client alone. */
 static void
 command(client *c, const cmd *k, const char *text, size_t len)
@@ -241,9 +252,7 @@ command(client *c, const cmd *k, const char *text, size_t len)
 				       k->kind == CMD_REMOVE ? MOD_REMOVE : MOD_READMIT));
 		return;
 	default:
-		g->capture = c; /* the core answers through events: they are c's */
-		node_input(g->core, gate_now(g), text, len);
-		g->capture = NULL;
+		node_ask(g->core, gate_now(g), text, len, answer, c);
 	}
 }
 

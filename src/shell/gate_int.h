@@ -58,7 +58,6 @@ struct gate {
 	unsigned evicted;       /* unregistered clients dropped for newer ones, not logged yet */
 	char evicted_host[64];  /* the last of them */
 	uint64_t evict_logged;  /* when that was last logged */
-	client *capture;        /* the client whose command is being answered */
 	bool held;
 	bool closed;
 	char *scratch;          /* lines being built: 4 of GATE_LINE bytes */
