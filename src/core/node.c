@@ -32,7 +32,7 @@ node_emit(node *n, event_kind kind, const char *nick, const char *text)
 	event ev = {.kind = kind, .nick = nick, .text = text,
 		    .text_len = text ? strlen(text) : 0};
 
-	n->io.event(n->io.ctx, &ev);
+	node_event(n, &ev);
 }
 
 void

@@ -152,8 +152,20 @@ void node_link_down(node *n, uint64_t now, uint32_t link, const char *why);
 /* One frame body (after the length prefix) arrived on a link. */
 void node_frame(node *n, uint64_t now, uint32_t link, const uint8_t *body,
 		size_t len);
-/* A line the user typed (no newline). */
+/* A line the node's own user typed (no newline); its answers go to io.event. */
 void node_input(node *n, uint64_t now, const char *line, size_t len);
+/*
+ * A command typed by a user of a front end (an IRC client's \list_users),
+ * answered to whoever asked: every event it causes, all of them before
+ * node_ask returns, goes to answer(arg, ev) instead of io.event, so the
+ * node's own user and the front end's other users never see it.  ev and
+ * its strings are valid for the call only; answer must not call back into
+ * the core.  A chat line or \quit is not a command, and is ignored here:
+ * a guest's lines go through node_guest_say.
+ */
+typedef void node_answer_fn(void *arg, const event *ev);
+void node_ask(node *n, uint64_t now, const char *line, size_t len, node_answer_fn *answer,
+	      void *arg);
 /* Leave gracefully (end of input, a signal). */
 void node_leave(node *n, uint64_t now);
 /*

@@ -1,6 +1,8 @@
 /*
  * node_cmd — the user's side of the core: the commands typed at the
- * prompt.  A chat line goes to the history (node_hist.c, node_submit).
+ * prompt, and where the events go: to the node's user (io.event), or to
+ * the front end's user who asked (node_ask).  A chat line goes to the
+ * history (node_hist.c, node_submit).
  */
 #include "node_int.h"
 
@@ -101,6 +103,29 @@ history(node *n, const cmd *c)
 		return;
 	}
 	node_hist_history(n, (int)count);
+}
+
+void
+node_event(node *n, const event *ev)
+{
+	if (n->answer)
+		n->answer(n->answer_arg, ev);
+	else
+		n->io.event(n->io.ctx, ev);
+}
+
+void
+node_ask(node *n, uint64_t now, const char *line, size_t len, node_answer_fn *answer, void *arg)
+{
+	cmd_kind kind = cmd_parse(line, len).kind;
+
+	if (kind == CMD_NONE || kind == CMD_MESSAGE || kind == CMD_QUIT)
+		return; /* not a command */
+	n->answer = answer;
+	n->answer_arg = arg;
+	node_input(n, now, line, len);
+	n->answer = NULL;
+	n->answer_arg = NULL;
 }
 
 void

@@ -291,7 +291,7 @@ show_chat(node *n, const hist_rec *r, event_kind kind)
 	event ev = {.kind = kind, .nick = line.nick, .text = line.text, .text_len = line.len,
 		    .time = hlc_ms(r->hlc), .hlc = r->hlc, .sender = r->sender,
 		    .late = kind == EVENT_LATE};
-	n->io.event(n->io.ctx, &ev);
+	node_event(n, &ev);
 }
 
 /*
@@ -336,7 +336,7 @@ node_guest_history(node *n, const hist_rec *r)
 	event ev = {.kind = EVENT_HISTORY, .nick = line.nick, .text = line.text,
 		    .text_len = line.len, .time = hlc_ms(r->hlc), .hlc = r->hlc,
 		    .sender = r->sender};
-	n->io.event(n->io.ctx, &ev);
+	node_event(n, &ev);
 }
 
 /*

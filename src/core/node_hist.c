@@ -255,7 +255,7 @@ node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *te
 		n->io.store_pending(n->io.ctx, &r);
 	if (kind == HIST_CHAT && r.nick[0] == '\0') {
 		event ev = {.kind = EVENT_PENDING, .text = text, .text_len = len};
-		n->io.event(n->io.ctx, &ev);
+		node_event(n, &ev);
 	}
 }
 

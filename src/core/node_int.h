@@ -145,6 +145,9 @@ struct node {
 	guest_seen *seen;   /* tags of guest lines shown */
 	bool guests_parted; /* leaving: our guests' parts are written */
 
+	node_answer_fn *answer; /* while node_ask runs: where the events go, else NULL */
+	void *answer_arg;
+
 	wire_buf out;       /* scratch for encoding */
 	wire_msg *msg;      /* the frame being handled (large) */
 	wire_msg *gossip;   /* scratch for an outgoing member list (large) */
@@ -188,6 +191,8 @@ void node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m);
 
 /* node_cmd.c */
 void node_emit_users(node *n);
+/* Every event of the core goes out here: to whoever asked (node_ask), else io.event. */
+void node_event(node *n, const event *ev);
 
 /* node_hist.c */
 void node_hist_restore(node *n, uint64_t now);

@@ -152,7 +152,7 @@ node_mod_show(node *n, const hist_rec *r, bool late)
 	snprintf(line, sizeof line, "%s was %s by %s", d.nick, mod_verb(d.op), by);
 	event ev = {.kind = EVENT_MOD, .text = line, .hlc = r->hlc, .sender = r->sender,
 		    .late = late};
-	n->io.event(n->io.ctx, &ev);
+	node_event(n, &ev);
 	if (d.op == MOD_REMOVE && d.target == guest_id(d.nick) && mod_removed(&n->mod, d.target))
 		node_guest_removed(n, d.nick, by);
 	member *m = member_find(&n->members, d.target);

@@ -47,7 +47,7 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 		return;
 	}
 	ev.nick = line.nick;
-	n->io.event(n->io.ctx, &ev);
+	node_event(n, &ev);
 }
 
 /* Whether m's settlement after it went away is done. */

@@ -10,6 +10,7 @@
 #include "event.h"
 #include "guest.h"
 #include "irc.h"
+#include "irc_num.h"
 #include "nick.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -184,8 +185,6 @@ on_privmsg(thin *t, const irc_msg *m)
 	char id[40] = "";
 	irc_str from = who(m);
 
-	if (m->nparams < 2)
-		return;
 	/* msgid is "HLC-SENDER" in fixed-width hex: it sorts in history order. */
 	if (irc_tag(m, "msgid", id, sizeof id) && id[0]) {
 		if (t->last_id[0] && strcmp(id, t->last_id) <= 0)
@@ -213,95 +212,190 @@ joined(thin *t)
 		send_pending(t, &t->pend[i]);
 }
 
+/* --- what the gateway says ----------------------------------------------------- */
+
 static void
-refused(thin *t, const char *num)
+on_ping(thin *t, const irc_msg *m)
+{
+	/* The gateway drops a client that does not answer (idle.h). */
+	irc_str token = m->nparams ? m->params[0] : (irc_str){"", 0};
+	sendf(t, "PONG :%.*s", (int)token.len, token.ptr);
+}
+
+static void
+on_notice(thin *t, const irc_msg *m)
+{
+	/* The gateway's lines ([LOST], [MOD], answers to commands) as they are. */
+	if ((m->prefix.len == 0 || !memchr(m->prefix.ptr, '!', m->prefix.len)) &&
+	    m->params[1].len && m->params[1].ptr[0] == '[')
+		printf_(t, "%s", esc(t, m->params[1]));
+}
+
+static void
+on_join(thin *t, const irc_msg *m)
+{
+	irc_str from = who(m);
+
+	if (!mine(t, from))
+		printf_(t, "[JOIN] %s joined the chat", esc(t, from));
+}
+
+/* QUIT and PART. */
+static void
+on_leave(thin *t, const irc_msg *m)
+{
+	irc_str from = who(m);
+
+	if (!mine(t, from))
+		printf_(t, "[LEAVE] %s left the chat", esc(t, from));
+}
+
+static void
+on_nick(thin *t, const irc_msg *m)
+{
+	if (!mine(t, who(m)))
+		return;
+	snprintf(t->nick, sizeof t->nick, "%.*s",
+		 (int)(m->params[0].len > NICK_MAX ? NICK_MAX : m->params[0].len), m->params[0].ptr);
+	printf_(t, "[INFO] your nick was taken by another user; you are now %s", t->nick);
+}
+
+static void
+on_kick(thin *t, const irc_msg *m)
+{
+	if (!mine(t, m->params[1]))
+		return;
+	printf_(t, "[REMOVED] removed by %s", esc(t, who(m)));
+	t->io.exit(t->io.ctx, 4);
+}
+
+static void
+on_welcome(thin *t, const irc_msg *m)
+{
+	(void)m;
+	t->registered = true;
+	sendf(t, "JOIN " THIN_CHANNEL);
+}
+
+static void
+on_end_of_names(thin *t, const irc_msg *m)
+{
+	(void)m;
+	if (!t->joined)
+		joined(t);
+}
+
+/* 404 and 417: the line at the head of the queue was refused: it will never echo. */
+static void
+on_cannot_send(thin *t, const irc_msg *m)
+{
+	irc_str why = m->nparams ? m->params[m->nparams - 1] : (irc_str){"", 0};
+
+	if (t->npend > 0)
+		acknowledge(t, t->pend[0].esc);
+	printf_(t, "[ERROR] %s", strcmp(m->command, IRC_ERR_INPUTTOOLONG) == 0 ? "message too long" :
+		why.len && memmem(why.ptr, why.len, "silenced", 8) ? "you are silenced" :
+		"cannot send");
+}
+
+static void
+on_nick_in_use(thin *t, const irc_msg *m)
 {
 	char line[128];
 
-	if (strcmp(num, "433") == 0 && t->ever_joined) {
+	(void)m;
+	if (t->ever_joined) {
 		t->io.retry(t->io.ctx, "our nick is still held for the node we lost; waiting");
-	} else if (strcmp(num, "433") == 0) {
-		snprintf(line, sizeof line, "nick \"%s\" is taken", t->nick);
-		t->io.note(t->io.ctx, line);
-		t->io.exit(t->io.ctx, 3);
-	} else if (strcmp(num, "432") == 0) {
-		t->io.note(t->io.ctx, "invalid nick");
-		t->io.exit(t->io.ctx, 2);
-	} else if (strcmp(num, "464") == 0) {
-		t->io.note(t->io.ctx, "authentication failed: give the chat's secret "
-				      "(--secret-file or CHORUS_SECRET)");
-		t->io.exit(t->io.ctx, 5);
-	} else if (strcmp(num, "465") == 0) {
-		printf_(t, "[REMOVED] removed by the leader");
-		t->io.exit(t->io.ctx, 4);
+		return;
 	}
+	snprintf(line, sizeof line, "nick \"%s\" is taken", t->nick);
+	t->io.note(t->io.ctx, line);
+	t->io.exit(t->io.ctx, 3);
 }
 
 static void
-numeric(thin *t, const irc_msg *m)
+on_bad_nick(thin *t, const irc_msg *m)
 {
-	const char *k = m->command;
-
-	if (strcmp(k, "001") == 0) {
-		t->registered = true;
-		sendf(t, "JOIN " THIN_CHANNEL);
-	} else if (strcmp(k, "366") == 0 && !t->joined) {
-		joined(t);
-	} else if (strcmp(k, "404") == 0 || strcmp(k, "417") == 0) {
-		/* The line at the head of the queue was refused: it will never echo. */
-		if (t->npend > 0)
-			acknowledge(t, t->pend[0].esc);
-		irc_str why = m->nparams ? m->params[m->nparams - 1] : (irc_str){"", 0};
-		printf_(t, "[ERROR] %s", strcmp(k, "417") == 0 ? "message too long" :
-			why.len && memmem(why.ptr, why.len, "silenced", 8) ? "you are silenced" :
-			"cannot send");
-	} else if (!t->registered || strcmp(k, "465") == 0) {
-		refused(t, k);
-	}
+	(void)m;
+	t->io.note(t->io.ctx, "invalid nick");
+	t->io.exit(t->io.ctx, 2);
 }
 
 static void
-command(thin *t, const irc_msg *m)
+on_bad_pass(thin *t, const irc_msg *m)
 {
-	const char *k = m->command;
-	irc_str from = who(m);
-
-	if (strcmp(k, "PING") == 0) {
-		/* The gateway drops a client that does not answer (idle.h). */
-		irc_str token = m->nparams ? m->params[0] : (irc_str){"", 0};
-		sendf(t, "PONG :%.*s", (int)token.len, token.ptr);
-	} else if (strcmp(k, "PRIVMSG") == 0) {
-		on_privmsg(t, m);
-	} else if (strcmp(k, "NOTICE") == 0 && m->nparams >= 2) {
-		/* The gateway's lines ([LOST], [MOD], answers to commands) as they are. */
-		if ((m->prefix.len == 0 || !memchr(m->prefix.ptr, '!', m->prefix.len)) &&
-		    m->params[1].len &&
-		    m->params[1].ptr[0] == '[')
-			printf_(t, "%s", esc(t, m->params[1]));
-	} else if (strcmp(k, "JOIN") == 0 && !mine(t, from)) {
-		printf_(t, "[JOIN] %s joined the chat", esc(t, from));
-	} else if ((strcmp(k, "QUIT") == 0 || strcmp(k, "PART") == 0) && !mine(t, from)) {
-		printf_(t, "[LEAVE] %s left the chat", esc(t, from));
-	} else if (strcmp(k, "NICK") == 0 && mine(t, from) && m->nparams >= 1) {
-		snprintf(t->nick, sizeof t->nick, "%.*s",
-			 (int)(m->params[0].len > NICK_MAX ? NICK_MAX : m->params[0].len),
-			 m->params[0].ptr);
-		printf_(t, "[INFO] your nick was taken by another user; you are now %s", t->nick);
-	} else if (strcmp(k, "KICK") == 0 && m->nparams >= 2 && mine(t, m->params[1])) {
-		printf_(t, "[REMOVED] removed by %s", esc(t, from));
-		t->io.exit(t->io.ctx, 4);
-	} else if (k[0] >= '0' && k[0] <= '9') {
-		numeric(t, m);
-	}
+	(void)m;
+	t->io.note(t->io.ctx, "authentication failed: give the chat's secret "
+			      "(--secret-file or CHORUS_SECRET)");
+	t->io.exit(t->io.ctx, 5);
 }
+
+static void
+on_banned(thin *t, const irc_msg *m)
+{
+	(void)m;
+	printf_(t, "[REMOVED] removed by the leader");
+	t->io.exit(t->io.ctx, 4);
+}
+
+/* --- dispatch --------------------------------------------------------------------- */
+
+enum thin_when {
+	THIN_ANY,
+	THIN_REGISTERING, /* only before 001 on this connection: a refusal of the registration */
+};
+
+/*
+ * What the client reacts to, one entry a command or numeric (the
+ * gateway's side is gate_cmd.c's table; the numerics are irc_num.h's).
+ * thin_line checks before the handler runs: when (THIN_REGISTERING: the
+ * line is ignored once registered), and min, the parameters the handler
+ * reads (a line with fewer is ignored: a client does not argue with its
+ * server).  Anything not listed is ignored.  There is no max, nor a flood
+ * cost: extra parameters are harmless, and a client does not budget its
+ * own server.
+ */
+typedef struct thin_command {
+	const char *name;
+	void (*fn)(thin *t, const irc_msg *m);
+	enum thin_when when;
+	int min;
+} thin_command;
+
+static const thin_command commands[] = {
+	{"PING", on_ping, THIN_ANY, 0},
+	{"PRIVMSG", on_privmsg, THIN_ANY, 2},
+	{"NOTICE", on_notice, THIN_ANY, 2},
+	{"JOIN", on_join, THIN_ANY, 0},
+	{"PART", on_leave, THIN_ANY, 0},
+	{"QUIT", on_leave, THIN_ANY, 0},
+	{"NICK", on_nick, THIN_ANY, 1},
+	{"KICK", on_kick, THIN_ANY, 2},
+	{IRC_RPL_WELCOME, on_welcome, THIN_ANY, 0},
+	{IRC_RPL_ENDOFNAMES, on_end_of_names, THIN_ANY, 0},
+	{IRC_ERR_CANNOTSENDTOCHAN, on_cannot_send, THIN_ANY, 0},
+	{IRC_ERR_INPUTTOOLONG, on_cannot_send, THIN_ANY, 0},
+	{IRC_ERR_ERRONEUSNICKNAME, on_bad_nick, THIN_REGISTERING, 0},
+	{IRC_ERR_NICKNAMEINUSE, on_nick_in_use, THIN_REGISTERING, 0},
+	{IRC_ERR_PASSWDMISMATCH, on_bad_pass, THIN_REGISTERING, 0},
+	{IRC_ERR_YOUREBANNEDCREEP, on_banned, THIN_ANY, 0},
+};
 
 void
 thin_line(thin *t, const char *line, size_t len)
 {
 	irc_msg m;
 
-	if (irc_parse(line, len, &m))
-		command(t, &m);
+	if (!irc_parse(line, len, &m))
+		return;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		const thin_command *k = &commands[i];
+		if (strcmp(k->name, m.command) != 0)
+			continue;
+		if ((k->when == THIN_ANY || !t->registered) && m.nparams >= k->min)
+			k->fn(t, &m);
+		return;
+	}
 }
 
 void

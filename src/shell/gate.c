@@ -498,22 +498,11 @@ to_others(gate *g, const char *nick, const char *fmt, ...)
 			gate_put(c, line, len);
 }
 
-bool
-gate_capturing(const gate *g)
-{
-	return g->capture != NULL;
-}
-
 void
 gate_event(gate *g, const event *ev)
 {
 	char line[4 * 4096 + 256];
 
-	if (g->capture) {
-		event_format(ev, line, sizeof line);
-		gate_sendf(g->capture, ":%s NOTICE %s :%s", g->name, g->capture->nick, line);
-		return;
-	}
 	switch (ev->kind) {
 	case EVENT_MESSAGE:
 	case EVENT_LATE:

@@ -60,15 +60,14 @@ typedef struct gate_config {
 gate *gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *c, int *err);
 uint16_t gate_port(const gate *g);
 
-/* An event of the core, for the clients. */
+/*
+ * An event of the core, for the clients.  (The answers to a client's \
+ * command do not come here: gate_cmd.c asks the core with node_ask, and
+ * they go to that client alone.)
+ */
 void gate_event(gate *g, const event *ev);
 /* The core's notice about a guest attached here (node_io.guest). */
 void gate_guest(gate *g, int what, const char *nick, const char *arg);
-/*
- * A client's command answered through the core's events: while true, the
- * events are that client's, not the terminal's (gate_event takes them).
- */
-bool gate_capturing(const gate *g);
 /* Write what was gathered for the clients. */
 void gate_flush(gate *g);
 /*

@@ -58,7 +58,6 @@ struct gate {
 	unsigned evicted;       /* unregistered clients dropped for newer ones, not logged yet */
 	char evicted_host[64];  /* the last of them */
 	uint64_t evict_logged;  /* when that was last logged */
-	client *capture;        /* the client whose command is being answered */
 	bool held;
 	bool closed;
 	char *scratch;          /* lines being built: 4 of GATE_LINE bytes */
@@ -82,7 +81,22 @@ size_t gate_privmsg(const client *c, char *buf, size_t cap, const char *nick, co
 		    size_t len, uint64_t ms, uint64_t hlc, uint64_t sender);
 
 /* gate_cmd.c */
+/* A line from c (without CR LF): dispatched through the command table. */
 void gate_line(client *c, const char *line, size_t len);
-void gate_names(client *c);
+/* Parameter i of m into buf, NUL-terminated and cut to cap; "" when absent. */
+const char *gate_param(const irc_msg *m, int i, char *buf, size_t cap);
+
+/*
+ * gate_reg.c: registration.  The handlers of PASS, NICK, USER, CAP and
+ * MOTD, called by gate_line once the table's checks passed (m NULL for
+ * gate_motd: the welcome's).
+ */
+void gate_pass(client *c, const irc_msg *m);
+void gate_nick(client *c, const irc_msg *m);
+void gate_user(client *c, const irc_msg *m);
+void gate_cap(client *c, const irc_msg *m);
+void gate_motd(client *c, const irc_msg *m);
+/* Why the core refuses c's nick (rc: enum node_guest_result), as IRC; may drop c. */
+void gate_refused(client *c, const char *nick, int rc);
 
 #endif

@@ -138,12 +138,8 @@ io_event(void *ctx, const event *ev)
 
 	if (r->opts->chatter)
 		return; /* a chatterbox prints only its result */
-	if (r->gate) {
-		bool theirs = gate_capturing(r->gate);
-		gate_event(r->gate, ev);
-		if (theirs)
-			return; /* an IRC client's command: its answer is not ours */
-	}
+	if (r->gate)
+		gate_event(r->gate, ev); /* an IRC client's answers go to it alone (node_ask) */
 	if (r->opts->timestamps) {
 		time_t t = time(NULL);
 		struct tm tm;

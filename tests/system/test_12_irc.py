@@ -5,6 +5,7 @@ a client that moves to another node after its node died is the same user
 and gets what it missed."""
 import re
 import signal
+import socket
 import time
 
 import pytest
@@ -36,6 +37,25 @@ def test_registration_and_the_channel(cluster):
     c.wait(r" 403 carol #elsewhere ")
     c.send("FROB x")
     c.wait(r" 421 carol FROB ")
+    # The table's checks (gate_cmd.c): registration first, then the parameters.
+    for line, reply in (("PASS x", r" 462 carol :You may not reregister$"),
+                        ("USER carol", r" 462 carol :You may not reregister$"),
+                        ("JOIN", r" 461 carol JOIN :Not enough parameters$"),
+                        ("MODE", r" 461 carol MODE :Not enough parameters$")):
+        start = c.mark()
+        c.send(line)
+        c.wait(reply, start=start)
+    raw = socket.create_connection(("127.0.0.1", a.irc), timeout=10)
+    raw.sendall(b"PASS\r\nNAMES\r\nfrob\r\nUSER x\r\nQUIT\r\n")
+    got = b""
+    while chunk := raw.recv(4096):
+        got += chunk
+    raw.close()
+    assert got == (b":alpha.chorus 461 * PASS :Not enough parameters\r\n"
+                   b":alpha.chorus 451 * :You have not registered\r\n"
+                   b":alpha.chorus 451 * :You have not registered\r\n"
+                   b":alpha.chorus 461 * USER :Not enough parameters\r\n"
+                   b"ERROR :Closing link (quit)\r\n")
     for line, reply in (("MODE #chorus", r" 324 carol #chorus \+nt"),
                         ("MODE #chorus b", r" 368 carol #chorus "),
                         ("WHO #chorus", r" 352 carol #chorus alpha .* H@ "),
@@ -116,6 +136,10 @@ def test_clients_on_different_nodes_chat_with_each_other_and_with_nodes(cluster)
     x.say("\\is_leader")
     x.wait(r"NOTICE xena :\[IS_LEADER\] no$")
     assert b.count(r"list_users") == 0  # commands are not chat
+    # The answers are xena's alone: her node's own user sees none of them.
+    assert a.ask("\\is_leader", "IS_LEADER") == "yes"
+    assert a.count(r"^\[IS_LEADER\]") == 1 and a.count(r"^\[USERS\] .*xena") == 0
+    assert y.count(r"\[USERS\]|\[IS_LEADER\]") == 0
 
 
 def test_nicks_are_unique_across_nodes_and_clients(cluster):

@@ -400,6 +400,49 @@ test_commands_answer(void **state)
 	stop(&b);
 }
 
+/* The answers to one node_ask, as lines. */
+typedef struct asked {
+	char lines[8][256];
+	int n;
+} asked;
+
+static void
+on_answer(void *arg, const event *ev)
+{
+	asked *q = arg;
+
+	assert_true(q->n < 8);
+	event_format(ev, q->lines[q->n++], sizeof q->lines[0]);
+}
+
+/* A front end's user asks (node_ask): the answers are its own, not the node's user's. */
+static void
+test_answers_go_to_whoever_asked(void **state)
+{
+	(void)state;
+	static fake a, b;
+	asked q = {.n = 0};
+
+	pair(&a, &b);
+	int lines = a.nlines, sent = a.nout;
+	node_ask(a.n, 2100, "\\list_users", 11, on_answer, &q);
+	node_ask(a.n, 2100, "\\is_leader", 10, on_answer, &q);
+	node_ask(a.n, 2100, "hello", 5, on_answer, &q); /* not a command: ignored */
+	node_ask(a.n, 2100, "\\quit", 5, on_answer, &q);
+	node_flush(a.n, 2100);
+	assert_int_equal(q.n, 2);
+	assert_string_equal(q.lines[0], "[USERS] alice (leader), bob");
+	assert_string_equal(q.lines[1], "[IS_LEADER] yes");
+	assert_int_equal(a.nlines, lines);
+	assert_int_equal(a.nout, sent); /* no line submitted, no leave */
+	assert_false(node_done(a.n));
+	input(&a, 2110, "\\is_leader"); /* the node's own user: io.event, as ever */
+	assert_string_equal(last_line(&a), "[IS_LEADER] yes");
+	assert_int_equal(q.n, 2);
+	stop(&a);
+	stop(&b);
+}
+
 static void
 test_chat_is_shown_everywhere_once(void **state)
 {
@@ -1519,6 +1562,7 @@ main(void)
 		cmocka_unit_test(test_first_node_announces_itself),
 		cmocka_unit_test(test_join_through_a_member),
 		cmocka_unit_test(test_commands_answer),
+		cmocka_unit_test(test_answers_go_to_whoever_asked),
 		cmocka_unit_test(test_chat_is_shown_everywhere_once),
 		cmocka_unit_test(test_link_break_loses_member_and_moves_leadership),
 		cmocka_unit_test(test_silence_loses_member_after_timeout),
