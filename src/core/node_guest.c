@@ -448,7 +448,11 @@ node_each_guest(const node *n, node_user_fn *fn, void *arg)
 const char *
 node_guest_named(node *n, const char *nick)
 {
+	/* Shown here, or held: a user just attached whose join is not shown yet. */
 	const guest *g = guest_other(&n->shown, nick, 0);
+
+	if (g == NULL)
+		g = guest_other(&n->held, nick, 0);
 
 	return g ? g->nick : NULL;
 }

@@ -1440,6 +1440,37 @@ make_keys(void)
 
 /* --- guests (the IRC gateway's users) ------------------------------------------ */
 
+/*
+ * The leader moderates an IRC user the moment it is attached here, before
+ * its join is shown (that waits for the others' clocks): the user is
+ * known, so the directive is issued, not "no such user".
+ */
+static void
+test_the_leader_can_silence_a_user_just_attached(void **state)
+{
+	(void)state;
+	static fake a, b;
+	uint64_t since;
+
+	pair(&a, &b);
+	ticks(&a, 2050, 2100);
+	ticks(&b, 2050, 2100);
+	settle(&a, 101, &b, 1, 2100);
+	assert_int_equal(node_guest_join(a.n, 2110, "xena", &since), NODE_GUEST_OK);
+	input(&a, 2111, "!silence xena");
+	assert_int_equal(count_line(&a, "[JOIN] xena joined the chat"), 0); /* not shown yet */
+	assert_int_equal(count_line(&a, "[ERROR] no such user: xena"), 0);
+	for (uint64_t t = 2150; t <= 2600; t += 50) {
+		call_tick(&a, t);
+		call_tick(&b, t);
+		settle(&a, 101, &b, 1, t);
+	}
+	assert_int_equal(count_line(&a, "[MOD] xena was silenced by alice"), 1);
+	assert_int_equal(count_line(&b, "[MOD] xena was silenced by alice"), 1);
+	stop(&a);
+	stop(&b);
+}
+
 static void
 test_two_guests_claiming_one_nick_end_with_one_renamed(void **state)
 {
@@ -1576,6 +1607,7 @@ main(void)
 		cmocka_unit_test(test_lost_frames_are_pulled_from_any_member),
 		cmocka_unit_test(test_newcomer_gets_the_history),
 		cmocka_unit_test(test_restart_from_the_store_repeats_nothing),
+		cmocka_unit_test(test_the_leader_can_silence_a_user_just_attached),
 		cmocka_unit_test(test_two_guests_claiming_one_nick_end_with_one_renamed),
 		cmocka_unit_test(test_a_guest_of_a_lost_node_is_taken_over),
 		cmocka_unit_test(test_a_node_cannot_take_an_online_guests_nick),
