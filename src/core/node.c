@@ -1,6 +1,5 @@
 /*
- * node — life cycle, timers and the membership transitions of the
- * protocol core.  See node.h for the contract and the phases.
+ * node — life cycle, timers and the phases of the protocol core.  See node.h for the contract and the phases.
  */
 #include "node_int.h"
 
@@ -44,7 +43,7 @@ node_finish(node *n, int code)
 	n->io.exit(n->io.ctx, code);
 }
 
-/* --- membership transitions ------------------------------------------- */
+/* --- phases ----------------------------------------------------------- */
 
 void
 node_greet(node *n, link *l)
@@ -65,133 +64,6 @@ node_greet(node *n, link *l)
 	/* A bound link gets our clock and version vector at once. */
 	if (l->peer)
 		node_send_heartbeat(n, n->last_tick, l->id);
-}
-
-void
-node_gossip(node *n, member *m, uint64_t now)
-{
-	if (now - m->gossip_at < n->cfg.heartbeat_ms && m->gossip_at != 0)
-		return;
-	m->gossip_at = now;
-	member_gossip(&n->members, n->gossip);
-	node_send_to(n, m, n->gossip);
-}
-
-/* Tell the store where m was reached, for a restart without --join. */
-static void
-remember(node *n, const member *m)
-{
-	node_peer p = {.id = m->id, .port = m->port};
-
-	if (m->host[0] == '\0' || m->port == 0)
-		return;
-	snprintf(p.nick, sizeof p.nick, "%s", m->nick);
-	snprintf(p.host, sizeof p.host, "%s", m->host);
-	n->io.store_peer(n->io.ctx, &p);
-}
-
-/*
- * Members remembered from an earlier life are known, not yet heard: dial
- * them.  Incarnation 0 makes way for whatever they say when they answer.
- */
-static void
-recall(node *n, const node_config *cfg, uint64_t now)
-{
-	for (int i = 0; i < cfg->npeers && n->nseeds == 0; i++) {
-		const node_peer *p = &cfg->peers[i];
-		wire_member e = {.id = p->id, .nick = wire_cstr(p->nick),
-				 .host = wire_cstr(p->host), .port = p->port};
-		member *m;
-		if (p->id == cfg->id || p->id == 0 || nick_check(p->nick, strlen(p->nick)))
-			continue;
-		if (member_merge(&n->members, &e, &m) == MEMBER_ADDED)
-			m->next_try = now;
-	}
-}
-
-void
-node_set_alive(node *n, member *m, uint64_t now)
-{
-	member_state was = m->state;
-
-	m->last_heard = now;
-	if (was == MEMBER_ALIVE || was == MEMBER_LEFT || was == MEMBER_REJECTED)
-		return;
-	m->state = MEMBER_ALIVE;
-	m->backoff = NODE_BACKOFF_MIN;
-	m->gone_at = 0;
-	m->flushed = false;
-	remember(n, m);
-	if (n->phase != PHASE_MEMBER)
-		return;
-	if (!m->shown) {
-		m->shown = true;
-		node_emit(n, EVENT_JOIN, m->nick, NULL);
-	} else if (was == MEMBER_LOST) {
-		node_emit(n, EVENT_BACK, m->nick, NULL);
-	}
-}
-
-/* m became LEFT or REJECTED (its state is already set). */
-void
-node_depart(node *n, member *m, bool print)
-{
-	if (print && m->shown && n->phase == PHASE_MEMBER)
-		node_emit(n, EVENT_LEAVE, m->nick, NULL);
-	m->shown = false;
-}
-
-/*
- * m is REJECTED (marked already): tell it so on its links here, whoever
- * decided it -- a verdict heard by gossip must reach a loser that only we
- * are linked to -- and close them.
- */
-void
-node_cut_off(node *n, member *m)
-{
-	wire_msg r = {.type = WIRE_REJECT};
-	const mod_target *t = mod_removed(&n->mod, m->id);
-
-	r.u.reject.reason = t ? WIRE_REMOVED : WIRE_NICK_TAKEN;
-	r.u.reject.nick = wire_cstr(t ? t->remover : m->nick);
-	if (m->nlinks > 0)
-		node_send_to(n, m, &r);
-	node_close_member(n, m);
-}
-
-static void
-reject(node *n, member *loser)
-{
-	node_log(n, NODE_LOG_VERBOSE, "nick \"%s\" of %016llx loses its claim",
-		 loser->nick, (unsigned long long)loser->id);
-	loser->state = MEMBER_REJECTED;
-	node_depart(n, loser, false);
-	node_cut_off(n, loser);
-}
-
-/* This node lost a nick claim: say so (SPEC 2) and end with code 3. */
-void
-node_nick_taken(node *n)
-{
-	node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
-	node_finish(n, 3);
-}
-
-/* Apply the nick-claim rule until no clash is left. */
-void
-node_resolve_nicks(node *n)
-{
-	member *loser;
-
-	if (n->phase == PHASE_PROBE)
-		return; /* our incarnation is not final yet */
-	while ((loser = member_nick_loser(&n->members)) != NULL) {
-		if (loser->self) {
-			node_nick_taken(n);
-			return;
-		}
-		reject(n, loser);
-	}
 }
 
 static void
@@ -305,7 +177,7 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->last_tick = now;
 	n->phase = n->nseeds && !cfg->seeds_are_peers ? PHASE_PROBE : PHASE_JOINING;
 	n->join_deadline = now + (cfg->npeers || cfg->seeds_are_peers ? cfg->timeout_ms : 0);
-	recall(n, cfg, now);
+	node_member_recall(n, cfg, now);
 	node_settle(n, now);
 	node_tick(n, now);
 	return n;
@@ -327,31 +199,6 @@ node_free(node *n)
 	free(n->gossip);
 	free(n->hb);
 	free(n);
-}
-
-/*
- * Failure detection.  A member silent for timeout-ms is lost.  One silent
- * for three timeouts while its link is still open gets the link closed, so
- * that a healed partition is found by a fresh connect rather than by TCP's
- * slow retransmission backoff.
- */
-static void
-detect_failures(node *n, uint64_t now)
-{
-	for (int i = 1; i < n->members.len; i++) {
-		member *m = &n->members.v[i];
-		uint64_t silent = now - m->last_heard;
-		if (m->state == MEMBER_ALIVE && silent > n->cfg.timeout_ms) {
-			m->state = MEMBER_LOST;
-			node_log(n, NODE_LOG_VERBOSE, "%s silent for %llu ms", m->nick,
-				 (unsigned long long)silent);
-			if (n->phase == PHASE_MEMBER)
-				node_emit(n, EVENT_LOST, m->nick, NULL);
-		}
-		if (m->state == MEMBER_LOST && m->nlinks > 0 &&
-		    silent > 3ull * n->cfg.timeout_ms)
-			node_close_member(n, m);
-	}
 }
 
 void
@@ -398,7 +245,7 @@ node_tick(node *n, uint64_t now)
 		if (n->phase == PHASE_DONE)
 			return;
 	}
-	detect_failures(n, now);
+	node_member_detect(n, now);
 	node_expire_links(n, now);
 	heartbeat(n, now);
 	node_sync_tick(n, now);

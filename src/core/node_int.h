@@ -34,6 +34,17 @@
 
 typedef enum node_phase { PHASE_PROBE, PHASE_JOINING, PHASE_MEMBER, PHASE_DONE } node_phase;
 
+/* What makes a member change state: the events of member.h's diagram. */
+typedef enum member_why {
+	MEMBER_HEARD,      /* a frame from it on a bound link */
+	MEMBER_SILENT,     /* timeout-ms without a frame (node_tick) */
+	MEMBER_UNLINKED,   /* its last link here broke */
+	MEMBER_SAID_LEAVE, /* its LEAVE */
+	MEMBER_GOSSIP,     /* the merge rule: a tombstone, or a restart */
+	MEMBER_NICK_RULE,  /* it lost a nick claim (member_nick_loser) */
+	MEMBER_REMOVED,    /* a directive removing it counts here */
+} member_why;
+
 /* A range of one author's records a peer asked us for. */
 typedef struct serve {
 	uint64_t sender;
@@ -157,16 +168,28 @@ void node_log(node *n, int level, const char *fmt, ...)
 void node_emit(node *n, event_kind kind, const char *nick, const char *text);
 void node_finish(node *n, int code);
 void node_greet(node *n, link *l);
-void node_gossip(node *n, member *m, uint64_t now);
-void node_set_alive(node *n, member *m, uint64_t now);
-void node_depart(node *n, member *m, bool print);
-void node_cut_off(node *n, member *m);
 void node_settle(node *n, uint64_t now);
-void node_resolve_nicks(node *n);
-void node_nick_taken(node *n);
 void node_end_probe(node *n, const wire_msg *members, uint64_t now);
 /* Our heartbeat to one link, or to every member (link 0). */
 void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
+
+/* Whether we are in the chat: announced, and not done. */
+static inline bool
+node_in_chat(const node *n)
+{
+	return n->phase == PHASE_MEMBER;
+}
+
+/* node_member.c: the members' state machine (member.h draws it). */
+/* The one way a member's state changes (m is never self). */
+void node_member_set(node *n, member *m, member_state to, member_why why);
+/* A frame came from m: it is heard now, and ALIVE if it was not. */
+void node_member_heard(node *n, member *m, uint64_t now);
+void node_member_recall(node *n, const node_config *cfg, uint64_t now);
+void node_member_detect(node *n, uint64_t now);
+void node_gossip(node *n, member *m, uint64_t now);
+void node_resolve_nicks(node *n);
+void node_nick_taken(node *n);
 
 /* node_link.c */
 link *node_link(node *n, uint32_t id);

@@ -127,11 +127,8 @@ node_link_gone(node *n, link *l, uint64_t now, const char *why)
 	seed_failed(n, l, now, why);
 	if (m && l->up) {
 		m->nlinks--;
-		if (m->nlinks == 0 && m->state == MEMBER_ALIVE) {
-			m->state = MEMBER_LOST;
-			if (n->phase == PHASE_MEMBER)
-				node_emit(n, EVENT_LOST, m->nick, NULL);
-		}
+		if (m->nlinks == 0 && m->state == MEMBER_ALIVE)
+			node_member_set(n, m, MEMBER_LOST, MEMBER_UNLINKED);
 	}
 	drop_unsigned(n, l);
 	member *t = l->target ? member_find(&n->members, l->target) : NULL;
@@ -193,7 +190,7 @@ wants_link(node *n, const member *m, uint64_t now)
 {
 	if (m->self || m->nlinks > 0 || m->connecting || now < m->next_try)
 		return false;
-	if (m->state == MEMBER_LEFT || m->state == MEMBER_REJECTED)
+	if (member_tombstone(m->state))
 		return false;
 	if (m->port == 0 || m->host[0] == '\0')
 		return false;

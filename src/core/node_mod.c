@@ -156,11 +156,8 @@ node_mod_show(node *n, const hist_rec *r, bool late)
 	if (d.op == MOD_REMOVE && d.target == guest_id(d.nick) && mod_removed(&n->mod, d.target))
 		node_guest_removed(n, d.nick, by);
 	member *m = member_find(&n->members, d.target);
-	if (m && !m->self && mod_removed(&n->mod, d.target) && m->state != MEMBER_REJECTED) {
-		m->state = MEMBER_REJECTED;
-		node_depart(n, m, false);
-		node_close_member(n, m);
-	}
+	if (m && !m->self && mod_removed(&n->mod, d.target) && m->state != MEMBER_REJECTED)
+		node_member_set(n, m, MEMBER_REJECTED, MEMBER_REMOVED);
 }
 
 /* A HELLO from a removed member, or under a removed member's nick: refused. */

@@ -68,10 +68,13 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	if (e.host.len == 0)
 		e.host = wire_cstr(l->host);
 	e.status = WIRE_ACTIVE;
-	if (member_merge(&n->members, &e, &m) == MEMBER_SAME && m->inc != e.inc) {
+	member_state to;
+	if (member_merge(&n->members, &e, &m, &to) == MEMBER_SAME && m->inc != e.inc) {
 		node_close_link(n, l); /* a stale incarnation */
 		return;
 	}
+	if (to != m->state)
+		node_member_set(n, m, to, MEMBER_GOSSIP); /* a restart revives a tombstone */
 	if (m->state == MEMBER_LEFT || m->state == MEMBER_REJECTED) {
 		node_close_link(n, l);
 		return;
@@ -94,7 +97,7 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	node_resolve_nicks(n);
 	if (n->phase == PHASE_DONE || m->state == MEMBER_REJECTED)
 		return;
-	node_set_alive(n, m, now);
+	node_member_heard(n, m, now);
 	node_hist_bound(n, m);
 	if ((l = node_link(n, id)) == NULL)
 		return;
@@ -129,20 +132,19 @@ on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
 			}
 			continue;
 		}
-		member_state was = (m = member_find(&n->members, e->id)) ? m->state : MEMBER_PENDING;
-		switch (member_merge(&n->members, e, &m)) {
+		member_state to;
+		switch (member_merge(&n->members, e, &m, &to)) {
 		case MEMBER_RESTARTED:
+			if (to != m->state)
+				node_member_set(n, m, to, MEMBER_GOSSIP);
 			node_close_stale(n, m);
 			/* fall through */
 		case MEMBER_ADDED:
 			/* A joiner dials at once; members leave the dialling to it. */
-			m->next_try = now + (n->phase == PHASE_MEMBER ? n->cfg.heartbeat_ms : 0);
+			m->next_try = now + (node_in_chat(n) ? n->cfg.heartbeat_ms : 0);
 			break;
 		case MEMBER_DEPARTED:
-			node_depart(n, m, m->state == MEMBER_LEFT &&
-					      (was == MEMBER_ALIVE || was == MEMBER_LOST));
-			if (m->state == MEMBER_REJECTED)
-				node_cut_off(n, m);
+			node_member_set(n, m, to, MEMBER_GOSSIP);
 			break;
 		case MEMBER_SAME:
 			break;
@@ -168,9 +170,7 @@ on_leave(node *n, uint64_t now, link *l, const wire_msg *msg)
 	(void)now;
 	if (msg->u.leave.inc != m->inc || m->state == MEMBER_LEFT)
 		return;
-	member_state was = m->state;
-	m->state = MEMBER_LEFT;
-	node_depart(n, m, was == MEMBER_ALIVE || was == MEMBER_LOST);
+	node_member_set(n, m, MEMBER_LEFT, MEMBER_SAID_LEAVE);
 }
 
 static void
@@ -274,7 +274,7 @@ node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m)
 		}
 		if (p->state == MEMBER_REJECTED || p->state == MEMBER_LEFT)
 			return;
-		node_set_alive(n, p, now);
+		node_member_heard(n, p, now);
 	}
 	handlers[m->type].fn(n, now, l, m);
 }
