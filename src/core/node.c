@@ -3,6 +3,7 @@
  */
 #include "node_int.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +40,8 @@ node_finish(node *n, int code)
 {
 	if (n->phase == PHASE_DONE)
 		return;
-	n->phase = PHASE_DONE;
-	n->io.exit(n->io.ctx, code);
+	n->exit_code = code;
+	node_enter(n, PHASE_DONE, n->last_tick);
 }
 
 /* --- phases ----------------------------------------------------------- */
@@ -66,10 +67,10 @@ node_greet(node *n, link *l)
 		node_send_heartbeat(n, n->last_tick, l->id);
 }
 
+/* ANNOUNCED: the members alive now are shown as there; we say we joined. */
 static void
-announce(node *n, uint64_t now)
+announce(node *n)
 {
-	n->phase = PHASE_MEMBER;
 	for (int i = 1; i < n->members.len; i++) {
 		member *m = &n->members.v[i];
 		m->shown = m->state == MEMBER_ALIVE;
@@ -79,7 +80,60 @@ announce(node *n, uint64_t now)
 	const member *leader = member_leader(&n->members);
 	n->leader = leader->id;
 	node_emit(n, EVENT_LEADER, leader->nick, NULL);
-	(void)now;
+}
+
+/* Whether the diagram in node_int.h has this edge. */
+static bool
+legal(node_phase from, node_phase to)
+{
+	switch (to) {
+	case PHASE_PROBE: return false; /* only ever the first phase */
+	case PHASE_JOINING: return from == PHASE_PROBE;
+	case PHASE_ANNOUNCED: return from == PHASE_JOINING;
+	case PHASE_READY:
+	case PHASE_CAUGHT_UP: return from == PHASE_ANNOUNCED;
+	case PHASE_MEMBER: return from == PHASE_READY || from == PHASE_CAUGHT_UP;
+	case PHASE_DONE: return from != PHASE_DONE;
+	}
+	return false;
+}
+
+void
+node_enter(node *n, node_phase to, uint64_t now)
+{
+	node_phase from = n->phase;
+
+	assert(legal(from, to));
+	n->phase = to;
+	switch (to) {
+	case PHASE_PROBE:
+		break;
+	case PHASE_JOINING:
+		n->join_deadline = now + n->cfg.timeout_ms;
+		node_log(n, NODE_LOG_VERBOSE, "joined through a seed; incarnation %llu",
+			 (unsigned long long)member_self(&n->members)->inc);
+		for (int i = 0; i < n->nlinks; i++)
+			node_greet(n, &n->links[i]);
+		break;
+	case PHASE_ANNOUNCED:
+		announce(n);
+		break;
+	case PHASE_READY:
+		node_hist_release(n, now);
+		break;
+	case PHASE_CAUGHT_UP:
+		node_show_backlog(n, now);
+		break;
+	case PHASE_MEMBER:
+		if (from == PHASE_READY)
+			node_show_backlog(n, now);
+		else
+			node_hist_release(n, now);
+		break;
+	case PHASE_DONE:
+		n->io.exit(n->io.ctx, n->exit_code);
+		break;
+	}
 }
 
 /*
@@ -109,8 +163,8 @@ node_settle(node *n, uint64_t now)
 {
 	node_resolve_nicks(n);
 	if (n->phase == PHASE_JOINING && join_complete(n, now) && !node_clock_refused(n))
-		announce(n, now);
-	if (n->phase != PHASE_MEMBER)
+		node_enter(n, PHASE_ANNOUNCED, now);
+	if (!node_in_chat(n))
 		return;
 	const member *leader = member_leader(&n->members);
 	if (leader->id != n->leader) {
@@ -131,12 +185,7 @@ node_end_probe(node *n, const wire_msg *members, uint64_t now)
 	for (int i = 1; i < n->members.len; i++)
 		if (n->members.v[i].inc >= self->inc)
 			self->inc = n->members.v[i].inc + 1;
-	n->phase = PHASE_JOINING;
-	n->join_deadline = now + n->cfg.timeout_ms;
-	node_log(n, NODE_LOG_VERBOSE, "joined through a seed; incarnation %llu",
-		 (unsigned long long)self->inc);
-	for (int i = 0; i < n->nlinks; i++)
-		node_greet(n, &n->links[i]);
+	node_enter(n, PHASE_JOINING, now);
 }
 
 /* --- the entry points -------------------------------------------------- */
@@ -319,10 +368,8 @@ node_leave(node *n, uint64_t now)
 
 	if (n->phase == PHASE_DONE)
 		return;
-	if (!n->guests_parted) {
-		n->guests_parted = true;
-		node_guest_part_all(n, now);
-	}
+	if (!n->leaving)
+		node_guest_part_all(n, now); /* once: a node still here after it is leaving */
 	/* Lines typed before the chat let us send go out first. */
 	if (n->nqueue > 0 && n->phase != PHASE_PROBE) {
 		if (!n->leaving) {
@@ -339,7 +386,7 @@ node_leave(node *n, uint64_t now)
 		leave.u.leave.inc = member_self(&n->members)->inc;
 		node_broadcast(n, &leave);
 	}
-	if (n->phase == PHASE_MEMBER)
+	if (node_in_chat(n))
 		node_emit(n, EVENT_LEAVE, n->nick, NULL);
 	node_finish(n, 0);
 }
@@ -355,7 +402,7 @@ node_done(const node *n)
 bool
 node_announced(const node *n)
 {
-	return n->phase == PHASE_MEMBER;
+	return node_in_chat(n);
 }
 
 uint64_t

@@ -15,7 +15,9 @@
  *           member it lists, so that a newcomer is always the junior.
  *   JOINING link to every member learned; announce once all are linked or
  *           after timeout-ms: print [JOIN] self, [USERS], [LEADER].
- *   MEMBER  heartbeats, failure detection, gossip, chat.
+ *   MEMBER  heartbeats, failure detection, gossip, chat: first waiting for
+ *           every member's answer before our lines go out, and catching up
+ *           before records are shown as they come (node_int.h draws it).
  *   DONE    left, rejected or removed; every entry point is a no-op.
  *
  * Link ids are chosen by the shell and are never 0.

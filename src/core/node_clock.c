@@ -60,7 +60,7 @@ check_clock(node *n, uint64_t now, member *m, uint64_t hlc)
 	m->clock_skew = (int64_t)node_wall(n, now) - (int64_t)hlc_ms(hlc);
 	bool off = m->clock_skew > (int64_t)NODE_CLOCK_BOUND_MS ||
 		   -m->clock_skew > (int64_t)NODE_CLOCK_BOUND_MS;
-	if (off && !m->clock_off && n->phase == PHASE_MEMBER) {
+	if (off && !m->clock_off && node_in_chat(n)) {
 		offset_text(m->clock_skew, t, sizeof t);
 		node_log(n, NODE_LOG_ALWAYS, "%s's clock is off by %s from ours", m->nick, t);
 	}
@@ -123,6 +123,6 @@ node_clock_report(node *n, uint64_t now, member *m, uint64_t hlc)
 {
 	check_clock(n, now, m, hlc);
 	node_see_clock(n, now, hlc);
-	if (!n->since_fixed && n->phase != PHASE_MEMBER)
+	if (!n->since_fixed && !node_in_chat(n))
 		fix_since(n, now);
 }

@@ -58,8 +58,8 @@ emit_state(node *n)
 {
 	char s[512], digest[33];
 	const member *leader = member_leader(&n->members);
-	const char *phase = n->phase != PHASE_MEMBER ? "joining" :
-			    n->synced ? "member" : "catching-up";
+	const char *phase = !node_in_chat(n) ? "joining" :
+			    node_caught_up(n) ? "member" : "catching-up";
 
 	hist_digest_hex(&n->hist, digest);
 	snprintf(s, sizeof s,

@@ -89,7 +89,7 @@ node_guest_check(node *n, const char *nick)
 {
 	const guest *g;
 
-	if (n->phase != PHASE_MEMBER)
+	if (!node_in_chat(n))
 		return NODE_GUEST_NOT_READY;
 	if (nick_check(nick, strlen(nick)))
 		return NODE_GUEST_BAD_NICK;
@@ -309,7 +309,7 @@ node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print)
 			show_chat(n, r, kind);
 		return;
 	}
-	print = print && kind != EVENT_HISTORY && n->phase == PHASE_MEMBER;
+	print = print && kind != EVENT_HISTORY && node_in_chat(n);
 	was = guest_other(&n->shown, r->nick, 0) != NULL;
 	if (r->kind == HIST_GUEST_PART) {
 		if (guest_part(&n->shown, r) && was && !guest_other(&n->shown, r->nick, 0) && print)
@@ -369,7 +369,7 @@ node_guest_refuses(node *n, link *l, uint64_t id, const char *nick)
 void
 node_guest_hosts(node *n, uint64_t now)
 {
-	if (n->phase != PHASE_MEMBER)
+	if (!node_in_chat(n))
 		return;
 	/* A node took the nick of a guest here (it joined meanwhile): nodes keep theirs. */
 	for (int i = 0; i < n->nattached; i++)

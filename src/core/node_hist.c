@@ -11,7 +11,7 @@
  * round trip.  Per-author sequence numbers give FIFO, dedup and gaps.
  *
  * View changes.  A newcomer sends nothing until every member has reported
- * to it after its HELLO (node->ready): those reports lift its clock above
+ * to it after its HELLO (node_may_send): those reports lift its clock above
  * anything a member has shown, so its records are never late.  A member
  * that is lost or leaves is waited for until the others' version vectors
  * say they no longer count it live and we hold all of its records they
@@ -156,15 +156,15 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 			hist_hold_owned(&n->hist, r);
 		else
 			hist_hold(&n->hist, r);
-	} else if (n->synced || (n->phase == PHASE_MEMBER && node_since_start(n, r))) {
+	} else if (node_caught_up(n) || (node_in_chat(n) && node_since_start(n, r))) {
 		node_show(n, r, EVENT_LATE);
 	} else if (hist_is_guest(r->kind)) {
 		node_guest_show(n, r, EVENT_HISTORY, false); /* passed over; presence counts */
 	}
 	/* Catching up is given more time while it makes progress. */
-	if (!n->synced && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
+	if (!node_caught_up(n) && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
 		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
-	if (!n->synced && r->hlc > n->sync_hlc && node_clock_near(n, now, r->hlc))
+	if (!node_caught_up(n) && r->hlc > n->sync_hlc && node_clock_near(n, now, r->hlc))
 		n->sync_hlc = r->hlc; /* (a record far ahead is shown when its time comes) */
 	return took;
 }
@@ -208,7 +208,7 @@ send_record(node *n, uint64_t now, int kind, const char *nick, const char *text,
 void
 node_submit_stamped(node *n, uint64_t now, uint64_t hlc, const char *text, size_t len)
 {
-	if (n->ready && n->nqueue == 0 && len <= WIRE_MAX_TEXT)
+	if (node_may_send(n) && n->nqueue == 0 && len <= WIRE_MAX_TEXT)
 		write_record(n, now, HIST_CHAT, NULL, hlc, text, len);
 }
 
@@ -240,7 +240,7 @@ node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *te
 		node_emit(n, EVENT_ERROR, NULL, "message is not valid UTF-8");
 		return;
 	}
-	if (n->ready && n->nqueue == 0) {
+	if (node_may_send(n) && n->nqueue == 0) {
 		send_record(n, now, kind, nick, text, len);
 		return;
 	}
@@ -444,7 +444,7 @@ node_hist_bound(node *n, member *m)
 static void
 check_ready(node *n, uint64_t now)
 {
-	if (n->ready || n->phase != PHASE_MEMBER)
+	if (n->phase != PHASE_ANNOUNCED && n->phase != PHASE_CAUGHT_UP)
 		return;
 	if (n->ready_deadline == 0)
 		n->ready_deadline = now + n->cfg.timeout_ms;
@@ -454,7 +454,12 @@ check_ready(node *n, uint64_t now)
 		    (m->state == MEMBER_PENDING && !m->reported))
 			return;
 	}
-	n->ready = true;
+	node_enter(n, n->phase == PHASE_ANNOUNCED ? PHASE_READY : PHASE_MEMBER, now);
+}
+
+void
+node_hist_release(node *n, uint64_t now)
+{
 	for (int i = 0; i < n->nqueue; i++) {
 		send_record(n, now, n->queue[i].kind, n->queue[i].nick, n->queue[i].text,
 			    n->queue[i].len);

@@ -32,7 +32,55 @@
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
-typedef enum node_phase { PHASE_PROBE, PHASE_JOINING, PHASE_MEMBER, PHASE_DONE } node_phase;
+/*
+ * The node's own state machine.  node_enter() (node.c) is the only writer
+ * of n->phase; it checks the edge and carries out what goes with it.  The
+ * guards are judged where their facts are kept.
+ *
+ *   node_new -- seeds --> PROBE -- the first member list (node_end_probe):
+ *      |                    |      our incarnation above all it lists
+ *      | no seeds, or       v
+ *      | seeds are peers -> JOINING -- every member linked and its clock
+ *                           |          reported, or timeout-ms (join_complete)
+ *                           v          : [JOIN] self, [USERS], [LEADER]
+ *                       ANNOUNCED
+ *                 (a) /           \ (b)
+ *                    v             v
+ *                 READY         CAUGHT_UP
+ *                 (b) \           / (a)
+ *                      v         v
+ *                        MEMBER
+ *
+ *   (a) every member reported and agrees on the members, or timeout-ms
+ *       (node_hist.c check_ready): the lines queued go out
+ *   (b) caught up, or 2 x timeout-ms (node_show.c sync_done): the stable
+ *       backlog shown as [HISTORY]; records shown as they become stable
+ *   any phase --> DONE (node_finish: left, nick taken, removed, clock off):
+ *       io.exit; every entry point is a no-op from then on.
+ *
+ * (a) nearly always comes first; (b) first needs a stall (the process
+ * stopped) right after the announce, so that the first flush in the chat,
+ * which starts (a)'s timeout, comes after (b)'s deadline.
+ *
+ * ANNOUNCED to MEMBER are "in the chat" (node_in_chat): events about
+ * members are shown.  READY and MEMBER may send (node_may_send): nothing
+ * is queued there.  CAUGHT_UP and MEMBER show records as they become
+ * stable (node_caught_up).
+ *
+ * Leaving is a region of its own beside the phase: n->leaving is set by
+ * the first node_leave() that finds lines still queued (never in PROBE),
+ * after our guests' parts were written; the node goes on through its
+ * phases until the queue is out or leave_deadline passes, then DONE.
+ */
+typedef enum node_phase {
+	PHASE_PROBE,
+	PHASE_JOINING,
+	PHASE_ANNOUNCED,
+	PHASE_READY,
+	PHASE_CAUGHT_UP,
+	PHASE_MEMBER,
+	PHASE_DONE,
+} node_phase;
 
 /* What makes a member change state: the events of member.h's diagram. */
 typedef enum member_why {
@@ -106,7 +154,8 @@ struct node {
 	char nick[NICK_MAX + 1];
 	char host[WIRE_MAX_HOST + 1];
 	node_io io;
-	node_phase phase;
+	node_phase phase;  /* only node_enter() writes it */
+	int exit_code;     /* for io.exit, once DONE */
 	member_table members;
 	link *links;
 	int nlinks;
@@ -131,14 +180,12 @@ struct node {
 	uint64_t signed_seq;  /* our last record covered by a signature sent */
 	uint64_t clock;     /* hybrid logical clock: the latest stamp seen */
 	uint64_t start;     /* now at node_new, for the wall clock */
-	bool ready;         /* every member has answered: our records may go */
-	bool synced;        /* caught up: records are shown as they come */
 	uint64_t sync_deadline;
 	uint64_t sync_hlc;  /* the latest stamp taken in while catching up */
 	uint64_t since_hlc; /* records stamped past it were said since we started */
 	bool since_fixed;   /* ... as the first report told us */
 	uint64_t ready_deadline;
-	bool leaving;       /* asked to leave; waits for the queue to go out */
+	bool leaving;       /* asked to leave (guests parted); waits for the queue */
 	uint64_t leave_deadline;
 	bool ack_due;       /* records came in since our last report */
 	bool vector_due;    /* a member departed: tell everyone what we hold */
@@ -154,7 +201,6 @@ struct node {
 	int nattached;
 	int capattached;
 	guest_seen *seen;   /* tags of guest lines shown */
-	bool guests_parted; /* leaving: our guests' parts are written */
 
 	wire_buf out;       /* scratch for encoding */
 	wire_msg *msg;      /* the frame being handled (large) */
@@ -177,8 +223,25 @@ void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
 static inline bool
 node_in_chat(const node *n)
 {
-	return n->phase == PHASE_MEMBER;
+	return n->phase >= PHASE_ANNOUNCED && n->phase <= PHASE_MEMBER;
 }
+
+/* Whether our records may go out (every member answered, or timeout). */
+static inline bool
+node_may_send(const node *n)
+{
+	return n->phase == PHASE_READY || n->phase == PHASE_MEMBER;
+}
+
+/* Whether we caught up: records are shown as they become stable. */
+static inline bool
+node_caught_up(const node *n)
+{
+	return n->phase == PHASE_CAUGHT_UP || n->phase == PHASE_MEMBER;
+}
+
+/* The one way the node's phase changes; now is for the deadlines it sets. */
+void node_enter(node *n, node_phase to, uint64_t now);
 
 /* node_member.c: the members' state machine (member.h draws it). */
 /* The one way a member's state changes (m is never self). */
@@ -222,6 +285,8 @@ void node_submit_stamped(node *n, uint64_t now, uint64_t hlc, const char *text, 
 void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *text,
 		    size_t len);
 void node_hist_bound(node *n, member *m);
+/* (a) of node_phase: the lines queued before go out, in order. */
+void node_hist_release(node *n, uint64_t now);
 uint64_t node_wall(const node *n, uint64_t now);
 /* node_clock.c */
 bool node_clock_near(const node *n, uint64_t now, uint64_t hlc);
@@ -275,6 +340,8 @@ bool node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why);
 void node_show(node *n, const hist_rec *r, event_kind kind);
 bool node_since_start(const node *n, const hist_rec *r);
 void node_show_stable(node *n, uint64_t now);
+/* (b) of node_phase: the backlog up to the frontier shown as [HISTORY]. */
+void node_show_backlog(node *n, uint64_t now);
 void node_hist_history(node *n, int count);
 
 /* node_sync.c */

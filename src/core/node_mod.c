@@ -88,7 +88,7 @@ consider(node *n, const hist_rec *r, const mod_directive *d)
 {
 	const char *why;
 
-	if (r->sender == n->cfg.id || !n->synced || !mod_is_voter(d, n->cfg.id))
+	if (r->sender == n->cfg.id || !node_caught_up(n) || !mod_is_voter(d, n->cfg.id))
 		return; /* ours; or from before we caught up; or not ours to judge */
 	if ((why = no_endorsement(n, r, d)) != NULL) {
 		node_log(n, NODE_LOG_ALWAYS, "not endorsing %s's directive to %s %s: %s", r->nick,

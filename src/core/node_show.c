@@ -227,22 +227,27 @@ trim_backlog(node *n)
 static bool
 sync_done(node *n, uint64_t now)
 {
-	if (n->synced)
+	if (node_caught_up(n))
 		return true;
-	if (n->phase != PHASE_MEMBER)
+	if (!node_in_chat(n))
 		return false;
 	if (n->sync_deadline == 0)
 		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
-	if (!(n->ready && caught_up(n) && frontier(n, now) >= n->sync_hlc)) {
+	if (!(node_may_send(n) && caught_up(n) && frontier(n, now) >= n->sync_hlc)) {
 		if (now < n->sync_deadline) {
 			trim_backlog(n);
 			return false;
 		}
 		node_log(n, NODE_LOG_ALWAYS, "catching up stalled; showing messages as they come");
 	}
-	n->synced = true;
-	show_backlog(n, frontier(n, now));
+	node_enter(n, n->phase == PHASE_READY ? PHASE_MEMBER : PHASE_CAUGHT_UP, now);
 	return true;
+}
+
+void
+node_show_backlog(node *n, uint64_t now)
+{
+	show_backlog(n, frontier(n, now));
 }
 
 void
