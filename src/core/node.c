@@ -190,6 +190,9 @@ node_end_probe(node *n, const wire_msg *members, uint64_t now)
 
 /* --- the entry points -------------------------------------------------- */
 
+static void tick(node *n, uint64_t now);
+static void leave(node *n, uint64_t now);
+
 node *
 node_new(const node_config *cfg, const node_io *io, uint64_t now)
 {
@@ -228,7 +231,8 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->join_deadline = now + (cfg->npeers || cfg->seeds_are_peers ? cfg->timeout_ms : 0);
 	node_member_recall(n, cfg, now);
 	node_settle(n, now);
-	node_tick(n, now);
+	tick(n, now);
+	assert_node_state(n);
 	return n;
 }
 
@@ -271,8 +275,8 @@ heartbeat(node *n, uint64_t now)
 	node_send_heartbeat(n, now, 0);
 }
 
-void
-node_tick(node *n, uint64_t now)
+static void
+tick(node *n, uint64_t now)
 {
 	if (n->phase == PHASE_DONE)
 		return;
@@ -290,7 +294,7 @@ node_tick(node *n, uint64_t now)
 	}
 	n->last_tick = now;
 	if (n->leaving) {
-		node_leave(n, now);
+		leave(n, now);
 		if (n->phase == PHASE_DONE)
 			return;
 	}
@@ -305,9 +309,9 @@ node_tick(node *n, uint64_t now)
 	node_settle(n, now);
 }
 
-void
-node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
-	     const uint8_t *binding)
+static void
+link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
+	const uint8_t *binding)
 {
 	link *l = node_link(n, id);
 
@@ -329,8 +333,8 @@ node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remo
 	(void)now;
 }
 
-void
-node_link_down(node *n, uint64_t now, uint32_t id, const char *why)
+static void
+link_down(node *n, uint64_t now, uint32_t id, const char *why)
 {
 	link *l = node_link(n, id);
 
@@ -341,8 +345,8 @@ node_link_down(node *n, uint64_t now, uint32_t id, const char *why)
 	node_settle(n, now);
 }
 
-void
-node_frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
+static void
+frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
 {
 	link *l = node_link(n, id);
 	int rc;
@@ -361,10 +365,10 @@ node_frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
 		node_settle(n, now);
 }
 
-void
-node_leave(node *n, uint64_t now)
+static void
+leave(node *n, uint64_t now)
 {
-	wire_msg leave = {.type = WIRE_LEAVE};
+	wire_msg bye = {.type = WIRE_LEAVE};
 
 	if (n->phase == PHASE_DONE)
 		return;
@@ -383,12 +387,118 @@ node_leave(node *n, uint64_t now)
 	}
 	if (n->phase != PHASE_PROBE) {
 		node_sign_own(n); /* what we sent last must be provable after we go */
-		leave.u.leave.inc = member_self(&n->members)->inc;
-		node_broadcast(n, &leave);
+		bye.u.leave.inc = member_self(&n->members)->inc;
+		node_broadcast(n, &bye);
 	}
 	if (node_in_chat(n))
 		node_emit(n, EVENT_LEAVE, n->nick, NULL);
 	node_finish(n, 0);
+}
+
+/* The end of a batch (node_flush). */
+static void
+flush(node *n, uint64_t now)
+{
+	if (n->phase == PHASE_DONE)
+		return;
+	node_hist_check_ready(n, now);
+	node_mod_flush(n, now);
+	if (n->phase == PHASE_DONE)
+		return;
+	node_sign_own(n);
+	if (n->leaving && n->nqueue == 0) {
+		leave(n, now);
+		return;
+	}
+	node_hist_acknowledge(n);
+	node_show_stable(n, now);
+	node_guest_hosts(n, now);
+	if (n->vector_due) {
+		n->vector_due = false;
+		node_send_heartbeat(n, now, 0);
+	}
+	node_sync_serve(n);
+}
+
+/*
+ * The entry points of node.h that change the node: each does its work,
+ * then checks the invariants (node_check.c).
+ */
+
+void
+node_tick(node *n, uint64_t now)
+{
+	tick(n, now);
+	assert_node_state(n);
+}
+
+void
+node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
+	     const uint8_t *binding)
+{
+	link_up(n, now, id, outgoing, remote_host, binding);
+	assert_node_state(n);
+}
+
+void
+node_link_down(node *n, uint64_t now, uint32_t id, const char *why)
+{
+	link_down(n, now, id, why);
+	assert_node_state(n);
+}
+
+void
+node_frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
+{
+	frame(n, now, id, body, len);
+	assert_node_state(n);
+}
+
+void
+node_input(node *n, uint64_t now, const char *line, size_t len)
+{
+	node_cmd_input(n, now, line, len);
+	assert_node_state(n);
+}
+
+void
+node_leave(node *n, uint64_t now)
+{
+	leave(n, now);
+	assert_node_state(n);
+}
+
+void
+node_flush(node *n, uint64_t now)
+{
+	flush(n, now);
+	assert_node_state(n);
+}
+
+int
+node_guest_join(node *n, uint64_t now, const char *nick, uint64_t *since)
+{
+	int rc = node_guest_do_join(n, now, nick, since);
+
+	assert_node_state(n);
+	return rc;
+}
+
+int
+node_guest_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
+	       const char *line, size_t len)
+{
+	int rc = node_guest_do_say(n, now, nick, tag, tag_len, line, len);
+
+	assert_node_state(n);
+	return rc;
+}
+
+void
+node_guest_part(node *n, uint64_t now, const char *nick, const char *why)
+{
+	node_guest_do_part(n, now, nick, why);
+	assert_node_state(n);
 }
 
 /* --- queries ----------------------------------------------------------- */

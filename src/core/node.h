@@ -241,4 +241,12 @@ bool node_busy(const node *n);
 /* The delay until the next tick the core wants. */
 unsigned node_tick_ms(const node *n);
 
+/*
+ * Check the core's invariants with assert() (node_check.c lists them);
+ * deep adds the costly ones (the history's heap, pairs of members and
+ * links).  The core checks after each entry point; the simulator calls it
+ * after every step.
+ */
+void node_assert_state(const node *n, bool deep);
+
 #endif

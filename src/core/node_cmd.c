@@ -104,7 +104,7 @@ history(node *n, const cmd *c)
 }
 
 void
-node_input(node *n, uint64_t now, const char *line, size_t len)
+node_cmd_input(node *n, uint64_t now, const char *line, size_t len)
 {
 	cmd c = cmd_parse(line, len);
 	char s[128];

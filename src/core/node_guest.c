@@ -104,7 +104,7 @@ node_guest_check(node *n, const char *nick)
 }
 
 int
-node_guest_join(node *n, uint64_t now, const char *nick, uint64_t *since)
+node_guest_do_join(node *n, uint64_t now, const char *nick, uint64_t *since)
 {
 	int rc = node_guest_check(n, nick);
 	const guest *g;
@@ -127,8 +127,8 @@ node_guest_join(node *n, uint64_t now, const char *nick, uint64_t *since)
 }
 
 int
-node_guest_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
-	       const char *line, size_t len)
+node_guest_do_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
+		  const char *line, size_t len)
 {
 	char text[GUEST_TAG_MAX + 2 + WIRE_MAX_TEXT];
 	int o;
@@ -151,7 +151,7 @@ node_guest_say(node *n, uint64_t now, const char *nick, const char *tag, size_t 
 }
 
 void
-node_guest_part(node *n, uint64_t now, const char *nick, const char *why)
+node_guest_do_part(node *n, uint64_t now, const char *nick, const char *why)
 {
 	if (!local(n, nick))
 		return;
@@ -166,7 +166,7 @@ node_guest_part_all(node *n, uint64_t now)
 	while (n->nattached > 0) {
 		char nick[NICK_MAX + 1];
 		snprintf(nick, sizeof nick, "%s", n->attached[0]);
-		node_guest_part(n, now, nick, "node left");
+		node_guest_do_part(n, now, nick, "node left");
 	}
 }
 
@@ -221,7 +221,7 @@ rename_local(node *n, uint64_t now, uint64_t salt, const char *nick)
 
 	guest_nick(n, nick, salt, fresh, sizeof fresh);
 	node_log(n, NODE_LOG_ALWAYS, "guest \"%s\" is known elsewhere; renamed %s", nick, fresh);
-	node_guest_part(n, now, nick, "nick clash");
+	node_guest_do_part(n, now, nick, "nick clash");
 	attach(n, fresh);
 	write_join(n, now, fresh, 0);
 	if (n->io.guest)
@@ -459,7 +459,7 @@ node_guest_removed(node *n, const char *nick, const char *by)
 {
 	if (!local(n, nick))
 		return;
-	node_guest_part(n, n->last_tick, nick, "removed");
+	node_guest_do_part(n, n->last_tick, nick, "removed");
 	if (n->io.guest)
 		n->io.guest(n->io.ctx, NODE_GUEST_KICKED, nick, by);
 }

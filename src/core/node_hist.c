@@ -67,7 +67,7 @@ restore_one(void *arg, const hist_rec *r)
 	return true;
 }
 
-/* Keep a line until we may send (check_ready). */
+/* Keep a line until we may send (node_hist_check_ready). */
 static void
 queue_line(node *n, int kind, const char *nick, const char *text, size_t len)
 {
@@ -441,8 +441,8 @@ node_hist_bound(node *n, member *m)
  * digest is ours): then no member can be unaware of us when our records
  * go out.  Or that took too long.
  */
-static void
-check_ready(node *n, uint64_t now)
+void
+node_hist_check_ready(node *n, uint64_t now)
 {
 	if (n->phase != PHASE_ANNOUNCED && n->phase != PHASE_CAUGHT_UP)
 		return;
@@ -470,8 +470,8 @@ node_hist_release(node *n, uint64_t now)
 	n->nqueue = 0;
 }
 
-static void
-acknowledge(node *n)
+void
+node_hist_acknowledge(node *n)
 {
 	wire_msg st = {.type = WIRE_STATUS};
 
@@ -481,30 +481,6 @@ acknowledge(node *n)
 	st.u.status.hlc = n->clock;
 	st.u.status.seq = own(n)->seq;
 	node_broadcast(n, &st);
-}
-
-void
-node_flush(node *n, uint64_t now)
-{
-	if (n->phase == PHASE_DONE)
-		return;
-	check_ready(n, now);
-	node_mod_flush(n, now);
-	if (n->phase == PHASE_DONE)
-		return;
-	node_sign_own(n);
-	if (n->leaving && n->nqueue == 0) {
-		node_leave(n, now);
-		return;
-	}
-	acknowledge(n);
-	node_show_stable(n, now);
-	node_guest_hosts(n, now);
-	if (n->vector_due) {
-		n->vector_due = false;
-		node_send_heartbeat(n, now, 0);
-	}
-	node_sync_serve(n);
 }
 
 bool

@@ -240,6 +240,17 @@ node_caught_up(const node *n)
 	return n->phase == PHASE_CAUGHT_UP || n->phase == PHASE_MEMBER;
 }
 
+/*
+ * node_check.c: the invariants, at the end of every entry point that
+ * changes the node; the deep ones only where CHORUS_CHECK_DEEP is defined
+ * (the sanitizer build; the simulator asks for them itself).
+ */
+#ifdef CHORUS_CHECK_DEEP
+#define assert_node_state(n) node_assert_state((n), true)
+#else
+#define assert_node_state(n) node_assert_state((n), false)
+#endif
+
 /* The one way the node's phase changes; now is for the deadlines it sets. */
 void node_enter(node *n, node_phase to, uint64_t now);
 
@@ -274,6 +285,8 @@ void node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m);
 
 /* node_cmd.c */
 void node_emit_users(node *n);
+/* A line typed (node_input's work). */
+void node_cmd_input(node *n, uint64_t now, const char *line, size_t len);
 
 /* node_hist.c */
 void node_hist_restore(node *n, uint64_t now);
@@ -285,6 +298,10 @@ void node_submit_stamped(node *n, uint64_t now, uint64_t hlc, const char *text, 
 void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *text,
 		    size_t len);
 void node_hist_bound(node *n, member *m);
+/* The guard of (a) of node_phase: ANNOUNCED or CAUGHT_UP may move on. */
+void node_hist_check_ready(node *n, uint64_t now);
+/* Our STATUS, when records came in since the last one. */
+void node_hist_acknowledge(node *n);
 /* (a) of node_phase: the lines queued before go out, in order. */
 void node_hist_release(node *n, uint64_t now);
 uint64_t node_wall(const node *n, uint64_t now);
@@ -311,6 +328,11 @@ void node_guest_taken(node *n, uint64_t now, const hist_rec *r);
 void node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print);
 void node_guest_hosts(node *n, uint64_t now);
 bool node_guest_refuses(node *n, link *l, uint64_t id, const char *nick);
+/* node_guest_join, _say and _part's work (node.c checks after them). */
+int node_guest_do_join(node *n, uint64_t now, const char *nick, uint64_t *since);
+int node_guest_do_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
+		      const char *line, size_t len);
+void node_guest_do_part(node *n, uint64_t now, const char *nick, const char *why);
 void node_each_guest(const node *n, node_user_fn *fn, void *arg);
 const char *node_guest_named(node *n, const char *nick);
 void node_guest_removed(node *n, const char *nick, const char *by);
