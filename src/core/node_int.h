@@ -1,9 +1,14 @@
 /*
- * node_int — the node core's private state, shared by node.c (life cycle,
- * timers, membership transitions), node_link.c (links, dialling, sending),
- * node_recv.c (frame handlers), node_cmd.c (user commands), node_hist.c
- * (the history: records in, signatures, reports), node_show.c (what is
- * shown, and when) and node_sync.c (anti-entropy).
+ * node_int — the node core's private state and the calls between its
+ * parts: node.c (the entry points of node.h that change the node, the
+ * phase machine, timers, the end of a batch), node_member.c (the members'
+ * state machine, failure detection, the nick rule), node_link.c (links,
+ * dialling, sending), node_recv.c (frame handlers), node_cmd.c (user
+ * commands), node_hist.c (the history: records in, signatures, reports,
+ * the queue), node_clock.c (clocks), node_show.c (what is shown, and
+ * when), node_line.c (which records are lines), node_sync.c
+ * (anti-entropy), node_mod.c (directives), node_guest.c (guests) and
+ * node_check.c (the invariants).
  * Nothing outside src/core/node*.c includes it.
  */
 #ifndef CHORUS_NODE_INT_H
