@@ -112,8 +112,7 @@ node_enter(node *n, node_phase to, uint64_t now)
 		n->join_deadline = now + n->cfg.timeout_ms;
 		node_log(n, NODE_LOG_VERBOSE, "joined through a seed; incarnation %llu",
 			 (unsigned long long)member_self(&n->members)->inc);
-		for (int i = 0; i < n->nlinks; i++)
-			node_greet(n, &n->links[i]);
+		node_link_greet_all(n);
 		break;
 	case PHASE_ANNOUNCED:
 		announce(n);
@@ -215,19 +214,9 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->hb = xmalloc(sizeof *n->hb);
 	member_add_self(&n->members, cfg->id, cfg->inc, n->nick, n->host, cfg->port);
 	node_hist_restore(n, now);
-	for (int i = 0; i < cfg->nseeds && n->nseeds < NODE_MAX_SEEDS; i++) {
-		seed *s = &n->seeds[n->nseeds];
-		const char *colon = strrchr(cfg->seeds[i], ':');
-		if (colon == NULL || (size_t)(colon - cfg->seeds[i]) > WIRE_MAX_HOST)
-			continue;
-		snprintf(s->host, sizeof s->host, "%.*s", (int)(colon - cfg->seeds[i]),
-			 cfg->seeds[i]);
-		s->port = (uint16_t)atoi(colon + 1);
-		s->backoff = NODE_BACKOFF_MIN;
-		n->nseeds++;
-	}
+	node_link_seeds(n, cfg);
 	n->last_tick = now;
-	n->phase = n->nseeds && !cfg->seeds_are_peers ? PHASE_PROBE : PHASE_JOINING;
+	n->phase = node_link_has_seeds(n) && !cfg->seeds_are_peers ? PHASE_PROBE : PHASE_JOINING;
 	n->join_deadline = now + (cfg->npeers || cfg->seeds_are_peers ? cfg->timeout_ms : 0);
 	node_member_recall(n, cfg, now);
 	node_settle(n, now);
@@ -247,7 +236,7 @@ node_free(node *n)
 	crypto_wipe(n->sk, sizeof n->sk);
 	member_table_free(&n->members);
 	wire_buf_free(&n->out);
-	free(n->links);
+	node_link_free(n);
 	free(n->msg);
 	free(n->gossip);
 	free(n->hb);
@@ -313,24 +302,9 @@ static void
 link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
 	const uint8_t *binding)
 {
-	link *l = node_link(n, id);
-
 	if (n->phase == PHASE_DONE)
 		return;
-	if (l == NULL) {
-		l = node_link_add(n, id, now);
-		snprintf(l->host, sizeof l->host, "%s", remote_host);
-	}
-	l->up = true;
-	l->outgoing = outgoing;
-	if (binding)
-		memcpy(l->binding, binding, sizeof l->binding);
-	if (l->seed >= 0)
-		n->seeds[l->seed].backoff = NODE_BACKOFF_MIN;
-	node_log(n, NODE_LOG_VERBOSE, "link %u up (%s %s)", id,
-		 outgoing ? "to" : "from", l->host);
-	node_greet(n, l);
-	(void)now;
+	node_greet(n, node_link_opened(n, now, id, outgoing, remote_host, binding));
 }
 
 static void

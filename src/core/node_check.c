@@ -35,48 +35,17 @@
 static void
 check_member(const node *n, const member *m)
 {
-	int up = 0;
-	bool dialled = false;
-
 	assert(!m->self);
 	assert(m->id != n->cfg.id);
-	for (int i = 0; i < n->nlinks; i++) {
-		const link *l = &n->links[i];
-		up += l->up && l->peer == m->id;
-		dialled |= l->target == m->id;
-	}
-	assert(m->nlinks == up);
+	assert(m->nlinks == node_link_up_to(n, m->id));
 	assert(m->state != MEMBER_REJECTED || m->nlinks == 0);
 	assert(m->state != MEMBER_ALIVE || (m->gone_at == 0 && !m->flushed));
-	assert(!m->connecting || dialled);
-	(void)up;
-	(void)dialled;
+	assert(!m->connecting || node_link_dialled(n, m->id));
 	if (node_in_chat(n)) {
 		assert(m->state != MEMBER_ALIVE || m->shown);
 		assert(!m->shown || m->state == MEMBER_ALIVE || m->state == MEMBER_LOST);
 	} else if (n->phase != PHASE_DONE) {
 		assert(!m->shown);
-	}
-}
-
-static void
-check_links(const node *n)
-{
-	for (int i = 0; i < n->nlinks; i++) {
-		const link *l = &n->links[i];
-		assert(l->id != 0);
-		assert(l->peer != n->cfg.id);
-		assert(l->peer == 0 || member_find((member_table *)&n->members, l->peer));
-		assert(l->seed >= -1 && l->seed < n->nseeds);
-		assert(l->nserve >= 0 && l->nserve <= NODE_MAX_SERVE);
-	}
-	for (int i = 0; i < n->nseeds; i++) {
-		const seed *s = &n->seeds[i];
-		bool found = false;
-		for (int k = 0; k < n->nlinks && s->link && !found; k++)
-			found = n->links[k].id == s->link && n->links[k].seed == i;
-		assert(s->link == 0 || found);
-		(void)found;
 	}
 }
 
@@ -88,9 +57,6 @@ check_deep(const node *n)
 	for (int i = 0; i < n->members.len; i++)
 		for (int k = i + 1; k < n->members.len; k++)
 			assert(n->members.v[i].id != n->members.v[k].id);
-	for (int i = 0; i < n->nlinks; i++)
-		for (int k = i + 1; k < n->nlinks; k++)
-			assert(n->links[i].id != n->links[k].id);
 	assert(h->nheap >= 0 && h->nheap <= h->capheap);
 	assert(h->nheap == 0 ||
 	       hist_cmp(h->heap[0].hlc, h->heap[0].sender, h->shown_hlc, h->shown_sender) > 0);
@@ -118,7 +84,7 @@ node_assert_state(const node *n, bool deep)
 		check_member(n, &n->members.v[i]);
 	assert(member_live(member_leader(&n->members)));
 	assert(node_in_chat(n) ? n->leader != 0 : n->phase == PHASE_DONE || n->leader == 0);
-	check_links(n);
+	node_link_check(n, deep);
 	assert(!n->leaving || n->phase != PHASE_PROBE);
 	assert(!node_may_send(n) || n->nqueue == 0);
 	assert(n->nqueue >= 0 && n->nqueue <= NODE_MAX_QUEUED);

@@ -146,6 +146,15 @@ typedef struct queued {
 	char nick[NICK_MAX + 1]; /* a guest's, or "" for ours */
 } queued;
 
+/* The links and the seeds: node_link.c's alone; others go through it. */
+typedef struct node_links {
+	link *v;
+	int len;
+	int cap;
+	seed seeds[NODE_MAX_SEEDS];
+	int nseeds;
+} node_links;
+
 /* A peer's latest version vector, for settling a departed member. */
 typedef struct peer_vec {
 	uint64_t id;
@@ -162,11 +171,7 @@ struct node {
 	node_phase phase;  /* only node_enter() writes it */
 	int exit_code;     /* for io.exit, once DONE */
 	member_table members;
-	link *links;
-	int nlinks;
-	int caplinks;
-	seed seeds[NODE_MAX_SEEDS];
-	int nseeds;
+	node_links links;  /* node_link.c */
 	uint64_t join_deadline;
 	uint64_t next_heartbeat;
 	uint64_t last_tick;
@@ -271,8 +276,24 @@ void node_resolve_nicks(node *n);
 void node_nick_taken(node *n);
 
 /* node_link.c */
+/* The --join addresses of cfg, parsed; whether there are any. */
+void node_link_seeds(node *n, const node_config *cfg);
+bool node_link_has_seeds(const node *n);
+void node_link_free(node *n);
 link *node_link(node *n, uint32_t id);
+/* The i-th link, or NULL past the last (links move as others close). */
+link *node_link_at(node *n, int i);
 link *node_link_add(node *n, uint32_t id, uint64_t now);
+/* A link came up (node_link_up): found or added, and marked up. */
+link *node_link_opened(node *n, uint64_t now, uint32_t id, bool outgoing,
+		       const char *remote_host, const uint8_t *binding);
+/* m's proven HELLO came on l: bind the link to it. */
+void node_link_bind(node *n, link *l, member *m, uint64_t inc);
+void node_link_greet_all(node *n);
+/* The links' invariants (node_check.c): links up to id, dialled for id. */
+int node_link_up_to(const node *n, uint64_t id);
+bool node_link_dialled(const node *n, uint64_t id);
+void node_link_check(const node *n, bool deep);
 void node_link_gone(node *n, link *l, uint64_t now, const char *why);
 void node_send(node *n, uint32_t link, const wire_msg *m);
 void node_send_to(node *n, const member *m, const wire_msg *msg);

@@ -148,7 +148,7 @@ node_member_heard(node *n, member *m, uint64_t now)
 void
 node_member_recall(node *n, const node_config *cfg, uint64_t now)
 {
-	for (int i = 0; i < cfg->npeers && n->nseeds == 0; i++) {
+	for (int i = 0; i < cfg->npeers && !node_link_has_seeds(n); i++) {
 		const node_peer *p = &cfg->peers[i];
 		wire_member e = {.id = p->id, .nick = wire_cstr(p->nick),
 				 .host = wire_cstr(p->host), .port = p->port};

@@ -79,15 +79,7 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 		node_close_link(n, l);
 		return;
 	}
-	if (!l->peer) {
-		l->peer = e.id;
-		l->inc = e.inc;
-		m->nlinks++;
-	}
-	if (l->target == m->id)
-		m->connecting = false;
-	if (l->seed >= 0 && n->cfg.seeds_are_peers)
-		n->seeds[l->seed].reached = true; /* a member now: redialled as one */
+	node_link_bind(n, l, m, e.inc);
 	/*
 	 * Settle its nick claim before anyone sees it join.  Rejecting
 	 * someone closes links, which may move ours: look it up again.

@@ -235,9 +235,11 @@ serve_link(node *n, link *l)
 void
 node_sync_serve(node *n)
 {
-	for (int i = 0; i < n->nlinks; i++)
-		if (n->links[i].up && n->links[i].nserve)
-			serve_link(n, &n->links[i]);
+	link *l;
+
+	for (int i = 0; (l = node_link_at(n, i)) != NULL; i++)
+		if (l->up && l->nserve)
+			serve_link(n, l);
 }
 
 /* Pulls that stopped making progress are given up (and asked elsewhere). */
