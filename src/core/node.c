@@ -230,8 +230,6 @@ node_free(node *n)
 {
 	if (n == NULL)
 		return;
-	for (int i = 0; i < n->nqueue; i++)
-		free(n->queue[i].text);
 	node_hist_free(n);
 	crypto_wipe(n->sk, sizeof n->sk);
 	member_table_free(&n->members);
@@ -349,7 +347,7 @@ leave(node *n, uint64_t now)
 	if (!n->leaving)
 		node_guest_part_all(n, now); /* once: a node still here after it is leaving */
 	/* Lines typed before the chat let us send go out first. */
-	if (n->nqueue > 0 && n->phase != PHASE_PROBE) {
+	if (node_hist_queued(n) > 0 && n->phase != PHASE_PROBE) {
 		if (!n->leaving) {
 			n->leaving = true;
 			n->leave_deadline = now + 2ull * n->cfg.timeout_ms;
@@ -357,7 +355,7 @@ leave(node *n, uint64_t now)
 		if (now < n->leave_deadline)
 			return;
 		node_log(n, NODE_LOG_ALWAYS, "leaving with %d line(s) not sent yet: kept, sent when this "
-			 "node is next in the chat", n->nqueue);
+			 "node is next in the chat", node_hist_queued(n));
 	}
 	if (n->phase != PHASE_PROBE) {
 		node_sign_own(n); /* what we sent last must be provable after we go */
@@ -380,7 +378,7 @@ flush(node *n, uint64_t now)
 	if (n->phase == PHASE_DONE)
 		return;
 	node_sign_own(n);
-	if (n->leaving && n->nqueue == 0) {
+	if (n->leaving && node_hist_queued(n) == 0) {
 		leave(n, now);
 		return;
 	}

@@ -86,8 +86,8 @@ node_assert_state(const node *n, bool deep)
 	assert(node_in_chat(n) ? n->leader != 0 : n->phase == PHASE_DONE || n->leader == 0);
 	node_link_check(n, deep);
 	assert(!n->leaving || n->phase != PHASE_PROBE);
-	assert(!node_may_send(n) || n->nqueue == 0);
-	assert(n->nqueue >= 0 && n->nqueue <= NODE_MAX_QUEUED);
+	assert(!node_may_send(n) || node_hist_queued(n) == 0);
+	assert(node_hist_queued(n) >= 0 && node_hist_queued(n) <= NODE_MAX_QUEUED);
 	assert(n->nendorse >= 0 && n->nendorse <= NODE_MAX_ENDORSE);
 	assert(n->nattached >= 0 && n->nattached <= n->capattached);
 	if (deep)

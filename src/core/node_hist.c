@@ -71,7 +71,7 @@ restore_one(void *arg, const hist_rec *r)
 static void
 queue_line(node *n, int kind, const char *nick, const char *text, size_t len)
 {
-	queued *q = &n->queue[n->nqueue++];
+	queued *q = &n->outbox.v[n->outbox.len++];
 
 	*q = (queued){xstrndup(text, len), len, kind, ""};
 	snprintf(q->nick, sizeof q->nick, "%s", nick ? nick : "");
@@ -83,7 +83,7 @@ restore_pending(void *arg, const hist_rec *r)
 {
 	node *n = arg;
 
-	if (n->nqueue < NODE_MAX_QUEUED && r->len <= WIRE_MAX_TEXT)
+	if (n->outbox.len < NODE_MAX_QUEUED && r->len <= WIRE_MAX_TEXT)
 		queue_line(n, r->kind, r->nick, r->text, r->len);
 	return true;
 }
@@ -118,6 +118,8 @@ node_hist_restore(node *n, uint64_t now)
 void
 node_hist_free(node *n)
 {
+	for (int i = 0; i < n->outbox.len; i++)
+		free(n->outbox.v[i].text);
 	for (int i = 0; i < n->nvecs; i++)
 		free(n->vecs[i].have);
 	free(n->vecs);
@@ -208,7 +210,7 @@ send_record(node *n, uint64_t now, int kind, const char *nick, const char *text,
 void
 node_submit_stamped(node *n, uint64_t now, uint64_t hlc, const char *text, size_t len)
 {
-	if (node_may_send(n) && n->nqueue == 0 && len <= WIRE_MAX_TEXT)
+	if (node_may_send(n) && n->outbox.len == 0 && len <= WIRE_MAX_TEXT)
 		write_record(n, now, HIST_CHAT, NULL, hlc, text, len);
 }
 
@@ -240,11 +242,11 @@ node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *te
 		node_emit(n, EVENT_ERROR, NULL, "message is not valid UTF-8");
 		return;
 	}
-	if (node_may_send(n) && n->nqueue == 0) {
+	if (node_may_send(n) && n->outbox.len == 0) {
 		send_record(n, now, kind, nick, text, len);
 		return;
 	}
-	if (n->nqueue == NODE_MAX_QUEUED) {
+	if (n->outbox.len == NODE_MAX_QUEUED) {
 		node_emit(n, EVENT_ERROR, NULL, "not joined yet and too many messages waiting");
 		return;
 	}
@@ -460,14 +462,14 @@ node_hist_check_ready(node *n, uint64_t now)
 void
 node_hist_release(node *n, uint64_t now)
 {
-	for (int i = 0; i < n->nqueue; i++) {
-		send_record(n, now, n->queue[i].kind, n->queue[i].nick, n->queue[i].text,
-			    n->queue[i].len);
-		free(n->queue[i].text);
+	for (int i = 0; i < n->outbox.len; i++) {
+		send_record(n, now, n->outbox.v[i].kind, n->outbox.v[i].nick, n->outbox.v[i].text,
+			    n->outbox.v[i].len);
+		free(n->outbox.v[i].text);
 	}
-	if (n->nqueue && n->io.store_pending_clear)
+	if (n->outbox.len && n->io.store_pending_clear)
 		n->io.store_pending_clear(n->io.ctx);
-	n->nqueue = 0;
+	n->outbox.len = 0;
 }
 
 void
@@ -483,10 +485,16 @@ node_hist_acknowledge(node *n)
 	node_broadcast(n, &st);
 }
 
+int
+node_hist_queued(const node *n)
+{
+	return n->outbox.len;
+}
+
 bool
 node_busy(const node *n)
 {
 	const hist_author *a = hist_author_find((hist *)&n->hist, n->cfg.id);
 
-	return n->nqueue >= NODE_MAX_QUEUED / 2 || (a && a->seq - n->own_shown >= NODE_WINDOW);
+	return n->outbox.len >= NODE_MAX_QUEUED / 2 || (a && a->seq - n->own_shown >= NODE_WINDOW);
 }

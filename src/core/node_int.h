@@ -155,6 +155,12 @@ typedef struct node_links {
 	int nseeds;
 } node_links;
 
+/* Lines typed before we may send, in order (node_hist.c's alone). */
+typedef struct node_outbox {
+	queued v[NODE_MAX_QUEUED];
+	int len;
+} node_outbox;
+
 /* A peer's latest version vector, for settling a departed member. */
 typedef struct peer_vec {
 	uint64_t id;
@@ -176,8 +182,7 @@ struct node {
 	uint64_t next_heartbeat;
 	uint64_t last_tick;
 	uint64_t leader;   /* the leader last announced, 0 before announce */
-	queued queue[NODE_MAX_QUEUED];
-	int nqueue;
+	node_outbox outbox; /* node_hist.c */
 
 	/* The history (node_hist.c). */
 	hist hist;
@@ -328,6 +333,8 @@ void node_hist_bound(node *n, member *m);
 void node_hist_check_ready(node *n, uint64_t now);
 /* Our STATUS, when records came in since the last one. */
 void node_hist_acknowledge(node *n);
+/* Lines typed that wait until we may send (the outbox). */
+int node_hist_queued(const node *n);
 /* (a) of node_phase: the lines queued before go out, in order. */
 void node_hist_release(node *n, uint64_t now);
 uint64_t node_wall(const node *n, uint64_t now);
