@@ -89,7 +89,7 @@ node_assert_state(const node *n, bool deep)
 	assert(!node_may_send(n) || node_hist_queued(n) == 0);
 	assert(node_hist_queued(n) >= 0 && node_hist_queued(n) <= NODE_MAX_QUEUED);
 	assert(n->nendorse >= 0 && n->nendorse <= NODE_MAX_ENDORSE);
-	assert(n->nattached >= 0 && n->nattached <= n->capattached);
+	node_guest_assert(n);
 	if (deep)
 		check_deep(n);
 	(void)self;

@@ -161,6 +161,16 @@ typedef struct node_outbox {
 	int len;
 } node_outbox;
 
+/* Guests (node_guest.c's alone). */
+typedef struct node_guests {
+	guest_table held;   /* every guest record taken */
+	guest_table shown;  /* every guest record shown */
+	char (*attached)[NICK_MAX + 1]; /* the guests attached here */
+	int nattached;
+	int capattached;
+	guest_seen *seen;   /* tags of guest lines shown */
+} node_guests;
+
 /* A peer's latest version vector, for settling a departed member. */
 typedef struct peer_vec {
 	uint64_t id;
@@ -209,13 +219,7 @@ struct node {
 	peer_vec *vecs;
 	int nvecs;
 
-	/* Guests (node_guest.c). */
-	guest_table held;   /* every guest record taken */
-	guest_table shown;  /* every guest record shown */
-	char (*attached)[NICK_MAX + 1]; /* the guests attached here */
-	int nattached;
-	int capattached;
-	guest_seen *seen;   /* tags of guest lines shown */
+	node_guests guests; /* node_guest.c */
 
 	wire_buf out;       /* scratch for encoding */
 	wire_msg *msg;      /* the frame being handled (large) */
@@ -369,6 +373,10 @@ void node_guest_do_part(node *n, uint64_t now, const char *nick, const char *why
 void node_each_guest(const node *n, node_user_fn *fn, void *arg);
 const char *node_guest_named(node *n, const char *nick);
 void node_guest_removed(node *n, const char *nick, const char *by);
+/* The session of nick that host opened, of every guest record taken, or NULL. */
+const guest *node_guest_hosted(node *n, uint64_t host, const char *nick);
+/* The guests' invariants (node_check.c). */
+void node_guest_assert(const node *n);
 
 /* node_mod.c */
 void node_mod_removed(node *n, const char *by);

@@ -81,7 +81,7 @@ guest_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 		return false;
 	}
 	/* Its host's join is the host's earlier record: held whenever r is. */
-	const guest *g = guest_find(&n->held, r->sender, r->nick);
+	const guest *g = node_guest_hosted(n, r->sender, r->nick);
 	if (g == NULL || g->first_hlc >= r->hlc) {
 		snprintf(why->text, sizeof why->text, "its author never hosted that guest");
 		return false;
