@@ -88,7 +88,7 @@ node_assert_state(const node *n, bool deep)
 	assert(!n->leaving || n->phase != PHASE_PROBE);
 	assert(!node_may_send(n) || node_hist_queued(n) == 0);
 	assert(node_hist_queued(n) >= 0 && node_hist_queued(n) <= NODE_MAX_QUEUED);
-	assert(n->nendorse >= 0 && n->nendorse <= NODE_MAX_ENDORSE);
+	node_mod_assert(n);
 	node_guest_assert(n);
 	if (deep)
 		check_deep(n);

@@ -37,7 +37,7 @@ node_each_user(const node *n, node_user_fn *fn, void *arg)
 
 	for (int i = 0; i < k; i++) {
 		const member *m = member_find((member_table *)&n->members, ids[i]);
-		fn(arg, m->nick, m->id == leader, mod_silenced(&n->mod, m->id), false);
+		fn(arg, m->nick, m->id == leader, node_is_silenced(n, m->id), false);
 	}
 	node_each_guest(n, fn, arg);
 }
@@ -67,7 +67,7 @@ emit_state(node *n)
 		 "messages=%llu checksum=%s",
 		 n->nick, (unsigned long long)n->cfg.id,
 		 leader->self ? "leader" : "follower", leader->nick,
-		 member_count_live(&n->members), mod_count_silenced(&n->mod), phase,
+		 member_count_live(&n->members), node_mod_silenced_count(n), phase,
 		 (unsigned long long)n->hist.count, digest);
 	node_emit(n, EVENT_STATE, NULL, s);
 }

@@ -94,7 +94,7 @@ node_guest_check(node *n, const char *nick)
 		return NODE_GUEST_NOT_READY;
 	if (nick_check(nick, strlen(nick)))
 		return NODE_GUEST_BAD_NICK;
-	if (mod_removed(&n->mod, guest_id(nick)) || mod_removed_nick(&n->mod, nick))
+	if (node_mod_removal(n, guest_id(nick)) || node_mod_removal_of_nick(n, nick))
 		return NODE_GUEST_REMOVED;
 	if (local(n, nick) || node_has_nick(n, nick))
 		return NODE_GUEST_IN_USE;
@@ -136,7 +136,7 @@ node_guest_do_say(node *n, uint64_t now, const char *nick, const char *tag, size
 
 	if (!local(n, nick))
 		return NODE_GUEST_NOT_READY;
-	if (mod_silenced(&n->mod, guest_id(nick)))
+	if (node_is_silenced(n, guest_id(nick)))
 		return NODE_GUEST_SILENCED;
 	if (len > WIRE_MAX_TEXT - GUEST_TAG_MAX - 1)
 		return NODE_GUEST_TOO_LONG;
@@ -280,7 +280,7 @@ show_chat(node *n, const hist_rec *r, event_kind kind)
 	node_why why;
 
 	if (!node_line_judge(n, r, &line, &why)) {
-		if (!mod_silenced(&n->mod, guest_id(r->nick)))
+		if (!node_is_silenced(n, guest_id(r->nick)))
 			node_log(n, NODE_LOG_ALWAYS, "refusing a guest line of %016llx under %s: %s",
 				 (unsigned long long)r->sender, r->nick, why.text);
 		return;
@@ -435,14 +435,14 @@ node_each_guest(const node *n, node_user_fn *fn, void *arg)
 		if (next < 0)
 			break;
 		const guest *g = &n->guests.shown.v[next];
-		fn(arg, g->nick, false, mod_silenced(&n->mod, guest_id(g->nick)), true);
+		fn(arg, g->nick, false, node_is_silenced(n, guest_id(g->nick)), true);
 		last_hlc = g->hlc;
 		last_host = g->host;
 	}
 	for (int i = 0; i < n->guests.nattached; i++)
 		if (guest_other((guest_table *)&n->guests.shown, n->guests.attached[i], 0) == NULL)
 			fn(arg, n->guests.attached[i], false,
-			   mod_silenced(&n->mod, guest_id(n->guests.attached[i])), true);
+			   node_is_silenced(n, guest_id(n->guests.attached[i])), true);
 }
 
 /* The shown guest with this nick (any case), for a directive; or NULL. */

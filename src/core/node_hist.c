@@ -57,8 +57,7 @@ restore_one(void *arg, const hist_rec *r)
 	}
 	sign_chain(hist_author_find(&n->hist, r->sender)->chain, r);
 	node_see_clock(n, n->start, r->hlc);
-	if (hist_is_mod(r->kind) && node_mod_bound(n, r))
-		mod_apply(&n->mod, r, NULL, NULL);
+	node_mod_restore(n, r);
 	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
 		node_guest_restore(n, r, hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc,
 						  n->cfg.mark_sender) <= 0);
@@ -124,7 +123,7 @@ node_hist_free(node *n)
 		free(n->vecs[i].have);
 	free(n->vecs);
 	hist_free(&n->hist);
-	mod_free(&n->mod);
+	node_mod_free(n);
 	node_guest_free(n);
 }
 
@@ -217,7 +216,7 @@ node_submit_stamped(node *n, uint64_t now, uint64_t hlc, const char *text, size_
 void
 node_submit(node *n, uint64_t now, const char *text, size_t len)
 {
-	if (mod_silenced(&n->mod, n->cfg.id)) {
+	if (node_is_silenced(n, n->cfg.id)) {
 		node_emit(n, EVENT_ERROR, NULL, "you are silenced");
 		return;
 	}

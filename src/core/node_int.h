@@ -161,6 +161,14 @@ typedef struct node_outbox {
 	int len;
 } node_outbox;
 
+/* Moderation (node_mod.c's alone). */
+typedef struct node_moderation {
+	mod_state state;      /* what the directives held add up to */
+	struct { uint64_t author, seq; } endorse[NODE_MAX_ENDORSE]; /* ours, to write */
+	int nendorse;
+	char removed_by[NICK_MAX + 1]; /* a directive removing us counts: end at the flush */
+} node_moderation;
+
 /* Guests (node_guest.c's alone). */
 typedef struct node_guests {
 	guest_table held;   /* every guest record taken */
@@ -196,10 +204,7 @@ struct node {
 
 	/* The history (node_hist.c). */
 	hist hist;
-	mod_state mod;        /* what the directives held add up to */
-	struct { uint64_t author, seq; } endorse[NODE_MAX_ENDORSE]; /* ours, to write */
-	int nendorse;
-	char removed_by[NICK_MAX + 1]; /* a directive removing us counts: end at the flush */
+	node_moderation mod;  /* node_mod.c */
 	uint8_t pk[SIGN_PK];  /* our signing key pair */
 	uint8_t sk[SIGN_SK];
 	uint64_t signed_seq;  /* our last record covered by a signature sent */
@@ -387,6 +392,15 @@ void node_mod_show(node *n, const hist_rec *r, bool late);
 bool node_mod_refuses(node *n, link *l, uint64_t id, const char *nick);
 void node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len);
 void node_mod_issue(node *n, uint64_t now, int op, const char *arg, size_t len);
+/* A record of an earlier life, read at node_new: folded in if a directive. */
+void node_mod_restore(node *n, const hist_rec *r);
+void node_mod_free(node *n);
+/* The removal of id (a member's, or guest_id of a guest's nick) that counts, or NULL. */
+const mod_target *node_mod_removal(const node *n, uint64_t id);
+const mod_target *node_mod_removal_of_nick(const node *n, const char *nick);
+int node_mod_silenced_count(const node *n);
+/* The moderation's invariants (node_check.c). */
+void node_mod_assert(const node *n);
 
 #ifdef CHORUS_INSIDER
 /* tests/insider: a test build's forgeries; true when line was one. */

@@ -51,7 +51,7 @@ author_nick(node *n, const hist_rec *r, node_why *why)
 static bool
 member_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 {
-	if (mod_silenced(&n->mod, r->sender)) {
+	if (node_is_silenced(n, r->sender)) {
 		snprintf(why->text, sizeof why->text, "its author is silenced");
 		return false;
 	}
@@ -72,7 +72,7 @@ guest_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 		snprintf(why->text, sizeof why->text, "it is not a guest line");
 		return false;
 	}
-	if (mod_silenced(&n->mod, guest_id(r->nick))) {
+	if (node_is_silenced(n, guest_id(r->nick))) {
 		snprintf(why->text, sizeof why->text, "the guest is silenced");
 		return false;
 	}

@@ -74,7 +74,7 @@ static void
 cut_off(node *n, member *m)
 {
 	wire_msg r = {.type = WIRE_REJECT};
-	const mod_target *t = mod_removed(&n->mod, m->id);
+	const mod_target *t = node_mod_removal(n, m->id);
 
 	r.u.reject.reason = t ? WIRE_REMOVED : WIRE_NICK_TAKEN;
 	r.u.reject.nick = wire_cstr(t ? t->remover : m->nick);

@@ -115,7 +115,7 @@ on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
 			continue;
 		if (e->id == self->id) {
 			if (e->inc == self->inc && e->status == WIRE_REJECTED) {
-				const mod_target *t = mod_removed(&n->mod, self->id);
+				const mod_target *t = node_mod_removal(n, self->id);
 				if (t)
 					node_mod_removed(n, t->remover);
 				else
