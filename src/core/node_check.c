@@ -73,7 +73,7 @@ check_deep(const node *n)
 }
 
 void
-node_assert_state(const node *n, bool deep)
+node_check_state(const node *n, bool deep)
 {
 	const member *self = &n->members.v[0];
 

@@ -29,7 +29,7 @@ list_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
 }
 
 void
-node_each_user(const node *n, node_user_fn *fn, void *arg)
+node_cmd_each_user(const node *n, node_user_fn *fn, void *arg)
 {
 	uint64_t ids[WIRE_MAX_MEMBERS];
 	int k = node_members(n, ids, WIRE_MAX_MEMBERS);

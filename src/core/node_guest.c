@@ -86,7 +86,7 @@ write_join(node *n, uint64_t now, const char *nick, uint64_t prev)
 }
 
 int
-node_guest_check(node *n, const char *nick)
+node_guest_may_join(node *n, const char *nick)
 {
 	const guest *g;
 
@@ -107,7 +107,7 @@ node_guest_check(node *n, const char *nick)
 int
 node_guest_do_join(node *n, uint64_t now, const char *nick, uint64_t *since)
 {
-	int rc = node_guest_check(n, nick);
+	int rc = node_guest_may_join(n, nick);
 	const guest *g;
 
 	*since = 0;

@@ -491,7 +491,7 @@ node_hist_queued(const node *n)
 }
 
 bool
-node_busy(const node *n)
+node_hist_busy(const node *n)
 {
 	const hist_author *a = hist_author_find((hist *)&n->hist, n->cfg.id);
 

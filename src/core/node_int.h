@@ -1,14 +1,16 @@
 /*
  * node_int — the node core's private state and the calls between its
- * parts: node.c (the entry points of node.h that change the node, the
- * phase machine, timers, the end of a batch), node_member.c (the members'
- * state machine, failure detection, the nick rule), node_link.c (links,
- * dialling, sending), node_recv.c (frame handlers), node_cmd.c (user
- * commands), node_hist.c (the history: records in, signatures, reports,
- * the queue), node_clock.c (clocks), node_show.c (what is shown, and
- * when), node_line.c (which records are lines), node_sync.c
- * (anti-entropy), node_mod.c (directives), node_guest.c (guests) and
- * node_check.c (the invariants).
+ * parts: node.c (every entry point of node.h, delegating; the life
+ * cycle, timers, the end of a batch), node_phase.c (the node's phases),
+ * node_member.c (the members' state machine, failure detection, the nick
+ * rule), node_link.c (links, dialling, sending), node_recv.c (frame
+ * handlers), node_cmd.c (user commands), node_hist.c (the history:
+ * records in, signatures, reports, the outbox), node_clock.c (clocks),
+ * node_show.c (what is shown, and when), node_line.c (which records are
+ * lines), node_sync.c (anti-entropy), node_mod.c (directives),
+ * node_guest.c (guests) and node_check.c (the invariants).  The parts
+ * with a sub-struct of their own (links, outbox, moderation, guests) are
+ * its only readers and writers; the others go through their functions.
  * Nothing outside src/core/node*.c includes it.
  */
 #ifndef CHORUS_NODE_INT_H
@@ -38,9 +40,9 @@
 #define NODE_BACKOFF_MAX 2000
 
 /*
- * The node's own state machine.  node_enter() (node.c) is the only writer
- * of n->phase; it checks the edge and carries out what goes with it.  The
- * guards are judged where their facts are kept.
+ * The node's own state machine.  node_enter() (node_phase.c) is the only
+ * writer of n->phase; it checks the edge and carries out what goes with
+ * it.  The guards are judged where their facts are kept.
  *
  *   node_new -- seeds --> PROBE -- the first member list (node_end_probe):
  *      |                    |      our incarnation above all it lists
@@ -236,12 +238,16 @@ struct node {
 void node_log(node *n, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void node_emit(node *n, event_kind kind, const char *nick, const char *text);
-void node_finish(node *n, int code);
-void node_greet(node *n, link *l);
-void node_settle(node *n, uint64_t now);
-void node_end_probe(node *n, const wire_msg *members, uint64_t now);
 /* Our heartbeat to one link, or to every member (link 0). */
 void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
+
+/* node_phase.c */
+/* Every way the node ends: DONE, and io.exit(code). */
+void node_finish(node *n, int code);
+void node_greet(node *n, link *l);
+/* After any change: the nick rule, a join finished, a new leader. */
+void node_settle(node *n, uint64_t now);
+void node_end_probe(node *n, const wire_msg *members, uint64_t now);
 
 /* Whether we are in the chat: announced, and not done. */
 static inline bool
@@ -269,10 +275,11 @@ node_caught_up(const node *n)
  * changes the node; the deep ones only where CHORUS_CHECK_DEEP is defined
  * (the sanitizer build; the simulator asks for them itself).
  */
+void node_check_state(const node *n, bool deep);
 #ifdef CHORUS_CHECK_DEEP
-#define assert_node_state(n) node_assert_state((n), true)
+#define assert_node_state(n) node_check_state((n), true)
 #else
-#define assert_node_state(n) node_assert_state((n), false)
+#define assert_node_state(n) node_check_state((n), false)
 #endif
 
 /* The one way the node's phase changes; now is for the deadlines it sets. */
@@ -325,6 +332,7 @@ void node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m);
 
 /* node_cmd.c */
 void node_emit_users(node *n);
+void node_cmd_each_user(const node *n, node_user_fn *fn, void *arg);
 /* A line typed (node_input's work). */
 void node_cmd_input(node *n, uint64_t now, const char *line, size_t len);
 
@@ -344,6 +352,7 @@ void node_hist_check_ready(node *n, uint64_t now);
 void node_hist_acknowledge(node *n);
 /* Lines typed that wait until we may send (the outbox). */
 int node_hist_queued(const node *n);
+bool node_hist_busy(const node *n);
 /* (a) of node_phase: the lines queued before go out, in order. */
 void node_hist_release(node *n, uint64_t now);
 uint64_t node_wall(const node *n, uint64_t now);
@@ -362,6 +371,7 @@ bool node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t s
 
 /* node_guest.c */
 void node_guest_free(node *n);
+int node_guest_may_join(node *n, const char *nick);
 void node_guest_part_all(node *n, uint64_t now);
 void node_guest_restore(node *n, const hist_rec *r, bool shown);
 void node_guest_restored(node *n, uint64_t now);
@@ -385,6 +395,7 @@ void node_guest_assert(const node *n);
 
 /* node_mod.c */
 void node_mod_removed(node *n, const char *by);
+bool node_mod_silenced(const node *n, uint64_t id);
 bool node_mod_bound(node *n, const hist_rec *r);
 void node_mod_taken(node *n, const hist_rec *r);
 void node_mod_flush(node *n, uint64_t now);
@@ -416,6 +427,8 @@ bool node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why);
 /* node_show.c */
 void node_show(node *n, const hist_rec *r, event_kind kind);
 bool node_since_start(const node *n, const hist_rec *r);
+void node_show_last(const node *n, uint64_t *hlc, uint64_t *sender);
+uint64_t node_show_since(const node *n);
 void node_show_stable(node *n, uint64_t now);
 /* (b) of node_phase: the backlog up to the frontier shown as [HISTORY]. */
 void node_show_backlog(node *n, uint64_t now);

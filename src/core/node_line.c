@@ -100,11 +100,3 @@ node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why)
 	snprintf(why->text, sizeof why->text, "it is not a chat line");
 	return false;
 }
-
-bool
-node_line_of(node *n, const hist_rec *r, node_line *out)
-{
-	node_why why;
-
-	return node_line_judge(n, r, out, &why);
-}

@@ -11,7 +11,7 @@
 #include <string.h>
 
 bool
-node_is_silenced(const node *n, uint64_t id)
+node_mod_silenced(const node *n, uint64_t id)
 {
 	return mod_silenced(&n->mod.state, id);
 }

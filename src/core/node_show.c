@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 void
-node_shown_key(const node *n, uint64_t *hlc, uint64_t *sender)
+node_show_last(const node *n, uint64_t *hlc, uint64_t *sender)
 {
 	*hlc = n->hist.shown_hlc;
 	*sender = n->hist.shown_sender;
@@ -166,7 +166,7 @@ node_since_start(const node *n, const hist_rec *r)
 }
 
 uint64_t
-node_backlog_until(const node *n)
+node_show_since(const node *n)
 {
 	return n->since_hlc;
 }
