@@ -119,9 +119,7 @@ node_hist_free(node *n)
 {
 	for (int i = 0; i < n->outbox.len; i++)
 		free(n->outbox.v[i].text);
-	for (int i = 0; i < n->nvecs; i++)
-		free(n->vecs[i].have);
-	free(n->vecs);
+	node_sync_free(n);
 	hist_free(&n->hist);
 	node_mod_free(n);
 	node_guest_free(n);

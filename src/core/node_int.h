@@ -189,6 +189,12 @@ typedef struct peer_vec {
 	wire_have *have;  /* owned */
 } peer_vec;
 
+/* The peers' latest version vectors (node_sync.c's alone). */
+typedef struct node_vectors {
+	peer_vec *v;
+	int len;
+} node_vectors;
+
 struct node {
 	node_config cfg;   /* strings point into the copies below */
 	char nick[NICK_MAX + 1];
@@ -223,8 +229,7 @@ struct node {
 	bool vector_due;    /* a member departed: tell everyone what we hold */
 	uint64_t own_shown; /* our latest record shown */
 	uint64_t own_restored; /* our latest record when this life began */
-	peer_vec *vecs;
-	int nvecs;
+	node_vectors vecs;  /* node_sync.c */
 
 	node_guests guests; /* node_guest.c */
 
@@ -444,5 +449,6 @@ peer_vec *node_peer_vec(node *n, uint64_t id);
 void node_sync_serve(node *n);
 void node_send_sig(node *n, uint32_t to, const hist_sig *sig);
 void node_sync_tick(node *n, uint64_t now);
+void node_sync_free(node *n);
 
 #endif

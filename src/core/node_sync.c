@@ -58,9 +58,9 @@ node_sync_progress(node *n, uint64_t now, hist_author *a)
 peer_vec *
 node_peer_vec(node *n, uint64_t id)
 {
-	for (int i = 0; i < n->nvecs; i++)
-		if (n->vecs[i].id == id)
-			return &n->vecs[i];
+	for (int i = 0; i < n->vecs.len; i++)
+		if (n->vecs.v[i].id == id)
+			return &n->vecs.v[i];
 	return NULL;
 }
 
@@ -71,8 +71,8 @@ save_vec(node *n, uint64_t id, uint64_t now, const wire_msg *hb)
 	size_t count = hb->u.heartbeat.count;
 
 	if (v == NULL) {
-		n->vecs = xrealloc(n->vecs, (size_t)(n->nvecs + 1) * sizeof *v);
-		v = &n->vecs[n->nvecs++];
+		n->vecs.v = xrealloc(n->vecs.v, (size_t)(n->vecs.len + 1) * sizeof *v);
+		v = &n->vecs.v[n->vecs.len++];
 		*v = (peer_vec){.id = id};
 	}
 	v->have = xrealloc(v->have, (count ? count : 1) * sizeof *v->have);
@@ -266,4 +266,13 @@ node_sync_tick(node *n, uint64_t now)
 			a->pull_link = 0;
 		}
 	}
+}
+
+void
+node_sync_free(node *n)
+{
+	for (int i = 0; i < n->vecs.len; i++)
+		free(n->vecs.v[i].have);
+	free(n->vecs.v);
+	n->vecs = (node_vectors){0};
 }
