@@ -377,7 +377,7 @@ node_guest_hosts(node *n, uint64_t now)
 		if (node_has_nick(n, n->guests.attached[i])) {
 			char nick[NICK_MAX + 1];
 			snprintf(nick, sizeof nick, "%s", n->guests.attached[i]);
-			rename_local(n, now, n->clock, nick);
+			rename_local(n, now, node_clock_latest(n), nick);
 			i = -1; /* the list changed */
 		}
 	for (int i = 0; i < n->guests.shown.n; i++) {

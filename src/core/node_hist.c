@@ -56,7 +56,7 @@ restore_one(void *arg, const hist_rec *r)
 		return true;
 	}
 	sign_chain(hist_author_find(&n->hist, r->sender)->chain, r);
-	node_see_clock(n, n->start, r->hlc);
+	node_see_clock(n, node_clock_started(n), r->hlc);
 	node_mod_restore(n, r);
 	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
 		node_guest_restore(n, r, hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc,
@@ -91,7 +91,7 @@ void
 node_hist_restore(node *n, uint64_t now)
 {
 	hist_init(&n->hist);
-	n->start = now;
+	node_clock_start(n, now);
 	n->hist.shown_hlc = n->cfg.mark_hlc;
 	n->hist.shown_sender = n->cfg.mark_sender;
 	hist_author_get(&n->hist, n->cfg.id, NULL); /* our nick: bound as anyone's */
@@ -109,7 +109,7 @@ node_hist_restore(node *n, uint64_t now)
 			n->own_shown = r->seq - 1;
 	}
 	node_guest_restored(n, now);
-	n->since_hlc = hlc_seen(n->clock, node_wall(n, now) << HLC_SHIFT);
+	node_clock_fix_since(n, now);
 	if (n->io.store_pending_scan)
 		n->io.store_pending_scan(n->io.ctx, restore_pending, n);
 }
@@ -195,8 +195,7 @@ write_record(node *n, uint64_t now, int kind, const char *nick, uint64_t hlc, co
 static void
 send_record(node *n, uint64_t now, int kind, const char *nick, const char *text, size_t len)
 {
-	n->clock = hlc_tick(n->clock, node_wall(n, now));
-	write_record(n, now, kind, nick, n->clock, text, len);
+	write_record(n, now, kind, nick, node_clock_stamp(n, now), text, len);
 }
 
 /*
@@ -477,7 +476,7 @@ node_hist_acknowledge(node *n)
 	if (!n->ack_due)
 		return;
 	n->ack_due = false;
-	st.u.status.hlc = n->clock;
+	st.u.status.hlc = node_clock_latest(n);
 	st.u.status.seq = own(n)->seq;
 	node_broadcast(n, &st);
 }

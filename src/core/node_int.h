@@ -163,6 +163,14 @@ typedef struct node_outbox {
 	int len;
 } node_outbox;
 
+/* The clocks (node_clock.c's alone). */
+typedef struct node_clocks {
+	uint64_t hlc;       /* hybrid logical clock: the latest stamp seen */
+	uint64_t start;     /* now at node_new, for the wall clock */
+	uint64_t since_hlc; /* records stamped past it were said since we started */
+	bool since_fixed;   /* ... as the first report told us */
+} node_clocks;
+
 /* Moderation (node_mod.c's alone). */
 typedef struct node_moderation {
 	mod_state state;      /* what the directives held add up to */
@@ -216,12 +224,9 @@ struct node {
 	uint8_t pk[SIGN_PK];  /* our signing key pair */
 	uint8_t sk[SIGN_SK];
 	uint64_t signed_seq;  /* our last record covered by a signature sent */
-	uint64_t clock;     /* hybrid logical clock: the latest stamp seen */
-	uint64_t start;     /* now at node_new, for the wall clock */
+	node_clocks clocks; /* node_clock.c */
 	uint64_t sync_deadline;
 	uint64_t sync_hlc;  /* the latest stamp taken in while catching up */
-	uint64_t since_hlc; /* records stamped past it were said since we started */
-	bool since_fixed;   /* ... as the first report told us */
 	uint64_t ready_deadline;
 	bool leaving;       /* asked to leave (guests parted); waits for the queue */
 	uint64_t leave_deadline;
@@ -366,6 +371,18 @@ bool node_clock_near(const node *n, uint64_t now, uint64_t hlc);
 void node_see_clock(node *n, uint64_t now, uint64_t hlc);
 void node_clock_report(node *n, uint64_t now, member *m, uint64_t hlc);
 bool node_clock_refused(node *n);
+/* The node's start (node_new's now), for the wall clock. */
+void node_clock_start(node *n, uint64_t now);
+uint64_t node_clock_started(const node *n);
+/* The latest stamp seen or made. */
+uint64_t node_clock_latest(const node *n);
+/* A stamp for a record of ours: after every stamp seen, and now. */
+uint64_t node_clock_stamp(node *n, uint64_t now);
+/* The clock moved on to the wall clock (a heartbeat's); returned. */
+uint64_t node_clock_on(node *n, uint64_t now);
+/* "Since we started": fixed at node_new, moved on by the first report. */
+void node_clock_fix_since(node *n, uint64_t now);
+uint64_t node_clock_since(const node *n);
 void node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg);

@@ -162,13 +162,13 @@ typed_here(const node *n, const hist_rec *r)
 bool
 node_since_start(const node *n, const hist_rec *r)
 {
-	return r->hlc > n->since_hlc;
+	return r->hlc > node_clock_since(n);
 }
 
 uint64_t
 node_show_since(const node *n)
 {
-	return n->since_hlc;
+	return node_clock_since(n);
 }
 
 static void

@@ -109,8 +109,7 @@ node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb)
 {
 	size_t k = 0;
 
-	n->clock = hlc_seen(n->clock, node_wall(n, now) << HLC_SHIFT);
-	hb->u.heartbeat.hlc = n->clock;
+	hb->u.heartbeat.hlc = node_clock_on(n, now);
 	hb->u.heartbeat.seq = hist_author_find(&n->hist, n->cfg.id)->seq;
 	for (int i = 0; i < n->hist.nauthors && k < WIRE_MAX_VECTOR; i++) {
 		const hist_author *a = &n->hist.authors[i];
