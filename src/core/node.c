@@ -235,10 +235,8 @@ flush(node *n, uint64_t now)
 	node_hist_acknowledge(n);
 	node_show_stable(n, now);
 	node_guest_hosts(n, now);
-	if (n->vector_due) {
-		n->vector_due = false;
+	if (node_show_vector_due(n))
 		node_send_heartbeat(n, now, 0);
-	}
 	node_sync_serve(n);
 }
 

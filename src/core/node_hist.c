@@ -97,17 +97,12 @@ node_hist_restore(node *n, uint64_t now)
 	hist_author_get(&n->hist, n->cfg.id, NULL); /* our nick: bound as anyone's */
 	if (n->io.store_scan)
 		n->io.store_scan(n->io.ctx, restore_one, n);
-	n->own_shown = n->own_restored = own(n)->seq;
 	/* Our records signed in the last life need no new signature. */
 	hist_sig last;
 	if (n->io.store_sig_at(n->io.ctx, n->cfg.id, own(n)->seq, &last) == 1 &&
 	    last.seq == own(n)->seq)
 		n->signed_seq = last.seq;
-	for (int i = 0; i < n->hist.nheap; i++) {
-		const hist_rec *r = &n->hist.heap[i];
-		if (r->sender == n->cfg.id && r->seq <= n->own_shown)
-			n->own_shown = r->seq - 1;
-	}
+	node_show_restore(n);
 	node_guest_restored(n, now);
 	node_clock_fix_since(n, now);
 	if (n->io.store_pending_scan)
@@ -160,11 +155,7 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 	} else if (hist_is_guest(r->kind)) {
 		node_guest_show(n, r, EVENT_HISTORY, false); /* passed over; presence counts */
 	}
-	/* Catching up is given more time while it makes progress. */
-	if (!node_caught_up(n) && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
-		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
-	if (!node_caught_up(n) && r->hlc > n->sync_hlc && node_clock_near(n, now, r->hlc))
-		n->sync_hlc = r->hlc; /* (a record far ahead is shown when its time comes) */
+	node_show_taken(n, now, r);
 	return took;
 }
 
@@ -492,5 +483,5 @@ node_hist_busy(const node *n)
 {
 	const hist_author *a = hist_author_find((hist *)&n->hist, n->cfg.id);
 
-	return n->outbox.len >= NODE_MAX_QUEUED / 2 || (a && a->seq - n->own_shown >= NODE_WINDOW);
+	return n->outbox.len >= NODE_MAX_QUEUED / 2 || (a && a->seq - node_show_own(n) >= NODE_WINDOW);
 }

@@ -163,6 +163,15 @@ typedef struct node_outbox {
 	int len;
 } node_outbox;
 
+/* What is shown, and when (node_show.c's alone). */
+typedef struct node_display {
+	uint64_t sync_deadline; /* catching up gives up then */
+	uint64_t sync_hlc;  /* the latest stamp taken in while catching up */
+	bool vector_due;    /* a member departed: tell everyone what we hold */
+	uint64_t own_shown; /* our latest record shown */
+	uint64_t own_restored; /* our latest record when this life began */
+} node_display;
+
 /* The clocks (node_clock.c's alone). */
 typedef struct node_clocks {
 	uint64_t hlc;       /* hybrid logical clock: the latest stamp seen */
@@ -225,15 +234,11 @@ struct node {
 	uint8_t sk[SIGN_SK];
 	uint64_t signed_seq;  /* our last record covered by a signature sent */
 	node_clocks clocks; /* node_clock.c */
-	uint64_t sync_deadline;
-	uint64_t sync_hlc;  /* the latest stamp taken in while catching up */
+	node_display show;  /* node_show.c */
 	uint64_t ready_deadline;
 	bool leaving;       /* asked to leave (guests parted); waits for the queue */
 	uint64_t leave_deadline;
 	bool ack_due;       /* records came in since our last report */
-	bool vector_due;    /* a member departed: tell everyone what we hold */
-	uint64_t own_shown; /* our latest record shown */
-	uint64_t own_restored; /* our latest record when this life began */
 	node_vectors vecs;  /* node_sync.c */
 
 	node_guests guests; /* node_guest.c */
@@ -451,6 +456,14 @@ void node_show(node *n, const hist_rec *r, event_kind kind);
 bool node_since_start(const node *n, const hist_rec *r);
 void node_show_last(const node *n, uint64_t *hlc, uint64_t *sender);
 uint64_t node_show_since(const node *n);
+/* At node_new, the store's records read: where our own records stand. */
+void node_show_restore(node *n);
+/* A record taken (new here): catching up, it is progress and may be waited for. */
+void node_show_taken(node *n, uint64_t now, const hist_rec *r);
+/* Our latest record shown. */
+uint64_t node_show_own(const node *n);
+/* Whether a departed member makes our vector due; cleared by asking. */
+bool node_show_vector_due(node *n);
 void node_show_stable(node *n, uint64_t now);
 /* (b) of node_phase: the backlog up to the frontier shown as [HISTORY]. */
 void node_show_backlog(node *n, uint64_t now);

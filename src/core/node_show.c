@@ -25,8 +25,8 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 		    .text_len = r->len, .time = hlc_ms(r->hlc), .hlc = r->hlc,
 		    .sender = r->sender, .late = kind == EVENT_LATE};
 
-	if (r->sender == n->cfg.id && r->seq > n->own_shown)
-		n->own_shown = r->seq;
+	if (r->sender == n->cfg.id && r->seq > n->show.own_shown)
+		n->show.own_shown = r->seq;
 	if (hist_is_mod(r->kind)) {
 		if (kind != EVENT_HISTORY)
 			node_mod_show(n, r, kind == EVENT_LATE);
@@ -89,7 +89,7 @@ waits_for(node *n, member *m, uint64_t now)
 	}
 	if (m->gone_at == 0) {
 		m->gone_at = now;
-		n->vector_due = true;
+		n->show.vector_due = true;
 	}
 	if (settled(n, m, now))
 		m->flushed = true;
@@ -147,7 +147,7 @@ caught_up(node *n)
 static bool
 typed_here(const node *n, const hist_rec *r)
 {
-	return r->sender == n->cfg.id && r->seq > n->own_restored;
+	return r->sender == n->cfg.id && r->seq > n->show.own_restored;
 }
 
 /*
@@ -231,10 +231,10 @@ sync_done(node *n, uint64_t now)
 		return true;
 	if (!node_in_chat(n))
 		return false;
-	if (n->sync_deadline == 0)
-		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
-	if (!(node_may_send(n) && caught_up(n) && frontier(n, now) >= n->sync_hlc)) {
-		if (now < n->sync_deadline) {
+	if (n->show.sync_deadline == 0)
+		n->show.sync_deadline = now + 2ull * n->cfg.timeout_ms;
+	if (!(node_may_send(n) && caught_up(n) && frontier(n, now) >= n->show.sync_hlc)) {
+		if (now < n->show.sync_deadline) {
 			trim_backlog(n);
 			return false;
 		}
@@ -306,4 +306,42 @@ node_hist_history(node *n, int count)
 	c.skip = c.count > count ? c.count - count : 0;
 	c.count = 0;
 	n->io.store_recent(n->io.ctx, want, recent_one, &c);
+}
+
+void
+node_show_restore(node *n)
+{
+	const hist_author *own = hist_author_find(&n->hist, n->cfg.id);
+
+	n->show.own_shown = n->show.own_restored = own->seq;
+	for (int i = 0; i < n->hist.nheap; i++) {
+		const hist_rec *r = &n->hist.heap[i];
+		if (r->sender == n->cfg.id && r->seq <= n->show.own_shown)
+			n->show.own_shown = r->seq - 1;
+	}
+}
+
+void
+node_show_taken(node *n, uint64_t now, const hist_rec *r)
+{
+	/* Catching up is given more time while it makes progress. */
+	if (!node_caught_up(n) && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
+		n->show.sync_deadline = now + 2ull * n->cfg.timeout_ms;
+	if (!node_caught_up(n) && r->hlc > n->show.sync_hlc && node_clock_near(n, now, r->hlc))
+		n->show.sync_hlc = r->hlc; /* (a record far ahead is shown when its time comes) */
+}
+
+uint64_t
+node_show_own(const node *n)
+{
+	return n->show.own_shown;
+}
+
+bool
+node_show_vector_due(node *n)
+{
+	bool due = n->show.vector_due;
+
+	n->show.vector_due = false;
+	return due;
 }
