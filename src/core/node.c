@@ -1,7 +1,8 @@
 /*
  * node — the entry points of the protocol core (every function of node.h
  * is defined here; those that change the node check its invariants after
- * their work), its life cycle, timers and the end of a batch.  See node.h for the contract and the phases.
+ * their work), its life cycle, timers and the end of a batch.  See node.h
+ * for the contract, node_int.h for the phases.
  */
 #include "node_int.h"
 
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
 #include "xalloc.h"
 
 /* --- output helpers ---------------------------------------------------- */
@@ -55,9 +55,8 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->cfg.host = n->host;
 	n->cfg.seeds = NULL;
 	n->cfg.peers = NULL;
-	memcpy(n->pk, cfg->sign_pk, SIGN_PK);
-	memcpy(n->sk, cfg->sign_sk, SIGN_SK);
-	n->cfg.sign_pk = n->pk;
+	node_hist_keys(n, cfg->sign_pk, cfg->sign_sk);
+	n->cfg.sign_pk = node_hist_pk(n);
 	n->cfg.sign_sk = NULL;
 	n->msg = xmalloc(sizeof *n->msg);
 	n->gossip = xmalloc(sizeof *n->gossip);
@@ -81,7 +80,6 @@ node_free(node *n)
 	if (n == NULL)
 		return;
 	node_hist_free(n);
-	crypto_wipe(n->sk, sizeof n->sk);
 	member_table_free(&n->members);
 	wire_buf_free(&n->out);
 	node_link_free(n);
@@ -438,13 +436,13 @@ node_nick(const node *n)
 uint64_t
 node_history_count(const node *n)
 {
-	return n->hist.count;
+	return node_hist_count(n);
 }
 
 void
 node_history_digest(const node *n, char *buf)
 {
-	hist_digest_hex(&n->hist, buf);
+	node_hist_digest(n, buf);
 }
 
 unsigned

@@ -52,24 +52,10 @@ check_member(const node *n, const member *m)
 static void
 check_deep(const node *n)
 {
-	const hist *h = &n->hist;
-
 	for (int i = 0; i < n->members.len; i++)
 		for (int k = i + 1; k < n->members.len; k++)
 			assert(n->members.v[i].id != n->members.v[k].id);
-	assert(h->nheap >= 0 && h->nheap <= h->capheap);
-	assert(h->nheap == 0 ||
-	       hist_cmp(h->heap[0].hlc, h->heap[0].sender, h->shown_hlc, h->shown_sender) > 0);
-	for (int i = 1; i < h->nheap; i++) {
-		const hist_rec *r = &h->heap[i], *p = &h->heap[(i - 1) / 2];
-		assert(hist_cmp(p->hlc, p->sender, r->hlc, r->sender) <= 0);
-	}
-	for (int i = 0; i < h->nauthors; i++) {
-		const hist_author *a = &h->authors[i];
-		assert(a->npend >= 0 && a->npend <= a->cappend);
-		for (int k = i + 1; k < h->nauthors; k++)
-			assert(a->id != h->authors[k].id);
-	}
+	node_hist_assert(n);
 }
 
 void

@@ -109,7 +109,8 @@ node_clock_refused(node *n)
 static void
 fix_since(node *n, uint64_t now)
 {
-	uint64_t wall = node_wall(n, now), ahead = hlc_ms(n->clocks.hlc) > wall ? hlc_ms(n->clocks.hlc) - wall : 0;
+	uint64_t wall = node_wall(n, now), hlc = hlc_ms(n->clocks.hlc);
+	uint64_t ahead = hlc > wall ? hlc - wall : 0;
 	uint64_t since = (n->cfg.wall_ms + ahead) << HLC_SHIFT;
 
 	n->clocks.since_fixed = true;

@@ -61,14 +61,14 @@ emit_state(node *n)
 	const char *phase = !node_in_chat(n) ? "joining" :
 			    node_caught_up(n) ? "member" : "catching-up";
 
-	hist_digest_hex(&n->hist, digest);
+	node_hist_digest(n, digest);
 	snprintf(s, sizeof s,
 		 "nick=%s id=%016llx role=%s leader=%s members=%d silenced=%d phase=%s "
 		 "messages=%llu checksum=%s",
 		 n->nick, (unsigned long long)n->cfg.id,
 		 leader->self ? "leader" : "follower", leader->nick,
 		 member_count_live(&n->members), node_mod_silenced_count(n), phase,
-		 (unsigned long long)n->hist.count, digest);
+		 (unsigned long long)node_hist_count(n), digest);
 	node_emit(n, EVENT_STATE, NULL, s);
 }
 
@@ -77,8 +77,8 @@ emit_checksum(node *n)
 {
 	char s[128], digest[33];
 
-	hist_digest_hex(&n->hist, digest);
-	snprintf(s, sizeof s, "count=%llu digest=%s", (unsigned long long)n->hist.count,
+	node_hist_digest(n, digest);
+	snprintf(s, sizeof s, "count=%llu digest=%s", (unsigned long long)node_hist_count(n),
 		 digest);
 	node_emit(n, EVENT_CHECKSUM, NULL, s);
 }

@@ -36,11 +36,13 @@ local(const node *n, const char *nick)
 static void
 attach(node *n, const char *nick)
 {
-	if (n->guests.nattached == n->guests.capattached) {
-		n->guests.capattached = n->guests.capattached ? 2 * n->guests.capattached : 8;
-		n->guests.attached = xrealloc(n->guests.attached, (size_t)n->guests.capattached * sizeof *n->guests.attached);
+	node_guests *g = &n->guests;
+
+	if (g->nattached == g->capattached) {
+		g->capattached = g->capattached ? 2 * g->capattached : 8;
+		g->attached = xrealloc(g->attached, (size_t)g->capattached * sizeof *g->attached);
 	}
-	snprintf(n->guests.attached[n->guests.nattached++], NICK_MAX + 1, "%s", nick);
+	snprintf(g->attached[g->nattached++], NICK_MAX + 1, "%s", nick);
 }
 
 static void

@@ -163,6 +163,21 @@ typedef struct node_outbox {
 	int len;
 } node_outbox;
 
+/*
+ * The history: the records held and their authors (hist.h), our keys and
+ * signatures, our reports.  The history's three files share it -- what
+ * is taken in (node_hist.c), shown (node_show.c) and synced (node_sync.c)
+ * are views of one set of records; the others go through node_hist_*.
+ */
+typedef struct node_history {
+	hist hist;
+	uint8_t pk[SIGN_PK];  /* our signing key pair */
+	uint8_t sk[SIGN_SK];
+	uint64_t signed_seq;  /* our last record covered by a signature sent */
+	uint64_t ready_deadline; /* check_ready gives up waiting then */
+	bool ack_due;         /* records came in since our last report */
+} node_history;
+
 /* What is shown, and when (node_show.c's alone). */
 typedef struct node_display {
 	uint64_t sync_deadline; /* catching up gives up then */
@@ -225,21 +240,15 @@ struct node {
 	uint64_t next_heartbeat;
 	uint64_t last_tick;
 	uint64_t leader;   /* the leader last announced, 0 before announce */
-	node_outbox outbox; /* node_hist.c */
-
-	/* The history (node_hist.c). */
-	hist hist;
-	node_moderation mod;  /* node_mod.c */
-	uint8_t pk[SIGN_PK];  /* our signing key pair */
-	uint8_t sk[SIGN_SK];
-	uint64_t signed_seq;  /* our last record covered by a signature sent */
-	node_clocks clocks; /* node_clock.c */
-	node_display show;  /* node_show.c */
-	uint64_t ready_deadline;
-	bool leaving;       /* asked to leave (guests parted); waits for the queue */
+	bool leaving;      /* asked to leave (guests parted); waits for the queue */
 	uint64_t leave_deadline;
-	bool ack_due;       /* records came in since our last report */
-	node_vectors vecs;  /* node_sync.c */
+
+	node_outbox outbox;   /* node_hist.c */
+	node_history history; /* node_hist.c, node_show.c, node_sync.c */
+	node_display show;    /* node_show.c */
+	node_vectors vecs;    /* node_sync.c */
+	node_clocks clocks;   /* node_clock.c */
+	node_moderation mod;  /* node_mod.c */
 
 	node_guests guests; /* node_guest.c */
 
@@ -352,6 +361,17 @@ void node_cmd_each_user(const node *n, node_user_fn *fn, void *arg);
 void node_cmd_input(node *n, uint64_t now, const char *line, size_t len);
 
 /* node_hist.c */
+/* Our key pair, copied from the config (the secret wiped by node_hist_free). */
+void node_hist_keys(node *n, const uint8_t *pk, const uint8_t *sk);
+const uint8_t *node_hist_pk(const node *n);
+uint64_t node_hist_count(const node *n);
+void node_hist_digest(const node *n, char *buf);
+/* What we hold of author id, or NULL. */
+const hist_author *node_hist_author(node *n, uint64_t id);
+/* Link id is gone: records waiting on it for a signature are dropped. */
+void node_hist_drop_unsigned(node *n, uint32_t id);
+/* The history's invariants (node_check.c, deep). */
+void node_hist_assert(const node *n);
 void node_hist_restore(node *n, uint64_t now);
 void node_hist_free(node *n);
 void node_submit(node *n, uint64_t now, const char *text, size_t len);

@@ -32,7 +32,7 @@ static const char *
 author_nick(node *n, const hist_rec *r, node_why *why)
 {
 	const member *m = member_find(&n->members, r->sender);
-	const hist_author *a = hist_author_find(&n->hist, r->sender);
+	const hist_author *a = node_hist_author(n, r->sender);
 	const char *bound = a && a->nick[0] ? a->nick : r->nick;
 
 	if (!nick_same(r->nick, bound) || (m && !nick_same(r->nick, m->nick)) ||

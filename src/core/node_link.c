@@ -177,25 +177,6 @@ seed_failed(node *n, link *l, uint64_t now, const char *why)
 }
 
 /*
- * Records waiting for a signature that was to come on a link now gone: the
- * signature will not come that way.  Drop them at once, so that the next
- * vector that shows them pulls them again (with their signature) from
- * whoever has them, rather than after timeout-ms (node_sync_tick).
- */
-static void
-drop_unsigned(node *n, const link *l)
-{
-	for (int i = 0; i < n->hist.nauthors; i++) {
-		hist_author *a = &n->hist.authors[i];
-		if (a->npend == 0 || a->pend_link != l->id)
-			continue;
-		node_log(n, NODE_LOG_VERBOSE, "link %u gone: %d unsigned record(s) of %016llx dropped",
-			 l->id, a->npend, (unsigned long long)a->id);
-		hist_pend_drop(a, a->npend);
-	}
-}
-
-/*
  * Forget a link: unbind it from its member (a member left with no link is
  * lost at once), and from the seed or member it was dialled for.  Every
  * way a link ends (closed here, or down) comes through here.
@@ -211,7 +192,7 @@ node_link_gone(node *n, link *l, uint64_t now, const char *why)
 		if (m->nlinks == 0 && m->state == MEMBER_ALIVE)
 			node_member_set(n, m, MEMBER_LOST, MEMBER_UNLINKED);
 	}
-	drop_unsigned(n, l);
+	node_hist_drop_unsigned(n, l->id);
 	member *t = l->target ? member_find(&n->members, l->target) : NULL;
 	if (t && t->connecting) {
 		t->connecting = false;

@@ -32,7 +32,7 @@ node_mod_removed(node *n, const char *by)
 bool
 node_mod_bound(node *n, const hist_rec *r)
 {
-	const hist_author *a = hist_author_find(&n->hist, r->sender);
+	const hist_author *a = node_hist_author(n, r->sender);
 
 	if (a && nick_same(a->nick, r->nick))
 		return true;

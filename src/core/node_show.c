@@ -14,8 +14,8 @@
 void
 node_show_last(const node *n, uint64_t *hlc, uint64_t *sender)
 {
-	*hlc = n->hist.shown_hlc;
-	*sender = n->hist.shown_sender;
+	*hlc = n->history.hist.shown_hlc;
+	*sender = n->history.hist.shown_sender;
 }
 
 void
@@ -54,7 +54,7 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 static bool
 settled(node *n, const member *m, uint64_t now)
 {
-	const hist_author *a = hist_author_find(&n->hist, m->id);
+	const hist_author *a = hist_author_find(&n->history.hist, m->id);
 	uint64_t held = a ? a->seq : 0;
 
 	if (now >= m->gone_at + n->cfg.timeout_ms) {
@@ -111,7 +111,7 @@ frontier(node *n, uint64_t now)
 		member *m = &n->members.v[i];
 		if (!waits_for(n, m, now))
 			continue;
-		const hist_author *a = hist_author_find(&n->hist, m->id);
+		const hist_author *a = hist_author_find(&n->history.hist, m->id);
 		uint64_t c = a ? a->clock : 0;
 		if (c < f)
 			f = c;
@@ -122,7 +122,7 @@ frontier(node *n, uint64_t now)
 static void
 mark(node *n)
 {
-	n->io.store_mark(n->io.ctx, n->hist.shown_hlc, n->hist.shown_sender);
+	n->io.store_mark(n->io.ctx, n->history.hist.shown_hlc, n->history.hist.shown_sender);
 }
 
 static bool
@@ -133,9 +133,9 @@ caught_up(node *n)
 		if (m->state == MEMBER_PENDING || (m->state == MEMBER_ALIVE && !m->vec_seen))
 			return false;
 	}
-	for (int i = 0; i < n->hist.nauthors; i++)
-		if (n->hist.authors[i].seq < n->hist.authors[i].sync_to &&
-		    !n->hist.authors[i].refused)
+	for (int i = 0; i < n->history.hist.nauthors; i++)
+		if (n->history.hist.authors[i].seq < n->history.hist.authors[i].sync_to &&
+		    !n->history.hist.authors[i].refused)
 			return false;
 	return true;
 }
@@ -174,7 +174,7 @@ node_show_since(const node *n)
 static void
 pass_over(node *n)
 {
-	const hist_rec *r = hist_first(&n->hist);
+	const hist_rec *r = hist_first(&n->history.hist);
 
 	if (typed_here(n, r))
 		node_show(n, r, EVENT_MESSAGE);
@@ -192,13 +192,13 @@ show_backlog(node *n, uint64_t f)
 {
 	int stable = 0, backlog = 0;
 
-	for (int i = 0; i < n->hist.nheap; i++) {
-		const hist_rec *r = &n->hist.heap[i];
+	for (int i = 0; i < n->history.hist.nheap; i++) {
+		const hist_rec *r = &n->history.hist.heap[i];
 		stable += r->hlc <= f;
 		backlog += r->hlc <= f && !node_since_start(n, r) && !typed_here(n, r);
 	}
 	for (; stable > 0; stable--) {
-		const hist_rec *r = hist_first(&n->hist);
+		const hist_rec *r = hist_first(&n->history.hist);
 		if (typed_here(n, r) || node_since_start(n, r)) {
 			node_show(n, r, EVENT_MESSAGE);
 		} else if (backlog-- > NODE_SHOW_HISTORY) {
@@ -206,7 +206,7 @@ show_backlog(node *n, uint64_t f)
 		} else {
 			node_show(n, r, EVENT_HISTORY);
 		}
-		hist_shown(&n->hist);
+		hist_shown(&n->history.hist);
 	}
 	mark(n);
 }
@@ -215,11 +215,11 @@ show_backlog(node *n, uint64_t f)
 static void
 trim_backlog(node *n)
 {
-	if (n->hist.nheap <= NODE_SYNC_KEEP)
+	if (n->history.hist.nheap <= NODE_SYNC_KEEP)
 		return;
-	while (n->hist.nheap > NODE_SYNC_KEEP) {
+	while (n->history.hist.nheap > NODE_SYNC_KEEP) {
 		pass_over(n);
-		hist_shown(&n->hist);
+		hist_shown(&n->history.hist);
 	}
 	mark(n);
 }
@@ -260,9 +260,9 @@ node_show_stable(node *n, uint64_t now)
 	if (!sync_done(n, now))
 		return;
 	f = frontier(n, now);
-	while ((r = hist_first(&n->hist)) != NULL && r->hlc <= f) {
+	while ((r = hist_first(&n->history.hist)) != NULL && r->hlc <= f) {
 		node_show(n, r, EVENT_MESSAGE);
-		hist_shown(&n->hist);
+		hist_shown(&n->history.hist);
 		any = true;
 	}
 	if (any)
@@ -281,7 +281,7 @@ static bool
 recent_one(void *arg, const hist_rec *r)
 {
 	recent *c = arg;
-	const hist *h = &c->n->hist;
+	const hist *h = &c->n->history.hist;
 
 	if (hist_cmp(r->hlc, r->sender, h->shown_hlc, h->shown_sender) > 0)
 		return true; /* not shown yet */
@@ -300,7 +300,7 @@ void
 node_hist_history(node *n, int count)
 {
 	recent c = {n, INT32_MAX, 0};
-	int want = count + n->hist.nheap;
+	int want = count + n->history.hist.nheap;
 
 	n->io.store_recent(n->io.ctx, want, recent_one, &c); /* count them */
 	c.skip = c.count > count ? c.count - count : 0;
@@ -311,11 +311,11 @@ node_hist_history(node *n, int count)
 void
 node_show_restore(node *n)
 {
-	const hist_author *own = hist_author_find(&n->hist, n->cfg.id);
+	const hist_author *own = hist_author_find(&n->history.hist, n->cfg.id);
 
 	n->show.own_shown = n->show.own_restored = own->seq;
-	for (int i = 0; i < n->hist.nheap; i++) {
-		const hist_rec *r = &n->hist.heap[i];
+	for (int i = 0; i < n->history.hist.nheap; i++) {
+		const hist_rec *r = &n->history.hist.heap[i];
 		if (r->sender == n->cfg.id && r->seq <= n->show.own_shown)
 			n->show.own_shown = r->seq - 1;
 	}
@@ -325,7 +325,7 @@ void
 node_show_taken(node *n, uint64_t now, const hist_rec *r)
 {
 	/* Catching up is given more time while it makes progress. */
-	if (!node_caught_up(n) && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
+	if (!node_caught_up(n) && r->seq <= hist_author_find(&n->history.hist, r->sender)->sync_to)
 		n->show.sync_deadline = now + 2ull * n->cfg.timeout_ms;
 	if (!node_caught_up(n) && r->hlc > n->show.sync_hlc && node_clock_near(n, now, r->hlc))
 		n->show.sync_hlc = r->hlc; /* (a record far ahead is shown when its time comes) */

@@ -92,10 +92,10 @@ node_sync_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
 	save_vec(n, m->id, now, msg);
 	for (size_t i = 0; i < msg->u.heartbeat.count; i++) {
 		const wire_have *e = &msg->u.heartbeat.have[i];
-		if (hist_author_find(&n->hist, e->id) == NULL &&
-		    (e->seq == 0 || n->hist.nauthors >= NODE_MAX_AUTHORS))
+		if (hist_author_find(&n->history.hist, e->id) == NULL &&
+		    (e->seq == 0 || n->history.hist.nauthors >= NODE_MAX_AUTHORS))
 			continue;
-		hist_author *a = hist_author_get(&n->hist, e->id, NULL);
+		hist_author *a = hist_author_get(&n->history.hist, e->id, NULL);
 		if (!m->vec_seen && e->seq > a->sync_to)
 			a->sync_to = e->seq;
 		node_sync_pull(n, now, l, a, e->seq);
@@ -110,9 +110,9 @@ node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb)
 	size_t k = 0;
 
 	hb->u.heartbeat.hlc = node_clock_on(n, now);
-	hb->u.heartbeat.seq = hist_author_find(&n->hist, n->cfg.id)->seq;
-	for (int i = 0; i < n->hist.nauthors && k < WIRE_MAX_VECTOR; i++) {
-		const hist_author *a = &n->hist.authors[i];
+	hb->u.heartbeat.seq = hist_author_find(&n->history.hist, n->cfg.id)->seq;
+	for (int i = 0; i < n->history.hist.nauthors && k < WIRE_MAX_VECTOR; i++) {
+		const hist_author *a = &n->history.hist.authors[i];
 		const member *m = member_find(&n->members, a->id);
 		hb->u.heartbeat.have[k++] = (wire_have){
 			.id = a->id, .seq = a->seq,
@@ -126,7 +126,7 @@ node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb)
 void
 node_sync_on_pull(node *n, link *l, const wire_msg *msg)
 {
-	const hist_author *a = hist_author_find(&n->hist, msg->u.pull.sender);
+	const hist_author *a = hist_author_find(&n->history.hist, msg->u.pull.sender);
 	uint64_t from = msg->u.pull.from, to = msg->u.pull.to;
 	int i;
 
@@ -245,8 +245,8 @@ node_sync_serve(node *n)
 void
 node_sync_tick(node *n, uint64_t now)
 {
-	for (int i = 0; i < n->hist.nauthors; i++) {
-		hist_author *a = &n->hist.authors[i];
+	for (int i = 0; i < n->history.hist.nauthors; i++) {
+		hist_author *a = &n->history.hist.authors[i];
 		/* Records whose signature never came (the link broke): pull again. */
 		if (a->npend && now - a->pend_since > n->cfg.timeout_ms) {
 			node_log(n, NODE_LOG_VERBOSE, "%d record(s) of %016llx never signed; dropped",
