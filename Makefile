@@ -55,7 +55,8 @@ $(1)/sim: $(call obj,$(1),$(SIM_SRC)) $(1)/libcore.a
 endef
 
 $(eval $(call tree,build,))
-$(eval $(call tree,build/san,$(SAN)))
+# The sanitizer build also checks the core's costly invariants (node_check.c).
+$(eval $(call tree,build/san,$(SAN) -DCHORUS_CHECK_DEEP))
 
 # A modified binary for the system tests: a member that forges (tests/insider).
 INSIDER_OBJ := $(call obj,build/insider,$(CORE_SRC) $(SHELL_SRC) tests/insider/insider.c)

@@ -76,8 +76,8 @@ state_of(uint8_t status)
 	}
 }
 
-static bool
-tombstone(member_state s)
+bool
+member_tombstone(member_state s)
 {
 	return s == MEMBER_LEFT || s == MEMBER_REJECTED;
 }
@@ -95,36 +95,38 @@ take_entry(member *m, const wire_member *e)
 }
 
 member_change
-member_merge(member_table *t, const wire_member *e, member **out)
+member_merge(member_table *t, const wire_member *e, member **out, member_state *to)
 {
 	member *m = member_find(t, e->id);
+	member_state heard = state_of(e->status);
 
 	*out = m;
 	if (m == NULL) {
 		m = append(t);
 		take_entry(m, e);
-		m->state = state_of(e->status);
+		m->state = *to = heard; /* born in it: no transition */
 		*out = m;
 		return MEMBER_ADDED;
 	}
+	*to = m->state;
 	if (m->self || e->inc < m->inc)
 		return MEMBER_SAME;
 	if (e->inc > m->inc) {
 		take_entry(m, e);
-		if (tombstone(state_of(e->status))) {
-			m->state = state_of(e->status);
+		if (member_tombstone(heard)) {
+			*to = heard;
 			return MEMBER_DEPARTED;
 		}
-		if (tombstone(m->state))
-			m->state = MEMBER_PENDING;
+		if (member_tombstone(m->state))
+			*to = MEMBER_PENDING;
 		return MEMBER_RESTARTED;
 	}
 	/* Same incarnation: only a tombstone can add news. */
-	if (tombstone(state_of(e->status)) && !tombstone(m->state)) {
-		m->state = state_of(e->status);
+	if (member_tombstone(heard) && !member_tombstone(m->state)) {
+		*to = heard;
 		return MEMBER_DEPARTED;
 	}
-	if (e->host.len && !tombstone(m->state))
+	if (e->host.len && !member_tombstone(m->state))
 		copy_str(m->host, sizeof m->host, e->host);
 	return MEMBER_SAME;
 }
@@ -169,7 +171,7 @@ member_count_live(const member_table *t)
 static bool
 claims_nick(const member *m)
 {
-	return m->self || (!tombstone(m->state) && !member_recalled(m));
+	return m->self || (!member_tombstone(m->state) && !member_recalled(m));
 }
 
 member *

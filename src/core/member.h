@@ -5,14 +5,27 @@
  *
  * States of a member, as this node sees it:
  *
- *     PENDING --link+hello--> ALIVE --silence/link break--> LOST
- *        ^                     ^  \                          |
- *        |                     |   `------ LEAVE ----> LEFT  |
- *     gossip                   `---- heard again ------------'
+ *                 heard                 silent for timeout-ms,
+ *     PENDING --------------> ALIVE -------------------------> LOST
+ *      ^   |                   |  ^     or its last link broke    |
+ *      |   |                   |  `----------- heard -------------'
+ *      |   |                   |                                  |
+ *      |   |   LEAVE, or a tombstone gossiped, from any of the three
+ *      |   `---------------> LEFT, REJECTED <---------------------'
+ *      |                          |
+ *      `--------------------------'
+ *        a restart (a higher incarnation) gossiped or in a HELLO
  *
- * REJECTED marks the junior of two claims on one nick.  LEFT and REJECTED
- * are tombstones: gossip carries them so that every table converges, and
- * only a higher incarnation of the same id revives the entry.
+ * REJECTED marks the junior of two claims on one nick, or a member a
+ * directive removed: from any state.  LEFT and REJECTED are tombstones:
+ * gossip carries them so that every table converges, and only a higher
+ * incarnation of the same id revives the entry.  An entry is born in a
+ * state (PENDING or a tombstone, as gossiped; self ALIVE), which is no
+ * transition.
+ *
+ * This table only holds the states and the merge rule; the node makes
+ * every change of state, and its side effects (events, links closed,
+ * settlement reset), through one function: node_member_set (node_member.c).
  *
  * Rules that every node applies identically (so that nodes sharing a view
  * agree without a vote):
@@ -51,7 +64,7 @@ typedef struct member {
 	bool shown;          /* a [JOIN] was printed for this member */
 	uint64_t last_heard; /* time of the last frame from it */
 
-	/* Link bookkeeping, owned by node.c. */
+	/* Link bookkeeping, owned by node_link.c and node_member.c. */
 	int nlinks;          /* bound links that are up */
 	bool connecting;     /* an outgoing connect is in flight */
 	uint64_t next_try;   /* earliest time of the next connect */
@@ -97,8 +110,17 @@ member *member_self(member_table *t);
  * Merge one entry heard from the network (a hello or a gossiped entry).
  * The entry's nick must already be valid.  *m receives the table entry
  * (NULL when the input was stale).  Self is never changed by a merge.
+ * The entry's fields (incarnation, nick, host, port) are taken; its state
+ * is not, unless the entry is new: *to receives the state the rule gives
+ * it, for the caller to make the transition (MEMBER_DEPARTED: a
+ * tombstone; MEMBER_RESTARTED: PENDING when it was a tombstone, else as
+ * it was).
  */
-member_change member_merge(member_table *t, const wire_member *e, member **m);
+member_change member_merge(member_table *t, const wire_member *e, member **m,
+			   member_state *to);
+
+/* LEFT and REJECTED: states only a higher incarnation leaves. */
+bool member_tombstone(member_state s);
 
 /*
  * A member only remembered from an earlier life (incarnation 0, see

@@ -1,15 +1,17 @@
 /*
- * node — life cycle, timers and the membership transitions of the
- * protocol core.  See node.h for the contract and the phases.
+ * node — the entry points of the protocol core (every function of node.h
+ * is defined here; those that change the node check its invariants after
+ * their work), its life cycle, timers and the end of a batch.  See node.h
+ * for the contract, node_int.h for the phases.
  */
 #include "node_int.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
 #include "xalloc.h"
 
 /* --- output helpers ---------------------------------------------------- */
@@ -35,239 +37,10 @@ node_emit(node *n, event_kind kind, const char *nick, const char *text)
 	node_event(n, &ev);
 }
 
-void
-node_finish(node *n, int code)
-{
-	if (n->phase == PHASE_DONE)
-		return;
-	n->phase = PHASE_DONE;
-	n->io.exit(n->io.ctx, code);
-}
-
-/* --- membership transitions ------------------------------------------- */
-
-void
-node_greet(node *n, link *l)
-{
-	member *self = member_self(&n->members);
-	wire_msg hello = {.type = WIRE_HELLO};
-
-	if (l->greeted || !l->up || n->phase == PHASE_PROBE || n->phase == PHASE_DONE)
-		return;
-	hello.u.hello = (wire_member){.id = self->id, .inc = self->inc,
-				      .nick = wire_cstr(self->nick),
-				      .host = wire_cstr(self->host), .port = self->port};
-	node_send(n, l->id, &hello);
-	node_hist_prove(n, l);
-	member_gossip(&n->members, n->gossip);
-	node_send(n, l->id, n->gossip);
-	l->greeted = true;
-	/* A bound link gets our clock and version vector at once. */
-	if (l->peer)
-		node_send_heartbeat(n, n->last_tick, l->id);
-}
-
-void
-node_gossip(node *n, member *m, uint64_t now)
-{
-	if (now - m->gossip_at < n->cfg.heartbeat_ms && m->gossip_at != 0)
-		return;
-	m->gossip_at = now;
-	member_gossip(&n->members, n->gossip);
-	node_send_to(n, m, n->gossip);
-}
-
-/* Tell the store where m was reached, for a restart without --join. */
-static void
-remember(node *n, const member *m)
-{
-	node_peer p = {.id = m->id, .port = m->port};
-
-	if (m->host[0] == '\0' || m->port == 0)
-		return;
-	snprintf(p.nick, sizeof p.nick, "%s", m->nick);
-	snprintf(p.host, sizeof p.host, "%s", m->host);
-	n->io.store_peer(n->io.ctx, &p);
-}
-
-/*
- * Members remembered from an earlier life are known, not yet heard: dial
- * them.  Incarnation 0 makes way for whatever they say when they answer.
- */
-static void
-recall(node *n, const node_config *cfg, uint64_t now)
-{
-	for (int i = 0; i < cfg->npeers && n->nseeds == 0; i++) {
-		const node_peer *p = &cfg->peers[i];
-		wire_member e = {.id = p->id, .nick = wire_cstr(p->nick),
-				 .host = wire_cstr(p->host), .port = p->port};
-		member *m;
-		if (p->id == cfg->id || p->id == 0 || nick_check(p->nick, strlen(p->nick)))
-			continue;
-		if (member_merge(&n->members, &e, &m) == MEMBER_ADDED)
-			m->next_try = now;
-	}
-}
-
-void
-node_set_alive(node *n, member *m, uint64_t now)
-{
-	member_state was = m->state;
-
-	m->last_heard = now;
-	if (was == MEMBER_ALIVE || was == MEMBER_LEFT || was == MEMBER_REJECTED)
-		return;
-	m->state = MEMBER_ALIVE;
-	m->backoff = NODE_BACKOFF_MIN;
-	m->gone_at = 0;
-	m->flushed = false;
-	remember(n, m);
-	if (n->phase != PHASE_MEMBER)
-		return;
-	if (!m->shown) {
-		m->shown = true;
-		node_emit(n, EVENT_JOIN, m->nick, NULL);
-	} else if (was == MEMBER_LOST) {
-		node_emit(n, EVENT_BACK, m->nick, NULL);
-	}
-}
-
-/* m became LEFT or REJECTED (its state is already set). */
-void
-node_depart(node *n, member *m, bool print)
-{
-	if (print && m->shown && n->phase == PHASE_MEMBER)
-		node_emit(n, EVENT_LEAVE, m->nick, NULL);
-	m->shown = false;
-}
-
-/*
- * m is REJECTED (marked already): tell it so on its links here, whoever
- * decided it -- a verdict heard by gossip must reach a loser that only we
- * are linked to -- and close them.
- */
-void
-node_cut_off(node *n, member *m)
-{
-	wire_msg r = {.type = WIRE_REJECT};
-	const mod_target *t = mod_removed(&n->mod, m->id);
-
-	r.u.reject.reason = t ? WIRE_REMOVED : WIRE_NICK_TAKEN;
-	r.u.reject.nick = wire_cstr(t ? t->remover : m->nick);
-	if (m->nlinks > 0)
-		node_send_to(n, m, &r);
-	node_close_member(n, m);
-}
-
-static void
-reject(node *n, member *loser)
-{
-	node_log(n, NODE_LOG_VERBOSE, "nick \"%s\" of %016llx loses its claim",
-		 loser->nick, (unsigned long long)loser->id);
-	loser->state = MEMBER_REJECTED;
-	node_depart(n, loser, false);
-	node_cut_off(n, loser);
-}
-
-/* This node lost a nick claim: say so (SPEC 2) and end with code 3. */
-void
-node_nick_taken(node *n)
-{
-	node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
-	node_finish(n, 3);
-}
-
-/* Apply the nick-claim rule until no clash is left. */
-void
-node_resolve_nicks(node *n)
-{
-	member *loser;
-
-	if (n->phase == PHASE_PROBE)
-		return; /* our incarnation is not final yet */
-	while ((loser = member_nick_loser(&n->members)) != NULL) {
-		if (loser->self) {
-			node_nick_taken(n);
-			return;
-		}
-		reject(n, loser);
-	}
-}
-
-static void
-announce(node *n, uint64_t now)
-{
-	n->phase = PHASE_MEMBER;
-	for (int i = 1; i < n->members.len; i++) {
-		member *m = &n->members.v[i];
-		m->shown = m->state == MEMBER_ALIVE;
-	}
-	node_emit(n, EVENT_JOIN, n->nick, NULL);
-	node_emit_users(n);
-	const member *leader = member_leader(&n->members);
-	n->leader = leader->id;
-	node_emit(n, EVENT_LEADER, leader->nick, NULL);
-	(void)now;
-}
-
-/*
- * The joiner is ready once no member it learned of is still pending, and
- * every one it is linked to has reported its clock (so that a joiner whose
- * clock is far off learns it before it announces itself: node_hist.c).
- */
-static bool
-join_complete(node *n, uint64_t now)
-{
-	if (now >= n->join_deadline)
-		return true;
-	for (int i = 1; i < n->members.len; i++) {
-		const member *m = &n->members.v[i];
-		if (m->state == MEMBER_PENDING || (m->state == MEMBER_ALIVE && !m->reported))
-			return false;
-	}
-	return true;
-}
-
-/*
- * After any change: settle nick claims, finish a join, and report a new
- * leader.
- */
-void
-node_settle(node *n, uint64_t now)
-{
-	node_resolve_nicks(n);
-	if (n->phase == PHASE_JOINING && join_complete(n, now) && !node_clock_refused(n))
-		announce(n, now);
-	if (n->phase != PHASE_MEMBER)
-		return;
-	const member *leader = member_leader(&n->members);
-	if (leader->id != n->leader) {
-		n->leader = leader->id;
-		node_emit(n, EVENT_LEADER, leader->nick, NULL);
-	}
-}
-
-/* The first member list fixes our incarnation above everyone it names. */
-void
-node_end_probe(node *n, const wire_msg *members, uint64_t now)
-{
-	member *self = member_self(&n->members);
-
-	for (size_t i = 0; i < members->u.members.count; i++)
-		if (members->u.members.entry[i].inc >= self->inc)
-			self->inc = members->u.members.entry[i].inc + 1;
-	for (int i = 1; i < n->members.len; i++)
-		if (n->members.v[i].inc >= self->inc)
-			self->inc = n->members.v[i].inc + 1;
-	n->phase = PHASE_JOINING;
-	n->join_deadline = now + n->cfg.timeout_ms;
-	node_log(n, NODE_LOG_VERBOSE, "joined through a seed; incarnation %llu",
-		 (unsigned long long)self->inc);
-	for (int i = 0; i < n->nlinks; i++)
-		node_greet(n, &n->links[i]);
-}
-
 /* --- the entry points -------------------------------------------------- */
+
+static void tick(node *n, uint64_t now);
+static void leave(node *n, uint64_t now);
 
 node *
 node_new(const node_config *cfg, const node_io *io, uint64_t now)
@@ -282,32 +55,22 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->cfg.host = n->host;
 	n->cfg.seeds = NULL;
 	n->cfg.peers = NULL;
-	memcpy(n->pk, cfg->sign_pk, SIGN_PK);
-	memcpy(n->sk, cfg->sign_sk, SIGN_SK);
-	n->cfg.sign_pk = n->pk;
+	node_hist_keys(n, cfg->sign_pk, cfg->sign_sk);
+	n->cfg.sign_pk = node_hist_pk(n);
 	n->cfg.sign_sk = NULL;
 	n->msg = xmalloc(sizeof *n->msg);
 	n->gossip = xmalloc(sizeof *n->gossip);
 	n->hb = xmalloc(sizeof *n->hb);
 	member_add_self(&n->members, cfg->id, cfg->inc, n->nick, n->host, cfg->port);
 	node_hist_restore(n, now);
-	for (int i = 0; i < cfg->nseeds && n->nseeds < NODE_MAX_SEEDS; i++) {
-		seed *s = &n->seeds[n->nseeds];
-		const char *colon = strrchr(cfg->seeds[i], ':');
-		if (colon == NULL || (size_t)(colon - cfg->seeds[i]) > WIRE_MAX_HOST)
-			continue;
-		snprintf(s->host, sizeof s->host, "%.*s", (int)(colon - cfg->seeds[i]),
-			 cfg->seeds[i]);
-		s->port = (uint16_t)atoi(colon + 1);
-		s->backoff = NODE_BACKOFF_MIN;
-		n->nseeds++;
-	}
+	node_link_seeds(n, cfg);
 	n->last_tick = now;
-	n->phase = n->nseeds && !cfg->seeds_are_peers ? PHASE_PROBE : PHASE_JOINING;
+	n->phase = node_link_has_seeds(n) && !cfg->seeds_are_peers ? PHASE_PROBE : PHASE_JOINING;
 	n->join_deadline = now + (cfg->npeers || cfg->seeds_are_peers ? cfg->timeout_ms : 0);
-	recall(n, cfg, now);
+	node_member_recall(n, cfg, now);
 	node_settle(n, now);
-	node_tick(n, now);
+	tick(n, now);
+	assert_node_state(n);
 	return n;
 }
 
@@ -316,42 +79,14 @@ node_free(node *n)
 {
 	if (n == NULL)
 		return;
-	for (int i = 0; i < n->nqueue; i++)
-		free(n->queue[i].text);
 	node_hist_free(n);
-	crypto_wipe(n->sk, sizeof n->sk);
 	member_table_free(&n->members);
 	wire_buf_free(&n->out);
-	free(n->links);
+	node_link_free(n);
 	free(n->msg);
 	free(n->gossip);
 	free(n->hb);
 	free(n);
-}
-
-/*
- * Failure detection.  A member silent for timeout-ms is lost.  One silent
- * for three timeouts while its link is still open gets the link closed, so
- * that a healed partition is found by a fresh connect rather than by TCP's
- * slow retransmission backoff.
- */
-static void
-detect_failures(node *n, uint64_t now)
-{
-	for (int i = 1; i < n->members.len; i++) {
-		member *m = &n->members.v[i];
-		uint64_t silent = now - m->last_heard;
-		if (m->state == MEMBER_ALIVE && silent > n->cfg.timeout_ms) {
-			m->state = MEMBER_LOST;
-			node_log(n, NODE_LOG_VERBOSE, "%s silent for %llu ms", m->nick,
-				 (unsigned long long)silent);
-			if (n->phase == PHASE_MEMBER)
-				node_emit(n, EVENT_LOST, m->nick, NULL);
-		}
-		if (m->state == MEMBER_LOST && m->nlinks > 0 &&
-		    silent > 3ull * n->cfg.timeout_ms)
-			node_close_member(n, m);
-	}
 }
 
 void
@@ -375,8 +110,8 @@ heartbeat(node *n, uint64_t now)
 	node_send_heartbeat(n, now, 0);
 }
 
-void
-node_tick(node *n, uint64_t now)
+static void
+tick(node *n, uint64_t now)
 {
 	if (n->phase == PHASE_DONE)
 		return;
@@ -394,11 +129,11 @@ node_tick(node *n, uint64_t now)
 	}
 	n->last_tick = now;
 	if (n->leaving) {
-		node_leave(n, now);
+		leave(n, now);
 		if (n->phase == PHASE_DONE)
 			return;
 	}
-	detect_failures(n, now);
+	node_member_detect(n, now);
 	node_expire_links(n, now);
 	heartbeat(n, now);
 	node_sync_tick(n, now);
@@ -409,32 +144,17 @@ node_tick(node *n, uint64_t now)
 	node_settle(n, now);
 }
 
-void
-node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
-	     const uint8_t *binding)
+static void
+link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
+	const uint8_t *binding)
 {
-	link *l = node_link(n, id);
-
 	if (n->phase == PHASE_DONE)
 		return;
-	if (l == NULL) {
-		l = node_link_add(n, id, now);
-		snprintf(l->host, sizeof l->host, "%s", remote_host);
-	}
-	l->up = true;
-	l->outgoing = outgoing;
-	if (binding)
-		memcpy(l->binding, binding, sizeof l->binding);
-	if (l->seed >= 0)
-		n->seeds[l->seed].backoff = NODE_BACKOFF_MIN;
-	node_log(n, NODE_LOG_VERBOSE, "link %u up (%s %s)", id,
-		 outgoing ? "to" : "from", l->host);
-	node_greet(n, l);
-	(void)now;
+	node_greet(n, node_link_opened(n, now, id, outgoing, remote_host, binding));
 }
 
-void
-node_link_down(node *n, uint64_t now, uint32_t id, const char *why)
+static void
+link_down(node *n, uint64_t now, uint32_t id, const char *why)
 {
 	link *l = node_link(n, id);
 
@@ -445,8 +165,8 @@ node_link_down(node *n, uint64_t now, uint32_t id, const char *why)
 	node_settle(n, now);
 }
 
-void
-node_frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
+static void
+frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
 {
 	link *l = node_link(n, id);
 	int rc;
@@ -465,19 +185,17 @@ node_frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
 		node_settle(n, now);
 }
 
-void
-node_leave(node *n, uint64_t now)
+static void
+leave(node *n, uint64_t now)
 {
-	wire_msg leave = {.type = WIRE_LEAVE};
+	wire_msg bye = {.type = WIRE_LEAVE};
 
 	if (n->phase == PHASE_DONE)
 		return;
-	if (!n->guests_parted) {
-		n->guests_parted = true;
-		node_guest_part_all(n, now);
-	}
+	if (!n->leaving)
+		node_guest_part_all(n, now); /* once: a node still here after it is leaving */
 	/* Lines typed before the chat let us send go out first. */
-	if (n->nqueue > 0 && n->phase != PHASE_PROBE) {
+	if (node_hist_queued(n) > 0 && n->phase != PHASE_PROBE) {
 		if (!n->leaving) {
 			n->leaving = true;
 			n->leave_deadline = now + 2ull * n->cfg.timeout_ms;
@@ -485,19 +203,180 @@ node_leave(node *n, uint64_t now)
 		if (now < n->leave_deadline)
 			return;
 		node_log(n, NODE_LOG_ALWAYS, "leaving with %d line(s) not sent yet: kept, sent when this "
-			 "node is next in the chat", n->nqueue);
+			 "node is next in the chat", node_hist_queued(n));
 	}
 	if (n->phase != PHASE_PROBE) {
 		node_sign_own(n); /* what we sent last must be provable after we go */
-		leave.u.leave.inc = member_self(&n->members)->inc;
-		node_broadcast(n, &leave);
+		bye.u.leave.inc = member_self(&n->members)->inc;
+		node_broadcast(n, &bye);
 	}
-	if (n->phase == PHASE_MEMBER)
+	if (node_in_chat(n))
 		node_emit(n, EVENT_LEAVE, n->nick, NULL);
 	node_finish(n, 0);
 }
 
+/* The end of a batch (node_flush). */
+static void
+flush(node *n, uint64_t now)
+{
+	if (n->phase == PHASE_DONE)
+		return;
+	node_hist_check_ready(n, now);
+	node_mod_flush(n, now);
+	if (n->phase == PHASE_DONE)
+		return;
+	node_sign_own(n);
+	if (n->leaving && node_hist_queued(n) == 0) {
+		leave(n, now);
+		return;
+	}
+	node_hist_acknowledge(n);
+	node_show_stable(n, now);
+	node_guest_hosts(n, now);
+	if (node_show_vector_due(n))
+		node_send_heartbeat(n, now, 0);
+	node_sync_serve(n);
+}
+
+/*
+ * The entry points of node.h that change the node: each does its work,
+ * then checks the invariants (node_check.c).
+ */
+
+void
+node_tick(node *n, uint64_t now)
+{
+	tick(n, now);
+	assert_node_state(n);
+}
+
+void
+node_link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
+	     const uint8_t *binding)
+{
+	link_up(n, now, id, outgoing, remote_host, binding);
+	assert_node_state(n);
+}
+
+void
+node_link_down(node *n, uint64_t now, uint32_t id, const char *why)
+{
+	link_down(n, now, id, why);
+	assert_node_state(n);
+}
+
+void
+node_frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
+{
+	frame(n, now, id, body, len);
+	assert_node_state(n);
+}
+
+void
+node_input(node *n, uint64_t now, const char *line, size_t len)
+{
+	node_cmd_input(n, now, line, len);
+	assert_node_state(n);
+}
+
+void
+node_ask(node *n, uint64_t now, const char *line, size_t len, node_answer_fn *answer, void *arg)
+{
+	node_cmd_ask(n, now, line, len, answer, arg);
+	assert_node_state(n);
+}
+
+void
+node_leave(node *n, uint64_t now)
+{
+	leave(n, now);
+	assert_node_state(n);
+}
+
+void
+node_flush(node *n, uint64_t now)
+{
+	flush(n, now);
+	assert_node_state(n);
+}
+
+int
+node_guest_join(node *n, uint64_t now, const char *nick, uint64_t *since)
+{
+	int rc = node_guest_do_join(n, now, nick, since);
+
+	assert_node_state(n);
+	return rc;
+}
+
+int
+node_guest_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
+	       const char *line, size_t len)
+{
+	int rc = node_guest_do_say(n, now, nick, tag, tag_len, line, len);
+
+	assert_node_state(n);
+	return rc;
+}
+
+void
+node_guest_part(node *n, uint64_t now, const char *nick, const char *why)
+{
+	node_guest_do_part(n, now, nick, why);
+	assert_node_state(n);
+}
+
 /* --- queries ----------------------------------------------------------- */
+
+void
+node_assert_state(const node *n, bool deep)
+{
+	node_check_state(n, deep);
+}
+
+int
+node_guest_check(node *n, const char *nick)
+{
+	return node_guest_may_join(n, nick);
+}
+
+void
+node_each_user(const node *n, node_user_fn *fn, void *arg)
+{
+	node_cmd_each_user(n, fn, arg);
+}
+
+bool
+node_line_of(node *n, const hist_rec *r, node_line *out)
+{
+	node_why why;
+
+	return node_line_judge(n, r, out, &why);
+}
+
+void
+node_shown_key(const node *n, uint64_t *hlc, uint64_t *sender)
+{
+	node_show_last(n, hlc, sender);
+}
+
+uint64_t
+node_backlog_until(const node *n)
+{
+	return node_show_since(n);
+}
+
+bool
+node_is_silenced(const node *n, uint64_t id)
+{
+	return node_mod_silenced(n, id);
+}
+
+bool
+node_busy(const node *n)
+{
+	return node_hist_busy(n);
+}
 
 bool
 node_done(const node *n)
@@ -508,7 +387,7 @@ node_done(const node *n)
 bool
 node_announced(const node *n)
 {
-	return n->phase == PHASE_MEMBER;
+	return node_in_chat(n);
 }
 
 uint64_t
@@ -564,13 +443,13 @@ node_nick(const node *n)
 uint64_t
 node_history_count(const node *n)
 {
-	return n->hist.count;
+	return node_hist_count(n);
 }
 
 void
 node_history_digest(const node *n, char *buf)
 {
-	hist_digest_hex(&n->hist, buf);
+	node_hist_digest(n, buf);
 }
 
 unsigned

@@ -15,7 +15,9 @@
  *           member it lists, so that a newcomer is always the junior.
  *   JOINING link to every member learned; announce once all are linked or
  *           after timeout-ms: print [JOIN] self, [USERS], [LEADER].
- *   MEMBER  heartbeats, failure detection, gossip, chat.
+ *   MEMBER  heartbeats, failure detection, gossip, chat: first waiting for
+ *           every member's answer before our lines go out, and catching up
+ *           before records are shown as they come (node_int.h draws it).
  *   DONE    left, rejected or removed; every entry point is a no-op.
  *
  * Link ids are chosen by the shell and are never 0.
@@ -250,5 +252,13 @@ bool node_is_silenced(const node *n, uint64_t id);
 bool node_busy(const node *n);
 /* The delay until the next tick the core wants. */
 unsigned node_tick_ms(const node *n);
+
+/*
+ * Check the core's invariants with assert() (node_check.c lists them);
+ * deep adds the costly ones (the history's heap, pairs of members and
+ * links).  The core checks after each entry point; the simulator calls it
+ * after every step.
+ */
+void node_assert_state(const node *n, bool deep);
 
 #endif

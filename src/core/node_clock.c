@@ -12,7 +12,7 @@
 uint64_t
 node_wall(const node *n, uint64_t now)
 {
-	return n->cfg.wall_ms + (now - n->start);
+	return n->cfg.wall_ms + (now - n->clocks.start);
 }
 
 /*
@@ -34,7 +34,7 @@ void
 node_see_clock(node *n, uint64_t now, uint64_t hlc)
 {
 	if (node_clock_near(n, now, hlc))
-		n->clock = hlc_seen(n->clock, hlc);
+		n->clocks.hlc = hlc_seen(n->clocks.hlc, hlc);
 }
 
 /* "+25h03m": how far ms is from 0. */
@@ -60,7 +60,7 @@ check_clock(node *n, uint64_t now, member *m, uint64_t hlc)
 	m->clock_skew = (int64_t)node_wall(n, now) - (int64_t)hlc_ms(hlc);
 	bool off = m->clock_skew > (int64_t)NODE_CLOCK_BOUND_MS ||
 		   -m->clock_skew > (int64_t)NODE_CLOCK_BOUND_MS;
-	if (off && !m->clock_off && n->phase == PHASE_MEMBER) {
+	if (off && !m->clock_off && node_in_chat(n)) {
 		offset_text(m->clock_skew, t, sizeof t);
 		node_log(n, NODE_LOG_ALWAYS, "%s's clock is off by %s from ours", m->nick, t);
 	}
@@ -109,12 +109,13 @@ node_clock_refused(node *n)
 static void
 fix_since(node *n, uint64_t now)
 {
-	uint64_t wall = node_wall(n, now), ahead = hlc_ms(n->clock) > wall ? hlc_ms(n->clock) - wall : 0;
+	uint64_t wall = node_wall(n, now), hlc = hlc_ms(n->clocks.hlc);
+	uint64_t ahead = hlc > wall ? hlc - wall : 0;
 	uint64_t since = (n->cfg.wall_ms + ahead) << HLC_SHIFT;
 
-	n->since_fixed = true;
-	if (since > n->since_hlc)
-		n->since_hlc = since;
+	n->clocks.since_fixed = true;
+	if (since > n->clocks.since_hlc)
+		n->clocks.since_hlc = since;
 }
 
 /* A member's clock report, as clocks go: judged, taken in, and at join fixes "since". */
@@ -123,6 +124,50 @@ node_clock_report(node *n, uint64_t now, member *m, uint64_t hlc)
 {
 	check_clock(n, now, m, hlc);
 	node_see_clock(n, now, hlc);
-	if (!n->since_fixed && n->phase != PHASE_MEMBER)
+	if (!n->clocks.since_fixed && !node_in_chat(n))
 		fix_since(n, now);
+}
+
+void
+node_clock_start(node *n, uint64_t now)
+{
+	n->clocks.start = now;
+}
+
+uint64_t
+node_clock_started(const node *n)
+{
+	return n->clocks.start;
+}
+
+uint64_t
+node_clock_latest(const node *n)
+{
+	return n->clocks.hlc;
+}
+
+uint64_t
+node_clock_stamp(node *n, uint64_t now)
+{
+	n->clocks.hlc = hlc_tick(n->clocks.hlc, node_wall(n, now));
+	return n->clocks.hlc;
+}
+
+uint64_t
+node_clock_on(node *n, uint64_t now)
+{
+	n->clocks.hlc = hlc_seen(n->clocks.hlc, node_wall(n, now) << HLC_SHIFT);
+	return n->clocks.hlc;
+}
+
+void
+node_clock_fix_since(node *n, uint64_t now)
+{
+	n->clocks.since_hlc = hlc_seen(n->clocks.hlc, node_wall(n, now) << HLC_SHIFT);
+}
+
+uint64_t
+node_clock_since(const node *n)
+{
+	return n->clocks.since_hlc;
 }

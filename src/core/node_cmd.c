@@ -31,7 +31,7 @@ list_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
 }
 
 void
-node_each_user(const node *n, node_user_fn *fn, void *arg)
+node_cmd_each_user(const node *n, node_user_fn *fn, void *arg)
 {
 	uint64_t ids[WIRE_MAX_MEMBERS];
 	int k = node_members(n, ids, WIRE_MAX_MEMBERS);
@@ -39,7 +39,7 @@ node_each_user(const node *n, node_user_fn *fn, void *arg)
 
 	for (int i = 0; i < k; i++) {
 		const member *m = member_find((member_table *)&n->members, ids[i]);
-		fn(arg, m->nick, m->id == leader, mod_silenced(&n->mod, m->id), false);
+		fn(arg, m->nick, m->id == leader, node_is_silenced(n, m->id), false);
 	}
 	node_each_guest(n, fn, arg);
 }
@@ -60,17 +60,17 @@ emit_state(node *n)
 {
 	char s[512], digest[33];
 	const member *leader = member_leader(&n->members);
-	const char *phase = n->phase != PHASE_MEMBER ? "joining" :
-			    n->synced ? "member" : "catching-up";
+	const char *phase = !node_in_chat(n) ? "joining" :
+			    node_caught_up(n) ? "member" : "catching-up";
 
-	hist_digest_hex(&n->hist, digest);
+	node_hist_digest(n, digest);
 	snprintf(s, sizeof s,
 		 "nick=%s id=%016llx role=%s leader=%s members=%d silenced=%d phase=%s "
 		 "messages=%llu checksum=%s",
 		 n->nick, (unsigned long long)n->cfg.id,
 		 leader->self ? "leader" : "follower", leader->nick,
-		 member_count_live(&n->members), mod_count_silenced(&n->mod), phase,
-		 (unsigned long long)n->hist.count, digest);
+		 member_count_live(&n->members), node_mod_silenced_count(n), phase,
+		 (unsigned long long)node_hist_count(n), digest);
 	node_emit(n, EVENT_STATE, NULL, s);
 }
 
@@ -79,8 +79,8 @@ emit_checksum(node *n)
 {
 	char s[128], digest[33];
 
-	hist_digest_hex(&n->hist, digest);
-	snprintf(s, sizeof s, "count=%llu digest=%s", (unsigned long long)n->hist.count,
+	node_hist_digest(n, digest);
+	snprintf(s, sizeof s, "count=%llu digest=%s", (unsigned long long)node_hist_count(n),
 		 digest);
 	node_emit(n, EVENT_CHECKSUM, NULL, s);
 }
@@ -108,28 +108,29 @@ history(node *n, const cmd *c)
 void
 node_event(node *n, const event *ev)
 {
-	if (n->answer)
-		n->answer(n->answer_arg, ev);
+	if (n->ask.answer)
+		n->ask.answer(n->ask.arg, ev);
 	else
 		n->io.event(n->io.ctx, ev);
 }
 
 void
-node_ask(node *n, uint64_t now, const char *line, size_t len, node_answer_fn *answer, void *arg)
+node_cmd_ask(node *n, uint64_t now, const char *line, size_t len, node_answer_fn *answer,
+	     void *arg)
 {
 	cmd_kind kind = cmd_parse(line, len).kind;
 
 	if (kind == CMD_NONE || kind == CMD_MESSAGE || kind == CMD_QUIT)
 		return; /* not a command */
-	n->answer = answer;
-	n->answer_arg = arg;
-	node_input(n, now, line, len);
-	n->answer = NULL;
-	n->answer_arg = NULL;
+	n->ask.answer = answer;
+	n->ask.arg = arg;
+	node_cmd_input(n, now, line, len);
+	n->ask.answer = NULL;
+	n->ask.arg = NULL;
 }
 
 void
-node_input(node *n, uint64_t now, const char *line, size_t len)
+node_cmd_input(node *n, uint64_t now, const char *line, size_t len)
 {
 	cmd c = cmd_parse(line, len);
 	char s[128];

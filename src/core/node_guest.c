@@ -10,6 +10,7 @@
  */
 #include "node_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,8 @@
 static int
 attached_at(const node *n, const char *nick)
 {
-	for (int i = 0; i < n->nattached; i++)
-		if (nick_same(n->attached[i], nick))
+	for (int i = 0; i < n->guests.nattached; i++)
+		if (nick_same(n->guests.attached[i], nick))
 			return i;
 	return -1;
 }
@@ -35,11 +36,13 @@ local(const node *n, const char *nick)
 static void
 attach(node *n, const char *nick)
 {
-	if (n->nattached == n->capattached) {
-		n->capattached = n->capattached ? 2 * n->capattached : 8;
-		n->attached = xrealloc(n->attached, (size_t)n->capattached * sizeof *n->attached);
+	node_guests *g = &n->guests;
+
+	if (g->nattached == g->capattached) {
+		g->capattached = g->capattached ? 2 * g->capattached : 8;
+		g->attached = xrealloc(g->attached, (size_t)g->capattached * sizeof *g->attached);
 	}
-	snprintf(n->attached[n->nattached++], NICK_MAX + 1, "%s", nick);
+	snprintf(g->attached[g->nattached++], NICK_MAX + 1, "%s", nick);
 }
 
 static void
@@ -49,8 +52,8 @@ detach(node *n, const char *nick)
 
 	if (i < 0)
 		return;
-	memmove(n->attached[i], n->attached[n->nattached - 1], NICK_MAX + 1);
-	n->nattached--;
+	memmove(n->guests.attached[i], n->guests.attached[n->guests.nattached - 1], NICK_MAX + 1);
+	n->guests.nattached--;
 }
 
 /*
@@ -69,10 +72,10 @@ session_live(const node *n, const guest *g)
 void
 node_guest_free(node *n)
 {
-	guest_table_free(&n->held);
-	guest_table_free(&n->shown);
-	free(n->attached);
-	free(n->seen);
+	guest_table_free(&n->guests.held);
+	guest_table_free(&n->guests.shown);
+	free(n->guests.attached);
+	free(n->guests.seen);
 }
 
 static void
@@ -85,36 +88,36 @@ write_join(node *n, uint64_t now, const char *nick, uint64_t prev)
 }
 
 int
-node_guest_check(node *n, const char *nick)
+node_guest_may_join(node *n, const char *nick)
 {
 	const guest *g;
 
-	if (n->phase != PHASE_MEMBER)
+	if (!node_in_chat(n))
 		return NODE_GUEST_NOT_READY;
 	if (nick_check(nick, strlen(nick)))
 		return NODE_GUEST_BAD_NICK;
-	if (mod_removed(&n->mod, guest_id(nick)) || mod_removed_nick(&n->mod, nick))
+	if (node_mod_removal(n, guest_id(nick)) || node_mod_removal_of_nick(n, nick))
 		return NODE_GUEST_REMOVED;
 	if (local(n, nick) || node_has_nick(n, nick))
 		return NODE_GUEST_IN_USE;
-	g = guest_other(&n->held, nick, n->cfg.id);
+	g = guest_other(&n->guests.held, nick, n->cfg.id);
 	if (g && session_live(n, g))
 		return NODE_GUEST_IN_USE;
 	return NODE_GUEST_OK;
 }
 
 int
-node_guest_join(node *n, uint64_t now, const char *nick, uint64_t *since)
+node_guest_do_join(node *n, uint64_t now, const char *nick, uint64_t *since)
 {
-	int rc = node_guest_check(n, nick);
+	int rc = node_guest_may_join(n, nick);
 	const guest *g;
 
 	*since = 0;
 	if (rc != NODE_GUEST_OK)
 		return rc;
-	g = guest_other(&n->held, nick, n->cfg.id);
-	for (int i = 0; i < n->held.n && g == NULL; i++) {
-		const guest *s = &n->held.v[i];
+	g = guest_other(&n->guests.held, nick, n->cfg.id);
+	for (int i = 0; i < n->guests.held.n && g == NULL; i++) {
+		const guest *s = &n->guests.held.v[i];
 		if (!s->active && s->part_hlc > *since &&
 		    nick_same(s->nick, nick))
 			*since = s->part_hlc;
@@ -127,15 +130,15 @@ node_guest_join(node *n, uint64_t now, const char *nick, uint64_t *since)
 }
 
 int
-node_guest_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
-	       const char *line, size_t len)
+node_guest_do_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
+		  const char *line, size_t len)
 {
 	char text[GUEST_TAG_MAX + 2 + WIRE_MAX_TEXT];
 	int o;
 
 	if (!local(n, nick))
 		return NODE_GUEST_NOT_READY;
-	if (mod_silenced(&n->mod, guest_id(nick)))
+	if (node_is_silenced(n, guest_id(nick)))
 		return NODE_GUEST_SILENCED;
 	if (len > WIRE_MAX_TEXT - GUEST_TAG_MAX - 1)
 		return NODE_GUEST_TOO_LONG;
@@ -151,7 +154,7 @@ node_guest_say(node *n, uint64_t now, const char *nick, const char *tag, size_t 
 }
 
 void
-node_guest_part(node *n, uint64_t now, const char *nick, const char *why)
+node_guest_do_part(node *n, uint64_t now, const char *nick, const char *why)
 {
 	if (!local(n, nick))
 		return;
@@ -163,10 +166,10 @@ node_guest_part(node *n, uint64_t now, const char *nick, const char *why)
 void
 node_guest_part_all(node *n, uint64_t now)
 {
-	while (n->nattached > 0) {
+	while (n->guests.nattached > 0) {
 		char nick[NICK_MAX + 1];
-		snprintf(nick, sizeof nick, "%s", n->attached[0]);
-		node_guest_part(n, now, nick, "node left");
+		snprintf(nick, sizeof nick, "%s", n->guests.attached[0]);
+		node_guest_do_part(n, now, nick, "node left");
 	}
 }
 
@@ -177,8 +180,8 @@ node_guest_part_all(node *n, uint64_t now)
 void
 node_guest_restored(node *n, uint64_t now)
 {
-	for (int i = 0; i < n->held.n; i++) {
-		guest *g = &n->held.v[i];
+	for (int i = 0; i < n->guests.held.n; i++) {
+		guest *g = &n->guests.held.v[i];
 		if (g->host == n->cfg.id && g->active)
 			node_submit_as(n, now, HIST_GUEST_PART, g->nick, "node restarted",
 				       strlen("node restarted"));
@@ -192,7 +195,7 @@ node_guest_restore(node *n, const hist_rec *r, bool shown)
 	guest *displaced;
 
 	for (int pass = 0; pass < 1 + shown; pass++) {
-		guest_table *t = pass ? &n->shown : &n->held;
+		guest_table *t = pass ? &n->guests.shown : &n->guests.held;
 		if (r->kind == HIST_GUEST_JOIN)
 			guest_join(t, r, &displaced);
 		else
@@ -208,7 +211,7 @@ guest_nick(node *n, const char *nick, uint64_t salt, char *out, size_t cap)
 
 	for (int k = 0;; k++, h = h * 6364136223846793005ull + 1442695040888963407ull) {
 		snprintf(out, cap, "Guest%05u", (unsigned)(h >> 40) % 100000u);
-		if (!local(n, out) && !node_has_nick(n, out) && !guest_other(&n->held, out, 0))
+		if (!local(n, out) && !node_has_nick(n, out) && !guest_other(&n->guests.held, out, 0))
 			return;
 	}
 }
@@ -221,7 +224,7 @@ rename_local(node *n, uint64_t now, uint64_t salt, const char *nick)
 
 	guest_nick(n, nick, salt, fresh, sizeof fresh);
 	node_log(n, NODE_LOG_ALWAYS, "guest \"%s\" is known elsewhere; renamed %s", nick, fresh);
-	node_guest_part(n, now, nick, "nick clash");
+	node_guest_do_part(n, now, nick, "nick clash");
 	attach(n, fresh);
 	write_join(n, now, fresh, 0);
 	if (n->io.guest)
@@ -239,18 +242,18 @@ node_guest_taken(node *n, uint64_t now, const hist_rec *r)
 	char nick[NICK_MAX + 1];
 
 	if (r->kind == HIST_GUEST_PART) {
-		guest_part(&n->held, r);
+		guest_part(&n->guests.held, r);
 		return;
 	}
 	if (r->kind != HIST_GUEST_JOIN)
 		return;
-	g = guest_join(&n->held, r, &displaced);
+	g = guest_join(&n->guests.held, r, &displaced);
 	if (displaced && displaced->host == n->cfg.id && local(n, displaced->nick)) {
 		snprintf(nick, sizeof nick, "%s", displaced->nick);
 		rename_local(n, now, r->hlc, nick);
 		return;
 	}
-	mine = guest_find(&n->held, n->cfg.id, g->nick);
+	mine = guest_find(&n->guests.held, n->cfg.id, g->nick);
 	if (g->host != n->cfg.id && mine && mine->active && local(n, mine->nick) &&
 	    guest_yields(mine, g)) {
 		snprintf(nick, sizeof nick, "%s", mine->nick); /* our spelling */
@@ -264,8 +267,8 @@ node_guest_taken(node *n, uint64_t now, const hist_rec *r)
 static bool
 any_up(const node *n, const char *nick)
 {
-	for (int i = 0; i < n->shown.n; i++) {
-		const guest *g = &n->shown.v[i];
+	for (int i = 0; i < n->guests.shown.n; i++) {
+		const guest *g = &n->guests.shown.v[i];
 		if (g->active && !g->lost && nick_same(g->nick, nick))
 			return true;
 	}
@@ -279,14 +282,14 @@ show_chat(node *n, const hist_rec *r, event_kind kind)
 	node_why why;
 
 	if (!node_line_judge(n, r, &line, &why)) {
-		if (!mod_silenced(&n->mod, guest_id(r->nick)))
+		if (!node_is_silenced(n, guest_id(r->nick)))
 			node_log(n, NODE_LOG_ALWAYS, "refusing a guest line of %016llx under %s: %s",
 				 (unsigned long long)r->sender, r->nick, why.text);
 		return;
 	}
-	if (n->seen == NULL)
-		n->seen = xcalloc(1, sizeof *n->seen);
-	if (line.tag_len && !guest_seen_add(n->seen, r->nick, line.tag, line.tag_len))
+	if (n->guests.seen == NULL)
+		n->guests.seen = xcalloc(1, sizeof *n->guests.seen);
+	if (line.tag_len && !guest_seen_add(n->guests.seen, r->nick, line.tag, line.tag_len))
 		return; /* a line resent after a failover, shown already */
 	event ev = {.kind = kind, .nick = line.nick, .text = line.text, .text_len = line.len,
 		    .time = hlc_ms(r->hlc), .hlc = r->hlc, .sender = r->sender,
@@ -309,15 +312,15 @@ node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print)
 			show_chat(n, r, kind);
 		return;
 	}
-	print = print && kind != EVENT_HISTORY && n->phase == PHASE_MEMBER;
-	was = guest_other(&n->shown, r->nick, 0) != NULL;
+	print = print && kind != EVENT_HISTORY && node_in_chat(n);
+	was = guest_other(&n->guests.shown, r->nick, 0) != NULL;
 	if (r->kind == HIST_GUEST_PART) {
-		if (guest_part(&n->shown, r) && was && !guest_other(&n->shown, r->nick, 0) && print)
+		if (guest_part(&n->guests.shown, r) && was && !guest_other(&n->guests.shown, r->nick, 0) && print)
 			node_emit(n, EVENT_LEAVE, r->nick, NULL);
 		return;
 	}
 	bool up = any_up(n, r->nick);
-	g = guest_join(&n->shown, r, &displaced);
+	g = guest_join(&n->guests.shown, r, &displaced);
 	g->lost = !session_live(n, g);
 	if (print && !was)
 		node_emit(n, EVENT_JOIN, g->nick, NULL);
@@ -369,18 +372,18 @@ node_guest_refuses(node *n, link *l, uint64_t id, const char *nick)
 void
 node_guest_hosts(node *n, uint64_t now)
 {
-	if (n->phase != PHASE_MEMBER)
+	if (!node_in_chat(n))
 		return;
 	/* A node took the nick of a guest here (it joined meanwhile): nodes keep theirs. */
-	for (int i = 0; i < n->nattached; i++)
-		if (node_has_nick(n, n->attached[i])) {
+	for (int i = 0; i < n->guests.nattached; i++)
+		if (node_has_nick(n, n->guests.attached[i])) {
 			char nick[NICK_MAX + 1];
-			snprintf(nick, sizeof nick, "%s", n->attached[i]);
-			rename_local(n, now, n->clock, nick);
+			snprintf(nick, sizeof nick, "%s", n->guests.attached[i]);
+			rename_local(n, now, node_clock_latest(n), nick);
 			i = -1; /* the list changed */
 		}
-	for (int i = 0; i < n->shown.n; i++) {
-		guest *g = &n->shown.v[i];
+	for (int i = 0; i < n->guests.shown.n; i++) {
+		guest *g = &n->guests.shown.v[i];
 		if (!g->active || g->lost == !session_live(n, g))
 			continue;
 		bool before = any_up(n, g->nick);
@@ -399,12 +402,12 @@ node_guest_hosts(node *n, uint64_t now)
 static bool
 listed_first(const node *n, int i)
 {
-	const guest *g = &n->shown.v[i];
+	const guest *g = &n->guests.shown.v[i];
 
 	if (!g->active || !session_live(n, g))
 		return false;
-	for (int k = 0; k < n->shown.n; k++) {
-		const guest *o = &n->shown.v[k];
+	for (int k = 0; k < n->guests.shown.n; k++) {
+		const guest *o = &n->guests.shown.v[k];
 		if (k != i && o->active && session_live(n, o) &&
 		    nick_same(o->nick, g->nick) &&
 		    hist_cmp(o->hlc, o->host, g->hlc, g->host) < 0)
@@ -424,35 +427,35 @@ node_each_guest(const node *n, node_user_fn *fn, void *arg)
 
 	for (;;) {
 		int next = -1;
-		for (int i = 0; i < n->shown.n; i++) {
-			const guest *g = &n->shown.v[i];
+		for (int i = 0; i < n->guests.shown.n; i++) {
+			const guest *g = &n->guests.shown.v[i];
 			if (hist_cmp(g->hlc, g->host, last_hlc, last_host) > 0 && listed_first(n, i) &&
-			    (next < 0 || hist_cmp(g->hlc, g->host, n->shown.v[next].hlc,
-						  n->shown.v[next].host) < 0))
+			    (next < 0 || hist_cmp(g->hlc, g->host, n->guests.shown.v[next].hlc,
+						  n->guests.shown.v[next].host) < 0))
 				next = i;
 		}
 		if (next < 0)
 			break;
-		const guest *g = &n->shown.v[next];
-		fn(arg, g->nick, false, mod_silenced(&n->mod, guest_id(g->nick)), true);
+		const guest *g = &n->guests.shown.v[next];
+		fn(arg, g->nick, false, node_is_silenced(n, guest_id(g->nick)), true);
 		last_hlc = g->hlc;
 		last_host = g->host;
 	}
-	for (int i = 0; i < n->nattached; i++)
-		if (guest_other((guest_table *)&n->shown, n->attached[i], 0) == NULL)
-			fn(arg, n->attached[i], false,
-			   mod_silenced(&n->mod, guest_id(n->attached[i])), true);
+	for (int i = 0; i < n->guests.nattached; i++)
+		if (guest_other((guest_table *)&n->guests.shown, n->guests.attached[i], 0) == NULL)
+			fn(arg, n->guests.attached[i], false,
+			   node_is_silenced(n, guest_id(n->guests.attached[i])), true);
 }
 
-/* The shown guest with this nick (any case), for a directive; or NULL. */
+/* The guest with this nick (any case), for a directive; or NULL. */
 const char *
 node_guest_named(node *n, const char *nick)
 {
 	/* Shown here, or held: a user just attached whose join is not shown yet. */
-	const guest *g = guest_other(&n->shown, nick, 0);
+	const guest *g = guest_other(&n->guests.shown, nick, 0);
 
 	if (g == NULL)
-		g = guest_other(&n->held, nick, 0);
+		g = guest_other(&n->guests.held, nick, 0);
 
 	return g ? g->nick : NULL;
 }
@@ -463,7 +466,24 @@ node_guest_removed(node *n, const char *nick, const char *by)
 {
 	if (!local(n, nick))
 		return;
-	node_guest_part(n, n->last_tick, nick, "removed");
+	node_guest_do_part(n, n->last_tick, nick, "removed");
 	if (n->io.guest)
 		n->io.guest(n->io.ctx, NODE_GUEST_KICKED, nick, by);
+}
+
+const guest *
+node_guest_hosted(node *n, uint64_t host, const char *nick)
+{
+	return guest_find(&n->guests.held, host, nick);
+}
+
+void
+node_guest_assert(const node *n)
+{
+	const node_guests *g = &n->guests;
+
+	assert(g->nattached >= 0 && g->nattached <= g->capattached);
+	for (int i = 0; i < g->nattached; i++)
+		assert(nick_check(g->attached[i], strlen(g->attached[i])) == NULL);
+	(void)g;
 }

@@ -11,7 +11,7 @@
  * round trip.  Per-author sequence numbers give FIFO, dedup and gaps.
  *
  * View changes.  A newcomer sends nothing until every member has reported
- * to it after its HELLO (node->ready): those reports lift its clock above
+ * to it after its HELLO (node_may_send): those reports lift its clock above
  * anything a member has shown, so its records are never late.  A member
  * that is lost or leaves is waited for until the others' version vectors
  * say they no longer count it live and we hold all of its records they
@@ -30,6 +30,7 @@
  */
 #include "node_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@
 static hist_author *
 own(node *n)
 {
-	return hist_author_find(&n->hist, n->cfg.id);
+	return hist_author_find(&n->history.hist, n->cfg.id);
 }
 
 /* --- restoring the store's records ---------------------------------------- */
@@ -50,28 +51,27 @@ restore_one(void *arg, const hist_rec *r)
 {
 	node *n = arg;
 
-	if (hist_take(&n->hist, r) != HIST_NEW) {
+	if (hist_take(&n->history.hist, r) != HIST_NEW) {
 		node_log(n, NODE_LOG_ALWAYS, "store: record %llu of %016llx out of order; skipped",
 			 (unsigned long long)r->seq, (unsigned long long)r->sender);
 		return true;
 	}
-	sign_chain(hist_author_find(&n->hist, r->sender)->chain, r);
-	node_see_clock(n, n->start, r->hlc);
-	if (hist_is_mod(r->kind) && node_mod_bound(n, r))
-		mod_apply(&n->mod, r, NULL, NULL);
+	sign_chain(hist_author_find(&n->history.hist, r->sender)->chain, r);
+	node_see_clock(n, node_clock_started(n), r->hlc);
+	node_mod_restore(n, r);
 	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
 		node_guest_restore(n, r, hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc,
 						  n->cfg.mark_sender) <= 0);
 	if (hist_cmp(r->hlc, r->sender, n->cfg.mark_hlc, n->cfg.mark_sender) > 0)
-		hist_hold(&n->hist, r);
+		hist_hold(&n->history.hist, r);
 	return true;
 }
 
-/* Keep a line until we may send (check_ready). */
+/* Keep a line until we may send (node_hist_check_ready). */
 static void
 queue_line(node *n, int kind, const char *nick, const char *text, size_t len)
 {
-	queued *q = &n->queue[n->nqueue++];
+	queued *q = &n->outbox.v[n->outbox.len++];
 
 	*q = (queued){xstrndup(text, len), len, kind, ""};
 	snprintf(q->nick, sizeof q->nick, "%s", nick ? nick : "");
@@ -83,7 +83,7 @@ restore_pending(void *arg, const hist_rec *r)
 {
 	node *n = arg;
 
-	if (n->nqueue < NODE_MAX_QUEUED && r->len <= WIRE_MAX_TEXT)
+	if (n->outbox.len < NODE_MAX_QUEUED && r->len <= WIRE_MAX_TEXT)
 		queue_line(n, r->kind, r->nick, r->text, r->len);
 	return true;
 }
@@ -91,26 +91,21 @@ restore_pending(void *arg, const hist_rec *r)
 void
 node_hist_restore(node *n, uint64_t now)
 {
-	hist_init(&n->hist);
-	n->start = now;
-	n->hist.shown_hlc = n->cfg.mark_hlc;
-	n->hist.shown_sender = n->cfg.mark_sender;
-	hist_author_get(&n->hist, n->cfg.id, NULL); /* our nick: bound as anyone's */
+	hist_init(&n->history.hist);
+	node_clock_start(n, now);
+	n->history.hist.shown_hlc = n->cfg.mark_hlc;
+	n->history.hist.shown_sender = n->cfg.mark_sender;
+	hist_author_get(&n->history.hist, n->cfg.id, NULL); /* our nick: bound as anyone's */
 	if (n->io.store_scan)
 		n->io.store_scan(n->io.ctx, restore_one, n);
-	n->own_shown = n->own_restored = own(n)->seq;
 	/* Our records signed in the last life need no new signature. */
 	hist_sig last;
 	if (n->io.store_sig_at(n->io.ctx, n->cfg.id, own(n)->seq, &last) == 1 &&
 	    last.seq == own(n)->seq)
-		n->signed_seq = last.seq;
-	for (int i = 0; i < n->hist.nheap; i++) {
-		const hist_rec *r = &n->hist.heap[i];
-		if (r->sender == n->cfg.id && r->seq <= n->own_shown)
-			n->own_shown = r->seq - 1;
-	}
+		n->history.signed_seq = last.seq;
+	node_show_restore(n);
 	node_guest_restored(n, now);
-	n->since_hlc = hlc_seen(n->clock, node_wall(n, now) << HLC_SHIFT);
+	node_clock_fix_since(n, now);
 	if (n->io.store_pending_scan)
 		n->io.store_pending_scan(n->io.ctx, restore_pending, n);
 }
@@ -118,12 +113,32 @@ node_hist_restore(node *n, uint64_t now)
 void
 node_hist_free(node *n)
 {
-	for (int i = 0; i < n->nvecs; i++)
-		free(n->vecs[i].have);
-	free(n->vecs);
-	hist_free(&n->hist);
-	mod_free(&n->mod);
+	for (int i = 0; i < n->outbox.len; i++)
+		free(n->outbox.v[i].text);
+	node_sync_free(n);
+	hist_free(&n->history.hist);
+	node_mod_free(n);
 	node_guest_free(n);
+	crypto_wipe(n->history.sk, sizeof n->history.sk);
+}
+
+/*
+ * Records waiting for a signature that was to come on a link now gone: the
+ * signature will not come that way.  Drop them at once, so that the next
+ * vector that shows them pulls them again (with their signature) from
+ * whoever has them, rather than after timeout-ms (node_sync_tick).
+ */
+void
+node_hist_drop_unsigned(node *n, uint32_t id)
+{
+	for (int i = 0; i < n->history.hist.nauthors; i++) {
+		hist_author *a = &n->history.hist.authors[i];
+		if (a->npend == 0 || a->pend_link != id)
+			continue;
+		node_log(n, NODE_LOG_VERBOSE, "link %u gone: %d unsigned record(s) of %016llx dropped",
+			 id, a->npend, (unsigned long long)a->id);
+		hist_pend_drop(a, a->npend);
+	}
 }
 
 /* --- taking records in --------------------------------------------------- */
@@ -136,11 +151,11 @@ node_hist_free(node *n)
 static int
 take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 {
-	int took = hist_take(&n->hist, r);
+	int took = hist_take(&n->history.hist, r);
 
 	if (took != HIST_NEW)
 		return took;
-	hist_author *a = hist_author_find(&n->hist, r->sender);
+	hist_author *a = hist_author_find(&n->history.hist, r->sender);
 	if (chain)
 		memcpy(a->chain, chain, HIST_CHAIN);
 	else
@@ -151,21 +166,17 @@ take(node *n, uint64_t now, hist_rec *r, const uint8_t *chain, bool owned)
 		node_mod_taken(n, r);
 	if (r->kind == HIST_GUEST_JOIN || r->kind == HIST_GUEST_PART)
 		node_guest_taken(n, now, r);
-	if (!hist_is_late(&n->hist, r)) {
+	if (!hist_is_late(&n->history.hist, r)) {
 		if (owned)
-			hist_hold_owned(&n->hist, r);
+			hist_hold_owned(&n->history.hist, r);
 		else
-			hist_hold(&n->hist, r);
-	} else if (n->synced || (n->phase == PHASE_MEMBER && node_since_start(n, r))) {
+			hist_hold(&n->history.hist, r);
+	} else if (node_caught_up(n) || (node_in_chat(n) && node_since_start(n, r))) {
 		node_show(n, r, EVENT_LATE);
 	} else if (hist_is_guest(r->kind)) {
 		node_guest_show(n, r, EVENT_HISTORY, false); /* passed over; presence counts */
 	}
-	/* Catching up is given more time while it makes progress. */
-	if (!n->synced && r->seq <= hist_author_find(&n->hist, r->sender)->sync_to)
-		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
-	if (!n->synced && r->hlc > n->sync_hlc && node_clock_near(n, now, r->hlc))
-		n->sync_hlc = r->hlc; /* (a record far ahead is shown when its time comes) */
+	node_show_taken(n, now, r);
 	return took;
 }
 
@@ -189,15 +200,14 @@ write_record(node *n, uint64_t now, int kind, const char *nick, uint64_t hlc, co
 	chat.u.chat.text = (wire_str){text, len};
 	node_broadcast(n, &chat);
 	/* A receiver holds unsigned records back: keep batches small. */
-	if (r.seq - n->signed_seq >= NODE_SIGN_EVERY)
+	if (r.seq - n->history.signed_seq >= NODE_SIGN_EVERY)
 		node_sign_own(n);
 }
 
 static void
 send_record(node *n, uint64_t now, int kind, const char *nick, const char *text, size_t len)
 {
-	n->clock = hlc_tick(n->clock, node_wall(n, now));
-	write_record(n, now, kind, nick, n->clock, text, len);
+	write_record(n, now, kind, nick, node_clock_stamp(n, now), text, len);
 }
 
 /*
@@ -208,14 +218,14 @@ send_record(node *n, uint64_t now, int kind, const char *nick, const char *text,
 void
 node_submit_stamped(node *n, uint64_t now, uint64_t hlc, const char *text, size_t len)
 {
-	if (n->ready && n->nqueue == 0 && len <= WIRE_MAX_TEXT)
+	if (node_may_send(n) && n->outbox.len == 0 && len <= WIRE_MAX_TEXT)
 		write_record(n, now, HIST_CHAT, NULL, hlc, text, len);
 }
 
 void
 node_submit(node *n, uint64_t now, const char *text, size_t len)
 {
-	if (mod_silenced(&n->mod, n->cfg.id)) {
+	if (node_is_silenced(n, n->cfg.id)) {
 		node_emit(n, EVENT_ERROR, NULL, "you are silenced");
 		return;
 	}
@@ -240,11 +250,11 @@ node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *te
 		node_emit(n, EVENT_ERROR, NULL, "message is not valid UTF-8");
 		return;
 	}
-	if (n->ready && n->nqueue == 0) {
+	if (node_may_send(n) && n->outbox.len == 0) {
 		send_record(n, now, kind, nick, text, len);
 		return;
 	}
-	if (n->nqueue == NODE_MAX_QUEUED) {
+	if (n->outbox.len == NODE_MAX_QUEUED) {
 		node_emit(n, EVENT_ERROR, NULL, "not joined yet and too many messages waiting");
 		return;
 	}
@@ -289,10 +299,10 @@ node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
 		node_log(n, NODE_LOG_ALWAYS, "dropping an invalid record from %s", l->host);
 		return;
 	}
-	if (hist_author_find(&n->hist, r.sender) == NULL &&
-	    n->hist.nauthors >= NODE_MAX_AUTHORS)
+	if (hist_author_find(&n->history.hist, r.sender) == NULL &&
+	    n->history.hist.nauthors >= NODE_MAX_AUTHORS)
 		return;
-	hist_author *a = hist_author_get(&n->hist, r.sender, NULL);
+	hist_author *a = hist_author_get(&n->history.hist, r.sender, NULL);
 	uint64_t next = a->seq + (uint64_t)a->npend + 1;
 	if (r.seq < next || a->refused)
 		return; /* held already, or its author is refused */
@@ -319,7 +329,7 @@ void
 node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
 {
 	hist_sig sig = {.sender = msg->u.sig.sender, .seq = msg->u.sig.seq};
-	hist_author *a = hist_author_find(&n->hist, sig.sender);
+	hist_author *a = hist_author_find(&n->history.hist, sig.sender);
 
 	if (a == NULL || sig.seq <= a->seq || sig.seq > a->seq + (uint64_t)a->npend)
 		return; /* old, or its records are not here yet */
@@ -353,7 +363,7 @@ node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
 	hist_pend_drop(a, k);
 	a->pend_since = now;
 	n->io.store_sig(n->io.ctx, &sig);
-	n->ack_due = true;
+	n->history.ack_due = true;
 	node_sync_progress(n, now, a);
 }
 
@@ -364,8 +374,8 @@ node_hist_prove(node *n, link *l)
 	uint8_t proof[SIGN_SIG];
 	wire_msg m = {.type = WIRE_PROVE};
 
-	sign_proof(proof, l->binding, n->sk);
-	m.u.prove.pk = n->pk;
+	sign_proof(proof, l->binding, n->history.sk);
+	m.u.prove.pk = n->history.pk;
 	m.u.prove.proof = proof;
 	node_send(n, l->id, &m);
 }
@@ -392,13 +402,13 @@ node_sign_own(node *n)
 	const hist_author *a = own(n);
 	hist_sig sig = {.sender = n->cfg.id, .seq = a->seq};
 
-	if (a->seq <= n->signed_seq)
+	if (a->seq <= n->history.signed_seq)
 		return;
 	memcpy(sig.chain, a->chain, HIST_CHAIN);
-	memcpy(sig.pk, n->pk, SIGN_PK);
-	sign_head(&sig, n->sk);
+	memcpy(sig.pk, n->history.pk, SIGN_PK);
+	sign_head(&sig, n->history.sk);
 	n->io.store_sig(n->io.ctx, &sig);
-	n->signed_seq = a->seq;
+	n->history.signed_seq = a->seq;
 	node_send_sig(n, 0, &sig);
 }
 
@@ -409,7 +419,7 @@ bool
 node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq)
 {
 	node_clock_report(n, now, m, hlc);
-	hist_report(&n->hist, m->id, hlc, seq);
+	hist_report(&n->history.hist, m->id, hlc, seq);
 	m->reported = true;
 	if (n->phase == PHASE_JOINING)
 		node_settle(n, now); /* the join may be complete now */
@@ -441,71 +451,114 @@ node_hist_bound(node *n, member *m)
  * digest is ours): then no member can be unaware of us when our records
  * go out.  Or that took too long.
  */
-static void
-check_ready(node *n, uint64_t now)
+void
+node_hist_check_ready(node *n, uint64_t now)
 {
-	if (n->ready || n->phase != PHASE_MEMBER)
+	if (n->phase != PHASE_ANNOUNCED && n->phase != PHASE_CAUGHT_UP)
 		return;
-	if (n->ready_deadline == 0)
-		n->ready_deadline = now + n->cfg.timeout_ms;
-	for (int i = 1; i < n->members.len && now < n->ready_deadline; i++) {
+	if (n->history.ready_deadline == 0)
+		n->history.ready_deadline = now + n->cfg.timeout_ms;
+	for (int i = 1; i < n->members.len && now < n->history.ready_deadline; i++) {
 		const member *m = &n->members.v[i];
 		if ((m->state == MEMBER_ALIVE && !(m->reported && m->agrees)) ||
 		    (m->state == MEMBER_PENDING && !m->reported))
 			return;
 	}
-	n->ready = true;
-	for (int i = 0; i < n->nqueue; i++) {
-		send_record(n, now, n->queue[i].kind, n->queue[i].nick, n->queue[i].text,
-			    n->queue[i].len);
-		free(n->queue[i].text);
-	}
-	if (n->nqueue && n->io.store_pending_clear)
-		n->io.store_pending_clear(n->io.ctx);
-	n->nqueue = 0;
+	node_enter(n, n->phase == PHASE_ANNOUNCED ? PHASE_READY : PHASE_MEMBER, now);
 }
 
-static void
-acknowledge(node *n)
+void
+node_hist_release(node *n, uint64_t now)
+{
+	for (int i = 0; i < n->outbox.len; i++) {
+		send_record(n, now, n->outbox.v[i].kind, n->outbox.v[i].nick, n->outbox.v[i].text,
+			    n->outbox.v[i].len);
+		free(n->outbox.v[i].text);
+	}
+	if (n->outbox.len && n->io.store_pending_clear)
+		n->io.store_pending_clear(n->io.ctx);
+	n->outbox.len = 0;
+}
+
+void
+node_hist_acknowledge(node *n)
 {
 	wire_msg st = {.type = WIRE_STATUS};
 
-	if (!n->ack_due)
+	if (!n->history.ack_due)
 		return;
-	n->ack_due = false;
-	st.u.status.hlc = n->clock;
+	n->history.ack_due = false;
+	st.u.status.hlc = node_clock_latest(n);
 	st.u.status.seq = own(n)->seq;
 	node_broadcast(n, &st);
 }
 
-void
-node_flush(node *n, uint64_t now)
+int
+node_hist_queued(const node *n)
 {
-	if (n->phase == PHASE_DONE)
-		return;
-	check_ready(n, now);
-	node_mod_flush(n, now);
-	if (n->phase == PHASE_DONE)
-		return;
-	node_sign_own(n);
-	if (n->leaving && n->nqueue == 0) {
-		node_leave(n, now);
-		return;
-	}
-	acknowledge(n);
-	node_show_stable(n, now);
-	node_guest_hosts(n, now);
-	if (n->vector_due) {
-		n->vector_due = false;
-		node_send_heartbeat(n, now, 0);
-	}
-	node_sync_serve(n);
+	return n->outbox.len;
 }
 
 bool
-node_busy(const node *n)
+node_hist_busy(const node *n)
 {
-	const hist_author *a = hist_author_find((hist *)&n->hist, n->cfg.id);
+	const hist_author *a = hist_author_find((hist *)&n->history.hist, n->cfg.id);
 
-	return n->nqueue >= NODE_MAX_QUEUED / 2 || (a && a->seq - n->own_shown >= NODE_WINDOW);
+	return n->outbox.len >= NODE_MAX_QUEUED / 2 || (a && a->seq - node_show_own(n) >= NODE_WINDOW);
+}
+
+void
+node_hist_keys(node *n, const uint8_t *pk, const uint8_t *sk)
+{
+	memcpy(n->history.pk, pk, SIGN_PK);
+	memcpy(n->history.sk, sk, SIGN_SK);
+}
+
+const uint8_t *
+node_hist_pk(const node *n)
+{
+	return n->history.pk;
+}
+
+uint64_t
+node_hist_count(const node *n)
+{
+	return n->history.hist.count;
+}
+
+void
+node_hist_digest(const node *n, char *buf)
+{
+	hist_digest_hex(&n->history.hist, buf);
+}
+
+const hist_author *
+node_hist_author(node *n, uint64_t id)
+{
+	return hist_author_find(&n->history.hist, id);
+}
+
+/* The heap in history order, after the last record shown; authors once each. */
+void
+node_hist_assert(const node *n)
+{
+	const hist *h = &n->history.hist;
+
+	assert(h->nheap >= 0 && h->nheap <= h->capheap);
+	assert(h->nheap == 0 ||
+	       hist_cmp(h->heap[0].hlc, h->heap[0].sender, h->shown_hlc, h->shown_sender) > 0);
+	for (int i = 1; i < h->nheap; i++) {
+		const hist_rec *r = &h->heap[i], *p = &h->heap[(i - 1) / 2];
+		assert(hist_cmp(p->hlc, p->sender, r->hlc, r->sender) <= 0);
+		(void)r;
+		(void)p;
+	}
+	for (int i = 0; i < h->nauthors; i++) {
+		const hist_author *a = &h->authors[i];
+		assert(a->npend >= 0 && a->npend <= a->cappend);
+		for (int k = i + 1; k < h->nauthors; k++)
+			assert(a->id != h->authors[k].id);
+		(void)a;
+	}
+	(void)h;
 }

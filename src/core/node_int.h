@@ -1,9 +1,16 @@
 /*
- * node_int — the node core's private state, shared by node.c (life cycle,
- * timers, membership transitions), node_link.c (links, dialling, sending),
- * node_recv.c (frame handlers), node_cmd.c (user commands), node_hist.c
- * (the history: records in, signatures, reports), node_show.c (what is
- * shown, and when) and node_sync.c (anti-entropy).
+ * node_int — the node core's private state and the calls between its
+ * parts: node.c (every entry point of node.h, delegating; the life
+ * cycle, timers, the end of a batch), node_phase.c (the node's phases),
+ * node_member.c (the members' state machine, failure detection, the nick
+ * rule), node_link.c (links, dialling, sending), node_recv.c (frame
+ * handlers), node_cmd.c (user commands), node_hist.c (the history:
+ * records in, signatures, reports, the outbox), node_clock.c (clocks),
+ * node_show.c (what is shown, and when), node_line.c (which records are
+ * lines), node_sync.c (anti-entropy), node_mod.c (directives),
+ * node_guest.c (guests) and node_check.c (the invariants).  The parts
+ * with a sub-struct of their own (links, outbox, moderation, guests) are
+ * its only readers and writers; the others go through their functions.
  * Nothing outside src/core/node*.c includes it.
  */
 #ifndef CHORUS_NODE_INT_H
@@ -32,7 +39,66 @@
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
-typedef enum node_phase { PHASE_PROBE, PHASE_JOINING, PHASE_MEMBER, PHASE_DONE } node_phase;
+/*
+ * The node's own state machine.  node_enter() (node_phase.c) is the only
+ * writer of n->phase; it checks the edge and carries out what goes with
+ * it.  The guards are judged where their facts are kept.
+ *
+ *   node_new -- seeds --> PROBE -- the first member list (node_end_probe):
+ *      |                    |      our incarnation above all it lists
+ *      | no seeds, or       v
+ *      | seeds are peers -> JOINING -- every member linked and its clock
+ *                           |          reported, or timeout-ms (join_complete)
+ *                           v          : [JOIN] self, [USERS], [LEADER]
+ *                       ANNOUNCED
+ *                 (a) /           \ (b)
+ *                    v             v
+ *                 READY         CAUGHT_UP
+ *                 (b) \           / (a)
+ *                      v         v
+ *                        MEMBER
+ *
+ *   (a) every member reported and agrees on the members, or timeout-ms
+ *       (node_hist.c check_ready): the lines queued go out
+ *   (b) caught up, or 2 x timeout-ms (node_show.c sync_done): the stable
+ *       backlog shown as [HISTORY]; records shown as they become stable
+ *   any phase --> DONE (node_finish: left, nick taken, removed, clock off):
+ *       io.exit; every entry point is a no-op from then on.
+ *
+ * (a) nearly always comes first; (b) first needs a stall (the process
+ * stopped) right after the announce, so that the first flush in the chat,
+ * which starts (a)'s timeout, comes after (b)'s deadline.
+ *
+ * ANNOUNCED to MEMBER are "in the chat" (node_in_chat): events about
+ * members are shown.  READY and MEMBER may send (node_may_send): nothing
+ * is queued there.  CAUGHT_UP and MEMBER show records as they become
+ * stable (node_caught_up).
+ *
+ * Leaving is a region of its own beside the phase: n->leaving is set by
+ * the first node_leave() that finds lines still queued (never in PROBE),
+ * after our guests' parts were written; the node goes on through its
+ * phases until the queue is out or leave_deadline passes, then DONE.
+ */
+typedef enum node_phase {
+	PHASE_PROBE,
+	PHASE_JOINING,
+	PHASE_ANNOUNCED,
+	PHASE_READY,
+	PHASE_CAUGHT_UP,
+	PHASE_MEMBER,
+	PHASE_DONE,
+} node_phase;
+
+/* What makes a member change state: the events of member.h's diagram. */
+typedef enum member_why {
+	MEMBER_HEARD,      /* a frame from it on a bound link */
+	MEMBER_SILENT,     /* timeout-ms without a frame (node_tick) */
+	MEMBER_UNLINKED,   /* its last link here broke */
+	MEMBER_SAID_LEAVE, /* its LEAVE */
+	MEMBER_GOSSIP,     /* the merge rule: a tombstone, or a restart */
+	MEMBER_NICK_RULE,  /* it lost a nick claim (member_nick_loser) */
+	MEMBER_REMOVED,    /* a directive removing it counts here */
+} member_why;
 
 /* A range of one author's records a peer asked us for. */
 typedef struct serve {
@@ -82,6 +148,71 @@ typedef struct queued {
 	char nick[NICK_MAX + 1]; /* a guest's, or "" for ours */
 } queued;
 
+/* The links and the seeds: node_link.c's alone; others go through it. */
+typedef struct node_links {
+	link *v;
+	int len;
+	int cap;
+	seed seeds[NODE_MAX_SEEDS];
+	int nseeds;
+} node_links;
+
+/* Lines typed before we may send, in order (node_hist.c's alone). */
+typedef struct node_outbox {
+	queued v[NODE_MAX_QUEUED];
+	int len;
+} node_outbox;
+
+/*
+ * The history: the records held and their authors (hist.h), our keys and
+ * signatures, our reports.  The history's three files share it -- what
+ * is taken in (node_hist.c), shown (node_show.c) and synced (node_sync.c)
+ * are views of one set of records; the others go through node_hist_*.
+ */
+typedef struct node_history {
+	hist hist;
+	uint8_t pk[SIGN_PK];  /* our signing key pair */
+	uint8_t sk[SIGN_SK];
+	uint64_t signed_seq;  /* our last record covered by a signature sent */
+	uint64_t ready_deadline; /* check_ready gives up waiting then */
+	bool ack_due;         /* records came in since our last report */
+} node_history;
+
+/* What is shown, and when (node_show.c's alone). */
+typedef struct node_display {
+	uint64_t sync_deadline; /* catching up gives up then */
+	uint64_t sync_hlc;  /* the latest stamp taken in while catching up */
+	bool vector_due;    /* a member departed: tell everyone what we hold */
+	uint64_t own_shown; /* our latest record shown */
+	uint64_t own_restored; /* our latest record when this life began */
+} node_display;
+
+/* The clocks (node_clock.c's alone). */
+typedef struct node_clocks {
+	uint64_t hlc;       /* hybrid logical clock: the latest stamp seen */
+	uint64_t start;     /* now at node_new, for the wall clock */
+	uint64_t since_hlc; /* records stamped past it were said since we started */
+	bool since_fixed;   /* ... as the first report told us */
+} node_clocks;
+
+/* Moderation (node_mod.c's alone). */
+typedef struct node_moderation {
+	mod_state state;      /* what the directives held add up to */
+	struct { uint64_t author, seq; } endorse[NODE_MAX_ENDORSE]; /* ours, to write */
+	int nendorse;
+	char removed_by[NICK_MAX + 1]; /* a directive removing us counts: end at the flush */
+} node_moderation;
+
+/* Guests (node_guest.c's alone). */
+typedef struct node_guests {
+	guest_table held;   /* every guest record taken */
+	guest_table shown;  /* every guest record shown */
+	char (*attached)[NICK_MAX + 1]; /* the guests attached here */
+	int nattached;
+	int capattached;
+	guest_seen *seen;   /* tags of guest lines shown */
+} node_guests;
+
 /* A peer's latest version vector, for settling a departed member. */
 typedef struct peer_vec {
 	uint64_t id;
@@ -90,63 +221,41 @@ typedef struct peer_vec {
 	wire_have *have;  /* owned */
 } peer_vec;
 
+/* The peers' latest version vectors (node_sync.c's alone). */
+typedef struct node_vectors {
+	peer_vec *v;
+	int len;
+} node_vectors;
+
 struct node {
 	node_config cfg;   /* strings point into the copies below */
 	char nick[NICK_MAX + 1];
 	char host[WIRE_MAX_HOST + 1];
 	node_io io;
-	node_phase phase;
+	node_phase phase;  /* only node_enter() writes it */
+	int exit_code;     /* for io.exit, once DONE */
 	member_table members;
-	link *links;
-	int nlinks;
-	int caplinks;
-	seed seeds[NODE_MAX_SEEDS];
-	int nseeds;
+	node_links links;  /* node_link.c */
 	uint64_t join_deadline;
 	uint64_t next_heartbeat;
 	uint64_t last_tick;
 	uint64_t leader;   /* the leader last announced, 0 before announce */
-	queued queue[NODE_MAX_QUEUED];
-	int nqueue;
-
-	/* The history (node_hist.c). */
-	hist hist;
-	mod_state mod;        /* what the directives held add up to */
-	struct { uint64_t author, seq; } endorse[NODE_MAX_ENDORSE]; /* ours, to write */
-	int nendorse;
-	char removed_by[NICK_MAX + 1]; /* a directive removing us counts: end at the flush */
-	uint8_t pk[SIGN_PK];  /* our signing key pair */
-	uint8_t sk[SIGN_SK];
-	uint64_t signed_seq;  /* our last record covered by a signature sent */
-	uint64_t clock;     /* hybrid logical clock: the latest stamp seen */
-	uint64_t start;     /* now at node_new, for the wall clock */
-	bool ready;         /* every member has answered: our records may go */
-	bool synced;        /* caught up: records are shown as they come */
-	uint64_t sync_deadline;
-	uint64_t sync_hlc;  /* the latest stamp taken in while catching up */
-	uint64_t since_hlc; /* records stamped past it were said since we started */
-	bool since_fixed;   /* ... as the first report told us */
-	uint64_t ready_deadline;
-	bool leaving;       /* asked to leave; waits for the queue to go out */
+	bool leaving;      /* asked to leave (guests parted); waits for the queue */
 	uint64_t leave_deadline;
-	bool ack_due;       /* records came in since our last report */
-	bool vector_due;    /* a member departed: tell everyone what we hold */
-	uint64_t own_shown; /* our latest record shown */
-	uint64_t own_restored; /* our latest record when this life began */
-	peer_vec *vecs;
-	int nvecs;
 
-	/* Guests (node_guest.c). */
-	guest_table held;   /* every guest record taken */
-	guest_table shown;  /* every guest record shown */
-	char (*attached)[NICK_MAX + 1]; /* the guests attached here */
-	int nattached;
-	int capattached;
-	guest_seen *seen;   /* tags of guest lines shown */
-	bool guests_parted; /* leaving: our guests' parts are written */
+	node_outbox outbox;   /* node_hist.c */
+	node_history history; /* node_hist.c, node_show.c, node_sync.c */
+	node_display show;    /* node_show.c */
+	node_vectors vecs;    /* node_sync.c */
+	node_clocks clocks;   /* node_clock.c */
+	node_moderation mod;  /* node_mod.c */
 
-	node_answer_fn *answer; /* while node_ask runs: where the events go, else NULL */
-	void *answer_arg;
+	node_guests guests; /* node_guest.c */
+
+	struct {
+		node_answer_fn *answer; /* while node_ask runs: where events go, else NULL */
+		void *arg;
+	} ask; /* node_cmd.c */
 
 	wire_buf out;       /* scratch for encoding */
 	wire_msg *msg;      /* the frame being handled (large) */
@@ -158,22 +267,83 @@ struct node {
 void node_log(node *n, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void node_emit(node *n, event_kind kind, const char *nick, const char *text);
-void node_finish(node *n, int code);
-void node_greet(node *n, link *l);
-void node_gossip(node *n, member *m, uint64_t now);
-void node_set_alive(node *n, member *m, uint64_t now);
-void node_depart(node *n, member *m, bool print);
-void node_cut_off(node *n, member *m);
-void node_settle(node *n, uint64_t now);
-void node_resolve_nicks(node *n);
-void node_nick_taken(node *n);
-void node_end_probe(node *n, const wire_msg *members, uint64_t now);
 /* Our heartbeat to one link, or to every member (link 0). */
 void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
 
+/* node_phase.c */
+/* Every way the node ends: DONE, and io.exit(code). */
+void node_finish(node *n, int code);
+void node_greet(node *n, link *l);
+/* After any change: the nick rule, a join finished, a new leader. */
+void node_settle(node *n, uint64_t now);
+void node_end_probe(node *n, const wire_msg *members, uint64_t now);
+
+/* Whether we are in the chat: announced, and not done. */
+static inline bool
+node_in_chat(const node *n)
+{
+	return n->phase >= PHASE_ANNOUNCED && n->phase <= PHASE_MEMBER;
+}
+
+/* Whether our records may go out (every member answered, or timeout). */
+static inline bool
+node_may_send(const node *n)
+{
+	return n->phase == PHASE_READY || n->phase == PHASE_MEMBER;
+}
+
+/* Whether we caught up: records are shown as they become stable. */
+static inline bool
+node_caught_up(const node *n)
+{
+	return n->phase == PHASE_CAUGHT_UP || n->phase == PHASE_MEMBER;
+}
+
+/*
+ * node_check.c: the invariants, at the end of every entry point that
+ * changes the node; the deep ones only where CHORUS_CHECK_DEEP is defined
+ * (the sanitizer build; the simulator asks for them itself).
+ */
+void node_check_state(const node *n, bool deep);
+#ifdef CHORUS_CHECK_DEEP
+#define assert_node_state(n) node_check_state((n), true)
+#else
+#define assert_node_state(n) node_check_state((n), false)
+#endif
+
+/* The one way the node's phase changes; now is for the deadlines it sets. */
+void node_enter(node *n, node_phase to, uint64_t now);
+
+/* node_member.c: the members' state machine (member.h draws it). */
+/* The one way a member's state changes (m is never self). */
+void node_member_set(node *n, member *m, member_state to, member_why why);
+/* A frame came from m: it is heard now, and ALIVE if it was not. */
+void node_member_heard(node *n, member *m, uint64_t now);
+void node_member_recall(node *n, const node_config *cfg, uint64_t now);
+void node_member_detect(node *n, uint64_t now);
+void node_gossip(node *n, member *m, uint64_t now);
+void node_resolve_nicks(node *n);
+void node_nick_taken(node *n);
+
 /* node_link.c */
+/* The --join addresses of cfg, parsed; whether there are any. */
+void node_link_seeds(node *n, const node_config *cfg);
+bool node_link_has_seeds(const node *n);
+void node_link_free(node *n);
 link *node_link(node *n, uint32_t id);
+/* The i-th link, or NULL past the last (links move as others close). */
+link *node_link_at(node *n, int i);
 link *node_link_add(node *n, uint32_t id, uint64_t now);
+/* A link came up (node_link_up): found or added, and marked up. */
+link *node_link_opened(node *n, uint64_t now, uint32_t id, bool outgoing,
+		       const char *remote_host, const uint8_t *binding);
+/* m's proven HELLO came on l: bind the link to it. */
+void node_link_bind(node *n, link *l, member *m, uint64_t inc);
+void node_link_greet_all(node *n);
+/* The links' invariants (node_check.c): links up to id, dialled for id. */
+int node_link_up_to(const node *n, uint64_t id);
+bool node_link_dialled(const node *n, uint64_t id);
+void node_link_check(const node *n, bool deep);
 void node_link_gone(node *n, link *l, uint64_t now, const char *why);
 void node_send(node *n, uint32_t link, const wire_msg *m);
 void node_send_to(node *n, const member *m, const wire_msg *msg);
@@ -191,10 +361,27 @@ void node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m);
 
 /* node_cmd.c */
 void node_emit_users(node *n);
+void node_cmd_each_user(const node *n, node_user_fn *fn, void *arg);
+/* A line typed (node_input's work). */
+void node_cmd_input(node *n, uint64_t now, const char *line, size_t len);
+/* A command typed by someone else (node_ask's work). */
+void node_cmd_ask(node *n, uint64_t now, const char *line, size_t len, node_answer_fn *answer,
+		  void *arg);
 /* Every event of the core goes out here: to whoever asked (node_ask), else io.event. */
 void node_event(node *n, const event *ev);
 
 /* node_hist.c */
+/* Our key pair, copied from the config (the secret wiped by node_hist_free). */
+void node_hist_keys(node *n, const uint8_t *pk, const uint8_t *sk);
+const uint8_t *node_hist_pk(const node *n);
+uint64_t node_hist_count(const node *n);
+void node_hist_digest(const node *n, char *buf);
+/* What we hold of author id, or NULL. */
+const hist_author *node_hist_author(node *n, uint64_t id);
+/* Link id is gone: records waiting on it for a signature are dropped. */
+void node_hist_drop_unsigned(node *n, uint32_t id);
+/* The history's invariants (node_check.c, deep). */
+void node_hist_assert(const node *n);
 void node_hist_restore(node *n, uint64_t now);
 void node_hist_free(node *n);
 void node_submit(node *n, uint64_t now, const char *text, size_t len);
@@ -204,12 +391,33 @@ void node_submit_stamped(node *n, uint64_t now, uint64_t hlc, const char *text, 
 void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const char *text,
 		    size_t len);
 void node_hist_bound(node *n, member *m);
+/* The guard of (a) of node_phase: ANNOUNCED or CAUGHT_UP may move on. */
+void node_hist_check_ready(node *n, uint64_t now);
+/* Our STATUS, when records came in since the last one. */
+void node_hist_acknowledge(node *n);
+/* Lines typed that wait until we may send (the outbox). */
+int node_hist_queued(const node *n);
+bool node_hist_busy(const node *n);
+/* (a) of node_phase: the lines queued before go out, in order. */
+void node_hist_release(node *n, uint64_t now);
 uint64_t node_wall(const node *n, uint64_t now);
 /* node_clock.c */
 bool node_clock_near(const node *n, uint64_t now, uint64_t hlc);
 void node_see_clock(node *n, uint64_t now, uint64_t hlc);
 void node_clock_report(node *n, uint64_t now, member *m, uint64_t hlc);
 bool node_clock_refused(node *n);
+/* The node's start (node_new's now), for the wall clock. */
+void node_clock_start(node *n, uint64_t now);
+uint64_t node_clock_started(const node *n);
+/* The latest stamp seen or made. */
+uint64_t node_clock_latest(const node *n);
+/* A stamp for a record of ours: after every stamp seen, and now. */
+uint64_t node_clock_stamp(node *n, uint64_t now);
+/* The clock moved on to the wall clock (a heartbeat's); returned. */
+uint64_t node_clock_on(node *n, uint64_t now);
+/* "Since we started": fixed at node_new, moved on by the first report. */
+void node_clock_fix_since(node *n, uint64_t now);
+uint64_t node_clock_since(const node *n);
 void node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);
 void node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg);
@@ -220,6 +428,7 @@ bool node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t s
 
 /* node_guest.c */
 void node_guest_free(node *n);
+int node_guest_may_join(node *n, const char *nick);
 void node_guest_part_all(node *n, uint64_t now);
 void node_guest_restore(node *n, const hist_rec *r, bool shown);
 void node_guest_restored(node *n, uint64_t now);
@@ -228,12 +437,22 @@ void node_guest_taken(node *n, uint64_t now, const hist_rec *r);
 void node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print);
 void node_guest_hosts(node *n, uint64_t now);
 bool node_guest_refuses(node *n, link *l, uint64_t id, const char *nick);
+/* node_guest_join, _say and _part's work (node.c checks after them). */
+int node_guest_do_join(node *n, uint64_t now, const char *nick, uint64_t *since);
+int node_guest_do_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
+		      const char *line, size_t len);
+void node_guest_do_part(node *n, uint64_t now, const char *nick, const char *why);
 void node_each_guest(const node *n, node_user_fn *fn, void *arg);
 const char *node_guest_named(node *n, const char *nick);
 void node_guest_removed(node *n, const char *nick, const char *by);
+/* The session of nick that host opened, of every guest record taken, or NULL. */
+const guest *node_guest_hosted(node *n, uint64_t host, const char *nick);
+/* The guests' invariants (node_check.c). */
+void node_guest_assert(const node *n);
 
 /* node_mod.c */
 void node_mod_removed(node *n, const char *by);
+bool node_mod_silenced(const node *n, uint64_t id);
 bool node_mod_bound(node *n, const hist_rec *r);
 void node_mod_taken(node *n, const hist_rec *r);
 void node_mod_flush(node *n, uint64_t now);
@@ -241,6 +460,15 @@ void node_mod_show(node *n, const hist_rec *r, bool late);
 bool node_mod_refuses(node *n, link *l, uint64_t id, const char *nick);
 void node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len);
 void node_mod_issue(node *n, uint64_t now, int op, const char *arg, size_t len);
+/* A record of an earlier life, read at node_new: folded in if a directive. */
+void node_mod_restore(node *n, const hist_rec *r);
+void node_mod_free(node *n);
+/* The removal of id (a member's, or guest_id of a guest's nick) that counts, or NULL. */
+const mod_target *node_mod_removal(const node *n, uint64_t id);
+const mod_target *node_mod_removal_of_nick(const node *n, const char *nick);
+int node_mod_silenced_count(const node *n);
+/* The moderation's invariants (node_check.c). */
+void node_mod_assert(const node *n);
 
 #ifdef CHORUS_INSIDER
 /* tests/insider: a test build's forgeries; true when line was one. */
@@ -256,7 +484,19 @@ bool node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why);
 /* node_show.c */
 void node_show(node *n, const hist_rec *r, event_kind kind);
 bool node_since_start(const node *n, const hist_rec *r);
+void node_show_last(const node *n, uint64_t *hlc, uint64_t *sender);
+uint64_t node_show_since(const node *n);
+/* At node_new, the store's records read: where our own records stand. */
+void node_show_restore(node *n);
+/* A record taken (new here): catching up, it is progress and may be waited for. */
+void node_show_taken(node *n, uint64_t now, const hist_rec *r);
+/* Our latest record shown. */
+uint64_t node_show_own(const node *n);
+/* Whether a departed member makes our vector due; cleared by asking. */
+bool node_show_vector_due(node *n);
 void node_show_stable(node *n, uint64_t now);
+/* (b) of node_phase: the backlog up to the frontier shown as [HISTORY]. */
+void node_show_backlog(node *n, uint64_t now);
 void node_hist_history(node *n, int count);
 
 /* node_sync.c */
@@ -269,5 +509,6 @@ peer_vec *node_peer_vec(node *n, uint64_t id);
 void node_sync_serve(node *n);
 void node_send_sig(node *n, uint32_t to, const hist_sig *sig);
 void node_sync_tick(node *n, uint64_t now);
+void node_sync_free(node *n);
 
 #endif

@@ -32,7 +32,7 @@ static const char *
 author_nick(node *n, const hist_rec *r, node_why *why)
 {
 	const member *m = member_find(&n->members, r->sender);
-	const hist_author *a = hist_author_find(&n->hist, r->sender);
+	const hist_author *a = node_hist_author(n, r->sender);
 	const char *bound = a && a->nick[0] ? a->nick : r->nick;
 
 	if (!nick_same(r->nick, bound) || (m && !nick_same(r->nick, m->nick)) ||
@@ -51,7 +51,7 @@ author_nick(node *n, const hist_rec *r, node_why *why)
 static bool
 member_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 {
-	if (mod_silenced(&n->mod, r->sender)) {
+	if (node_is_silenced(n, r->sender)) {
 		snprintf(why->text, sizeof why->text, "its author is silenced");
 		return false;
 	}
@@ -72,7 +72,7 @@ guest_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 		snprintf(why->text, sizeof why->text, "it is not a guest line");
 		return false;
 	}
-	if (mod_silenced(&n->mod, guest_id(r->nick))) {
+	if (node_is_silenced(n, guest_id(r->nick))) {
 		snprintf(why->text, sizeof why->text, "the guest is silenced");
 		return false;
 	}
@@ -81,7 +81,7 @@ guest_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 		return false;
 	}
 	/* Its host's join is the host's earlier record: held whenever r is. */
-	const guest *g = guest_find(&n->held, r->sender, r->nick);
+	const guest *g = node_guest_hosted(n, r->sender, r->nick);
 	if (g == NULL || g->first_hlc >= r->hlc) {
 		snprintf(why->text, sizeof why->text, "its author never hosted that guest");
 		return false;
@@ -99,12 +99,4 @@ node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why)
 		return guest_line(n, r, out, why);
 	snprintf(why->text, sizeof why->text, "it is not a chat line");
 	return false;
-}
-
-bool
-node_line_of(node *n, const hist_rec *r, node_line *out)
-{
-	node_why why;
-
-	return node_line_judge(n, r, out, &why);
 }

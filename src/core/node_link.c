@@ -7,28 +7,109 @@
  */
 #include "node_int.h"
 
+#include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xalloc.h"
 
+void
+node_link_seeds(node *n, const node_config *cfg)
+{
+	node_links *k = &n->links;
+
+	for (int i = 0; i < cfg->nseeds && k->nseeds < NODE_MAX_SEEDS; i++) {
+		seed *s = &k->seeds[k->nseeds];
+		const char *colon = strrchr(cfg->seeds[i], ':');
+		if (colon == NULL || (size_t)(colon - cfg->seeds[i]) > WIRE_MAX_HOST)
+			continue;
+		snprintf(s->host, sizeof s->host, "%.*s", (int)(colon - cfg->seeds[i]),
+			 cfg->seeds[i]);
+		s->port = (uint16_t)atoi(colon + 1);
+		s->backoff = NODE_BACKOFF_MIN;
+		k->nseeds++;
+	}
+}
+
+bool
+node_link_has_seeds(const node *n)
+{
+	return n->links.nseeds > 0;
+}
+
+void
+node_link_free(node *n)
+{
+	free(n->links.v);
+	n->links = (node_links){0};
+}
+
+link *
+node_link_at(node *n, int i)
+{
+	return i < n->links.len ? &n->links.v[i] : NULL;
+}
+
+link *
+node_link_opened(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
+		 const uint8_t *binding)
+{
+	link *l = node_link(n, id);
+
+	if (l == NULL) {
+		l = node_link_add(n, id, now);
+		snprintf(l->host, sizeof l->host, "%s", remote_host);
+	}
+	l->up = true;
+	l->outgoing = outgoing;
+	if (binding)
+		memcpy(l->binding, binding, sizeof l->binding);
+	if (l->seed >= 0)
+		n->links.seeds[l->seed].backoff = NODE_BACKOFF_MIN;
+	node_log(n, NODE_LOG_VERBOSE, "link %u up (%s %s)", id,
+		 outgoing ? "to" : "from", l->host);
+	return l;
+}
+
+void
+node_link_bind(node *n, link *l, member *m, uint64_t inc)
+{
+	if (!l->peer) {
+		l->peer = m->id;
+		l->inc = inc;
+		m->nlinks++;
+	}
+	if (l->target == m->id)
+		m->connecting = false;
+	if (l->seed >= 0 && n->cfg.seeds_are_peers)
+		n->links.seeds[l->seed].reached = true; /* a member now: redialled as one */
+}
+
+void
+node_link_greet_all(node *n)
+{
+	for (int i = 0; i < n->links.len; i++)
+		node_greet(n, &n->links.v[i]);
+}
+
 link *
 node_link(node *n, uint32_t id)
 {
-	for (int i = 0; i < n->nlinks; i++)
-		if (n->links[i].id == id)
-			return &n->links[i];
+	for (int i = 0; i < n->links.len; i++)
+		if (n->links.v[i].id == id)
+			return &n->links.v[i];
 	return NULL;
 }
 
 link *
 node_link_add(node *n, uint32_t id, uint64_t now)
 {
-	if (n->nlinks == n->caplinks) {
-		n->caplinks = n->caplinks ? n->caplinks * 2 : 8;
-		n->links = xrealloc(n->links, (size_t)n->caplinks * sizeof *n->links);
+	if (n->links.len == n->links.cap) {
+		n->links.cap = n->links.cap ? n->links.cap * 2 : 8;
+		n->links.v = xrealloc(n->links.v, (size_t)n->links.cap * sizeof *n->links.v);
 	}
-	link *l = &n->links[n->nlinks++];
+	link *l = &n->links.v[n->links.len++];
 	*l = (link){.id = id, .seed = -1, .since = now};
 	return l;
 }
@@ -37,9 +118,9 @@ node_link_add(node *n, uint32_t id, uint64_t now)
 static link *
 link_to(node *n, uint64_t id)
 {
-	for (int i = 0; i < n->nlinks; i++)
-		if (n->links[i].up && n->links[i].peer == id)
-			return &n->links[i];
+	for (int i = 0; i < n->links.len; i++)
+		if (n->links.v[i].up && n->links.v[i].peer == id)
+			return &n->links.v[i];
 	return NULL;
 }
 
@@ -82,7 +163,7 @@ node_broadcast(node *n, const wire_msg *msg)
 static void
 seed_failed(node *n, link *l, uint64_t now, const char *why)
 {
-	seed *s = l->seed >= 0 ? &n->seeds[l->seed] : NULL;
+	seed *s = l->seed >= 0 ? &n->links.seeds[l->seed] : NULL;
 
 	if (s == NULL || s->link != l->id)
 		return;
@@ -93,25 +174,6 @@ seed_failed(node *n, link *l, uint64_t now, const char *why)
 		 s->host, s->port, why, (double)s->backoff / 1000);
 	s->next_try = now + s->backoff;
 	s->backoff = s->backoff * 2 > NODE_BACKOFF_MAX * 2 ? NODE_BACKOFF_MAX * 2 : s->backoff * 2;
-}
-
-/*
- * Records waiting for a signature that was to come on a link now gone: the
- * signature will not come that way.  Drop them at once, so that the next
- * vector that shows them pulls them again (with their signature) from
- * whoever has them, rather than after timeout-ms (node_sync_tick).
- */
-static void
-drop_unsigned(node *n, const link *l)
-{
-	for (int i = 0; i < n->hist.nauthors; i++) {
-		hist_author *a = &n->hist.authors[i];
-		if (a->npend == 0 || a->pend_link != l->id)
-			continue;
-		node_log(n, NODE_LOG_VERBOSE, "link %u gone: %d unsigned record(s) of %016llx dropped",
-			 l->id, a->npend, (unsigned long long)a->id);
-		hist_pend_drop(a, a->npend);
-	}
 }
 
 /*
@@ -127,20 +189,17 @@ node_link_gone(node *n, link *l, uint64_t now, const char *why)
 	seed_failed(n, l, now, why);
 	if (m && l->up) {
 		m->nlinks--;
-		if (m->nlinks == 0 && m->state == MEMBER_ALIVE) {
-			m->state = MEMBER_LOST;
-			if (n->phase == PHASE_MEMBER)
-				node_emit(n, EVENT_LOST, m->nick, NULL);
-		}
+		if (m->nlinks == 0 && m->state == MEMBER_ALIVE)
+			node_member_set(n, m, MEMBER_LOST, MEMBER_UNLINKED);
 	}
-	drop_unsigned(n, l);
+	node_hist_drop_unsigned(n, l->id);
 	member *t = l->target ? member_find(&n->members, l->target) : NULL;
 	if (t && t->connecting) {
 		t->connecting = false;
 		t->next_try = now + t->backoff;
 		t->backoff = t->backoff * 2 > NODE_BACKOFF_MAX ? NODE_BACKOFF_MAX : t->backoff * 2;
 	}
-	*l = n->links[--n->nlinks];
+	*l = n->links.v[--n->links.len];
 }
 
 void
@@ -155,9 +214,9 @@ node_close_link(node *n, link *l)
 void
 node_close_member(node *n, member *m)
 {
-	for (int i = n->nlinks - 1; i >= 0; i--)
-		if (n->links[i].peer == m->id)
-			node_close_link(n, &n->links[i]);
+	for (int i = n->links.len - 1; i >= 0; i--)
+		if (n->links.v[i].peer == m->id)
+			node_close_link(n, &n->links.v[i]);
 }
 
 /*
@@ -168,16 +227,16 @@ node_close_member(node *n, member *m)
 void
 node_close_stale(node *n, const member *m)
 {
-	for (int i = n->nlinks - 1; i >= 0; i--)
-		if (n->links[i].peer == m->id && n->links[i].inc != m->inc)
-			node_close_link(n, &n->links[i]);
+	for (int i = n->links.len - 1; i >= 0; i--)
+		if (n->links.v[i].peer == m->id && n->links.v[i].inc != m->inc)
+			node_close_link(n, &n->links.v[i]);
 }
 
 void
 node_dial_seeds(node *n, uint64_t now)
 {
-	for (int i = 0; i < n->nseeds; i++) {
-		seed *s = &n->seeds[i];
+	for (int i = 0; i < n->links.nseeds; i++) {
+		seed *s = &n->links.seeds[i];
 		if (s->link || s->reached || now < s->next_try)
 			continue;
 		s->link = n->io.connect(n->io.ctx, s->host, s->port);
@@ -193,7 +252,7 @@ wants_link(node *n, const member *m, uint64_t now)
 {
 	if (m->self || m->nlinks > 0 || m->connecting || now < m->next_try)
 		return false;
-	if (m->state == MEMBER_LEFT || m->state == MEMBER_REJECTED)
+	if (member_tombstone(m->state))
 		return false;
 	if (m->port == 0 || m->host[0] == '\0')
 		return false;
@@ -234,12 +293,63 @@ node_dial_members(node *n, uint64_t now)
 void
 node_expire_links(node *n, uint64_t now)
 {
-	for (int i = n->nlinks - 1; i >= 0; i--) {
-		link *l = &n->links[i];
+	for (int i = n->links.len - 1; i >= 0; i--) {
+		link *l = &n->links.v[i];
 		if (l->peer || now - l->since <= n->cfg.timeout_ms)
 			continue;
 		node_log(n, NODE_LOG_VERBOSE, "link %u to %s: no hello within %u ms", l->id,
 			 l->host, n->cfg.timeout_ms);
 		node_close_link(n, l);
+	}
+}
+
+/* --- invariants (node_check.c) --------------------------------------------- */
+
+int
+node_link_up_to(const node *n, uint64_t id)
+{
+	int up = 0;
+
+	for (int i = 0; i < n->links.len; i++)
+		up += n->links.v[i].up && n->links.v[i].peer == id;
+	return up;
+}
+
+bool
+node_link_dialled(const node *n, uint64_t id)
+{
+	for (int i = 0; i < n->links.len; i++)
+		if (n->links.v[i].target == id)
+			return true;
+	return false;
+}
+
+/*
+ * Ids are not 0 (and, deep, unique); a bound link's member is in the
+ * table; a seed's link is there and dialled for it.
+ */
+void
+node_link_check(const node *n, bool deep)
+{
+	const node_links *k = &n->links;
+
+	assert(k->len >= 0 && k->len <= k->cap);
+	for (int i = 0; i < k->len; i++) {
+		const link *l = &k->v[i];
+		assert(l->id != 0);
+		assert(l->peer != n->cfg.id);
+		assert(l->peer == 0 || member_find((member_table *)&n->members, l->peer));
+		assert(l->seed >= -1 && l->seed < k->nseeds);
+		assert(l->nserve >= 0 && l->nserve <= NODE_MAX_SERVE);
+		for (int j = i + 1; deep && j < k->len; j++)
+			assert(l->id != k->v[j].id);
+	}
+	for (int i = 0; i < k->nseeds; i++) {
+		const seed *s = &k->seeds[i];
+		bool found = false;
+		for (int j = 0; j < k->len && s->link && !found; j++)
+			found = k->v[j].id == s->link && k->v[j].seed == i;
+		assert(s->link == 0 || found);
+		(void)found;
 	}
 }

@@ -6,13 +6,14 @@
  */
 #include "node_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
 bool
-node_is_silenced(const node *n, uint64_t id)
+node_mod_silenced(const node *n, uint64_t id)
 {
-	return mod_silenced(&n->mod, id);
+	return mod_silenced(&n->mod.state, id);
 }
 
 /* This node is removed: say by whom, and end with code 4. */
@@ -31,7 +32,7 @@ node_mod_removed(node *n, const char *by)
 bool
 node_mod_bound(node *n, const hist_rec *r)
 {
-	const hist_author *a = hist_author_find(&n->hist, r->sender);
+	const hist_author *a = node_hist_author(n, r->sender);
 
 	if (a && nick_same(a->nick, r->nick))
 		return true;
@@ -88,17 +89,17 @@ consider(node *n, const hist_rec *r, const mod_directive *d)
 {
 	const char *why;
 
-	if (r->sender == n->cfg.id || !n->synced || !mod_is_voter(d, n->cfg.id))
+	if (r->sender == n->cfg.id || !node_caught_up(n) || !mod_is_voter(d, n->cfg.id))
 		return; /* ours; or from before we caught up; or not ours to judge */
 	if ((why = no_endorsement(n, r, d)) != NULL) {
 		node_log(n, NODE_LOG_ALWAYS, "not endorsing %s's directive to %s %s: %s", r->nick,
 			 mod_command(d->op), d->nick, why);
 		return;
 	}
-	if (n->nendorse == NODE_MAX_ENDORSE)
+	if (n->mod.nendorse == NODE_MAX_ENDORSE)
 		return;
-	n->endorse[n->nendorse].author = r->sender;
-	n->endorse[n->nendorse++].seq = r->seq;
+	n->mod.endorse[n->mod.nendorse].author = r->sender;
+	n->mod.endorse[n->mod.nendorse++].seq = r->seq;
 }
 
 /* A directive or endorsement was taken: fold it in; our removal ends us. */
@@ -110,13 +111,13 @@ node_mod_taken(node *n, const hist_rec *r)
 
 	if (!node_mod_bound(n, r))
 		return;
-	int op = mod_apply(&n->mod, r, &d, by);
+	int op = mod_apply(&n->mod.state, r, &d, by);
 	if (op < 0)
 		return;
 	if (r->kind == HIST_DIRECTIVE)
 		consider(n, r, &d);
-	if (op == MOD_REMOVE && d.target == n->cfg.id && mod_removed(&n->mod, n->cfg.id))
-		snprintf(n->removed_by, sizeof n->removed_by, "%s", by);
+	if (op == MOD_REMOVE && d.target == n->cfg.id && mod_removed(&n->mod.state, n->cfg.id))
+		snprintf(n->mod.removed_by, sizeof n->mod.removed_by, "%s", by);
 }
 
 /* The end of a batch: write our endorsements; then end if we are removed. */
@@ -125,14 +126,14 @@ node_mod_flush(node *n, uint64_t now)
 {
 	char text[64];
 
-	for (int i = 0; i < n->nendorse; i++)
+	for (int i = 0; i < n->mod.nendorse; i++)
 		node_submit_kind(n, now, HIST_ENDORSE, text,
-				 mod_endorse_encode(n->endorse[i].author, n->endorse[i].seq, text,
+				 mod_endorse_encode(n->mod.endorse[i].author, n->mod.endorse[i].seq, text,
 						    sizeof text));
-	n->nendorse = 0;
-	if (n->removed_by[0]) {
+	n->mod.nendorse = 0;
+	if (n->mod.removed_by[0]) {
 		node_sign_own(n);
-		node_mod_removed(n, n->removed_by);
+		node_mod_removed(n, n->mod.removed_by);
 	}
 }
 
@@ -147,31 +148,28 @@ node_mod_show(node *n, const hist_rec *r, bool late)
 	mod_directive d;
 	char line[3 * NICK_MAX + 32], by[NICK_MAX + 1];
 
-	if (!mod_tipped(&n->mod, r, &d, by))
+	if (!mod_tipped(&n->mod.state, r, &d, by))
 		return;
 	snprintf(line, sizeof line, "%s was %s by %s", d.nick, mod_verb(d.op), by);
 	event ev = {.kind = EVENT_MOD, .text = line, .hlc = r->hlc, .sender = r->sender,
 		    .late = late};
 	node_event(n, &ev);
-	if (d.op == MOD_REMOVE && d.target == guest_id(d.nick) && mod_removed(&n->mod, d.target))
+	if (d.op == MOD_REMOVE && d.target == guest_id(d.nick) && mod_removed(&n->mod.state, d.target))
 		node_guest_removed(n, d.nick, by);
 	member *m = member_find(&n->members, d.target);
-	if (m && !m->self && mod_removed(&n->mod, d.target) && m->state != MEMBER_REJECTED) {
-		m->state = MEMBER_REJECTED;
-		node_depart(n, m, false);
-		node_close_member(n, m);
-	}
+	if (m && !m->self && mod_removed(&n->mod.state, d.target) && m->state != MEMBER_REJECTED)
+		node_member_set(n, m, MEMBER_REJECTED, MEMBER_REMOVED);
 }
 
 /* A HELLO from a removed member, or under a removed member's nick: refused. */
 bool
 node_mod_refuses(node *n, link *l, uint64_t id, const char *nick)
 {
-	const mod_target *t = mod_removed(&n->mod, id);
+	const mod_target *t = mod_removed(&n->mod.state, id);
 	wire_msg r = {.type = WIRE_REJECT};
 
 	if (t == NULL)
-		t = mod_removed_nick(&n->mod, nick);
+		t = mod_removed_nick(&n->mod.state, nick);
 	if (t == NULL)
 		return false;
 	node_log(n, NODE_LOG_ALWAYS, "refusing %s from %s: removed by %s", nick, l->host,
@@ -218,7 +216,7 @@ node_mod_issue(node *n, uint64_t now, int op, const char *arg, size_t len)
 	d.nvoters = voters(n, d.voters);
 	snprintf(nick, sizeof nick, "%.*s", (int)(len > NICK_MAX ? NICK_MAX : len), arg);
 	const member *m = len && len <= NICK_MAX ? live_by_nick(n, nick) : NULL;
-	const mod_target *t = len && len <= NICK_MAX ? mod_removed_nick(&n->mod, nick) : NULL;
+	const mod_target *t = len && len <= NICK_MAX ? mod_removed_nick(&n->mod.state, nick) : NULL;
 	const char *g = len && len <= NICK_MAX && m == NULL ? node_guest_named(n, nick) : NULL;
 	if (g && op != MOD_READMIT) {
 		d.target = guest_id(g);
@@ -239,4 +237,42 @@ node_mod_issue(node *n, uint64_t now, int op, const char *arg, size_t len)
 	d.target = op == MOD_READMIT ? t->id : m->id;
 	snprintf(d.nick, sizeof d.nick, "%s", op == MOD_READMIT ? t->nick : m->nick);
 	node_submit_kind(n, now, HIST_DIRECTIVE, text, mod_encode(&d, text, sizeof text));
+}
+
+void
+node_mod_restore(node *n, const hist_rec *r)
+{
+	if (hist_is_mod(r->kind) && node_mod_bound(n, r))
+		mod_apply(&n->mod.state, r, NULL, NULL);
+}
+
+void
+node_mod_free(node *n)
+{
+	mod_free(&n->mod.state);
+}
+
+const mod_target *
+node_mod_removal(const node *n, uint64_t id)
+{
+	return mod_removed(&n->mod.state, id);
+}
+
+const mod_target *
+node_mod_removal_of_nick(const node *n, const char *nick)
+{
+	return mod_removed_nick(&n->mod.state, nick);
+}
+
+int
+node_mod_silenced_count(const node *n)
+{
+	return mod_count_silenced(&n->mod.state);
+}
+
+void
+node_mod_assert(const node *n)
+{
+	assert(n->mod.nendorse >= 0 && n->mod.nendorse <= NODE_MAX_ENDORSE);
+	(void)n;
 }

@@ -68,23 +68,18 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	if (e.host.len == 0)
 		e.host = wire_cstr(l->host);
 	e.status = WIRE_ACTIVE;
-	if (member_merge(&n->members, &e, &m) == MEMBER_SAME && m->inc != e.inc) {
+	member_state to;
+	if (member_merge(&n->members, &e, &m, &to) == MEMBER_SAME && m->inc != e.inc) {
 		node_close_link(n, l); /* a stale incarnation */
 		return;
 	}
+	if (to != m->state)
+		node_member_set(n, m, to, MEMBER_GOSSIP); /* a restart revives a tombstone */
 	if (m->state == MEMBER_LEFT || m->state == MEMBER_REJECTED) {
 		node_close_link(n, l);
 		return;
 	}
-	if (!l->peer) {
-		l->peer = e.id;
-		l->inc = e.inc;
-		m->nlinks++;
-	}
-	if (l->target == m->id)
-		m->connecting = false;
-	if (l->seed >= 0 && n->cfg.seeds_are_peers)
-		n->seeds[l->seed].reached = true; /* a member now: redialled as one */
+	node_link_bind(n, l, m, e.inc);
 	/*
 	 * Settle its nick claim before anyone sees it join.  Rejecting
 	 * someone closes links, which may move ours: look it up again.
@@ -94,7 +89,7 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 	node_resolve_nicks(n);
 	if (n->phase == PHASE_DONE || m->state == MEMBER_REJECTED)
 		return;
-	node_set_alive(n, m, now);
+	node_member_heard(n, m, now);
 	node_hist_bound(n, m);
 	if ((l = node_link(n, id)) == NULL)
 		return;
@@ -120,7 +115,7 @@ on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
 			continue;
 		if (e->id == self->id) {
 			if (e->inc == self->inc && e->status == WIRE_REJECTED) {
-				const mod_target *t = mod_removed(&n->mod, self->id);
+				const mod_target *t = node_mod_removal(n, self->id);
 				if (t)
 					node_mod_removed(n, t->remover);
 				else
@@ -129,20 +124,19 @@ on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
 			}
 			continue;
 		}
-		member_state was = (m = member_find(&n->members, e->id)) ? m->state : MEMBER_PENDING;
-		switch (member_merge(&n->members, e, &m)) {
+		member_state to;
+		switch (member_merge(&n->members, e, &m, &to)) {
 		case MEMBER_RESTARTED:
+			if (to != m->state)
+				node_member_set(n, m, to, MEMBER_GOSSIP);
 			node_close_stale(n, m);
 			/* fall through */
 		case MEMBER_ADDED:
 			/* A joiner dials at once; members leave the dialling to it. */
-			m->next_try = now + (n->phase == PHASE_MEMBER ? n->cfg.heartbeat_ms : 0);
+			m->next_try = now + (node_in_chat(n) ? n->cfg.heartbeat_ms : 0);
 			break;
 		case MEMBER_DEPARTED:
-			node_depart(n, m, m->state == MEMBER_LEFT &&
-					      (was == MEMBER_ALIVE || was == MEMBER_LOST));
-			if (m->state == MEMBER_REJECTED)
-				node_cut_off(n, m);
+			node_member_set(n, m, to, MEMBER_GOSSIP);
 			break;
 		case MEMBER_SAME:
 			break;
@@ -168,9 +162,7 @@ on_leave(node *n, uint64_t now, link *l, const wire_msg *msg)
 	(void)now;
 	if (msg->u.leave.inc != m->inc || m->state == MEMBER_LEFT)
 		return;
-	member_state was = m->state;
-	m->state = MEMBER_LEFT;
-	node_depart(n, m, was == MEMBER_ALIVE || was == MEMBER_LOST);
+	node_member_set(n, m, MEMBER_LEFT, MEMBER_SAID_LEAVE);
 }
 
 static void
@@ -274,7 +266,7 @@ node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m)
 		}
 		if (p->state == MEMBER_REJECTED || p->state == MEMBER_LEFT)
 			return;
-		node_set_alive(n, p, now);
+		node_member_heard(n, p, now);
 	}
 	handlers[m->type].fn(n, now, l, m);
 }

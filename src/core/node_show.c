@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 void
-node_shown_key(const node *n, uint64_t *hlc, uint64_t *sender)
+node_show_last(const node *n, uint64_t *hlc, uint64_t *sender)
 {
-	*hlc = n->hist.shown_hlc;
-	*sender = n->hist.shown_sender;
+	*hlc = n->history.hist.shown_hlc;
+	*sender = n->history.hist.shown_sender;
 }
 
 void
@@ -25,8 +25,8 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 		    .text_len = r->len, .time = hlc_ms(r->hlc), .hlc = r->hlc,
 		    .sender = r->sender, .late = kind == EVENT_LATE};
 
-	if (r->sender == n->cfg.id && r->seq > n->own_shown)
-		n->own_shown = r->seq;
+	if (r->sender == n->cfg.id && r->seq > n->show.own_shown)
+		n->show.own_shown = r->seq;
 	if (hist_is_mod(r->kind)) {
 		if (kind != EVENT_HISTORY)
 			node_mod_show(n, r, kind == EVENT_LATE);
@@ -40,7 +40,7 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 	node_why why;
 	if (!node_line_judge(n, r, &line, &why)) {
 		/* held, never shown; a silenced member's lines are not news */
-		if (!mod_silenced(&n->mod, r->sender))
+		if (!node_is_silenced(n, r->sender))
 			node_log(n, NODE_LOG_ALWAYS, "refusing record %llu of %016llx: %s",
 				 (unsigned long long)r->seq, (unsigned long long)r->sender,
 				 why.text);
@@ -54,7 +54,7 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 static bool
 settled(node *n, const member *m, uint64_t now)
 {
-	const hist_author *a = hist_author_find(&n->hist, m->id);
+	const hist_author *a = hist_author_find(&n->history.hist, m->id);
 	uint64_t held = a ? a->seq : 0;
 
 	if (now >= m->gone_at + n->cfg.timeout_ms) {
@@ -89,7 +89,7 @@ waits_for(node *n, member *m, uint64_t now)
 	}
 	if (m->gone_at == 0) {
 		m->gone_at = now;
-		n->vector_due = true;
+		n->show.vector_due = true;
 	}
 	if (settled(n, m, now))
 		m->flushed = true;
@@ -111,7 +111,7 @@ frontier(node *n, uint64_t now)
 		member *m = &n->members.v[i];
 		if (!waits_for(n, m, now))
 			continue;
-		const hist_author *a = hist_author_find(&n->hist, m->id);
+		const hist_author *a = hist_author_find(&n->history.hist, m->id);
 		uint64_t c = a ? a->clock : 0;
 		if (c < f)
 			f = c;
@@ -122,7 +122,7 @@ frontier(node *n, uint64_t now)
 static void
 mark(node *n)
 {
-	n->io.store_mark(n->io.ctx, n->hist.shown_hlc, n->hist.shown_sender);
+	n->io.store_mark(n->io.ctx, n->history.hist.shown_hlc, n->history.hist.shown_sender);
 }
 
 static bool
@@ -133,9 +133,9 @@ caught_up(node *n)
 		if (m->state == MEMBER_PENDING || (m->state == MEMBER_ALIVE && !m->vec_seen))
 			return false;
 	}
-	for (int i = 0; i < n->hist.nauthors; i++)
-		if (n->hist.authors[i].seq < n->hist.authors[i].sync_to &&
-		    !n->hist.authors[i].refused)
+	for (int i = 0; i < n->history.hist.nauthors; i++)
+		if (n->history.hist.authors[i].seq < n->history.hist.authors[i].sync_to &&
+		    !n->history.hist.authors[i].refused)
 			return false;
 	return true;
 }
@@ -147,7 +147,7 @@ caught_up(node *n)
 static bool
 typed_here(const node *n, const hist_rec *r)
 {
-	return r->sender == n->cfg.id && r->seq > n->own_restored;
+	return r->sender == n->cfg.id && r->seq > n->show.own_restored;
 }
 
 /*
@@ -162,19 +162,19 @@ typed_here(const node *n, const hist_rec *r)
 bool
 node_since_start(const node *n, const hist_rec *r)
 {
-	return r->hlc > n->since_hlc;
+	return r->hlc > node_clock_since(n);
 }
 
 uint64_t
-node_backlog_until(const node *n)
+node_show_since(const node *n)
 {
-	return n->since_hlc;
+	return node_clock_since(n);
 }
 
 static void
 pass_over(node *n)
 {
-	const hist_rec *r = hist_first(&n->hist);
+	const hist_rec *r = hist_first(&n->history.hist);
 
 	if (typed_here(n, r))
 		node_show(n, r, EVENT_MESSAGE);
@@ -192,13 +192,13 @@ show_backlog(node *n, uint64_t f)
 {
 	int stable = 0, backlog = 0;
 
-	for (int i = 0; i < n->hist.nheap; i++) {
-		const hist_rec *r = &n->hist.heap[i];
+	for (int i = 0; i < n->history.hist.nheap; i++) {
+		const hist_rec *r = &n->history.hist.heap[i];
 		stable += r->hlc <= f;
 		backlog += r->hlc <= f && !node_since_start(n, r) && !typed_here(n, r);
 	}
 	for (; stable > 0; stable--) {
-		const hist_rec *r = hist_first(&n->hist);
+		const hist_rec *r = hist_first(&n->history.hist);
 		if (typed_here(n, r) || node_since_start(n, r)) {
 			node_show(n, r, EVENT_MESSAGE);
 		} else if (backlog-- > NODE_SHOW_HISTORY) {
@@ -206,7 +206,7 @@ show_backlog(node *n, uint64_t f)
 		} else {
 			node_show(n, r, EVENT_HISTORY);
 		}
-		hist_shown(&n->hist);
+		hist_shown(&n->history.hist);
 	}
 	mark(n);
 }
@@ -215,11 +215,11 @@ show_backlog(node *n, uint64_t f)
 static void
 trim_backlog(node *n)
 {
-	if (n->hist.nheap <= NODE_SYNC_KEEP)
+	if (n->history.hist.nheap <= NODE_SYNC_KEEP)
 		return;
-	while (n->hist.nheap > NODE_SYNC_KEEP) {
+	while (n->history.hist.nheap > NODE_SYNC_KEEP) {
 		pass_over(n);
-		hist_shown(&n->hist);
+		hist_shown(&n->history.hist);
 	}
 	mark(n);
 }
@@ -227,22 +227,27 @@ trim_backlog(node *n)
 static bool
 sync_done(node *n, uint64_t now)
 {
-	if (n->synced)
+	if (node_caught_up(n))
 		return true;
-	if (n->phase != PHASE_MEMBER)
+	if (!node_in_chat(n))
 		return false;
-	if (n->sync_deadline == 0)
-		n->sync_deadline = now + 2ull * n->cfg.timeout_ms;
-	if (!(n->ready && caught_up(n) && frontier(n, now) >= n->sync_hlc)) {
-		if (now < n->sync_deadline) {
+	if (n->show.sync_deadline == 0)
+		n->show.sync_deadline = now + 2ull * n->cfg.timeout_ms;
+	if (!(node_may_send(n) && caught_up(n) && frontier(n, now) >= n->show.sync_hlc)) {
+		if (now < n->show.sync_deadline) {
 			trim_backlog(n);
 			return false;
 		}
 		node_log(n, NODE_LOG_ALWAYS, "catching up stalled; showing messages as they come");
 	}
-	n->synced = true;
-	show_backlog(n, frontier(n, now));
+	node_enter(n, n->phase == PHASE_READY ? PHASE_MEMBER : PHASE_CAUGHT_UP, now);
 	return true;
+}
+
+void
+node_show_backlog(node *n, uint64_t now)
+{
+	show_backlog(n, frontier(n, now));
 }
 
 void
@@ -255,9 +260,9 @@ node_show_stable(node *n, uint64_t now)
 	if (!sync_done(n, now))
 		return;
 	f = frontier(n, now);
-	while ((r = hist_first(&n->hist)) != NULL && r->hlc <= f) {
+	while ((r = hist_first(&n->history.hist)) != NULL && r->hlc <= f) {
 		node_show(n, r, EVENT_MESSAGE);
-		hist_shown(&n->hist);
+		hist_shown(&n->history.hist);
 		any = true;
 	}
 	if (any)
@@ -276,7 +281,7 @@ static bool
 recent_one(void *arg, const hist_rec *r)
 {
 	recent *c = arg;
-	const hist *h = &c->n->hist;
+	const hist *h = &c->n->history.hist;
 
 	if (hist_cmp(r->hlc, r->sender, h->shown_hlc, h->shown_sender) > 0)
 		return true; /* not shown yet */
@@ -295,10 +300,48 @@ void
 node_hist_history(node *n, int count)
 {
 	recent c = {n, INT32_MAX, 0};
-	int want = count + n->hist.nheap;
+	int want = count + n->history.hist.nheap;
 
 	n->io.store_recent(n->io.ctx, want, recent_one, &c); /* count them */
 	c.skip = c.count > count ? c.count - count : 0;
 	c.count = 0;
 	n->io.store_recent(n->io.ctx, want, recent_one, &c);
+}
+
+void
+node_show_restore(node *n)
+{
+	const hist_author *own = hist_author_find(&n->history.hist, n->cfg.id);
+
+	n->show.own_shown = n->show.own_restored = own->seq;
+	for (int i = 0; i < n->history.hist.nheap; i++) {
+		const hist_rec *r = &n->history.hist.heap[i];
+		if (r->sender == n->cfg.id && r->seq <= n->show.own_shown)
+			n->show.own_shown = r->seq - 1;
+	}
+}
+
+void
+node_show_taken(node *n, uint64_t now, const hist_rec *r)
+{
+	/* Catching up is given more time while it makes progress. */
+	if (!node_caught_up(n) && r->seq <= hist_author_find(&n->history.hist, r->sender)->sync_to)
+		n->show.sync_deadline = now + 2ull * n->cfg.timeout_ms;
+	if (!node_caught_up(n) && r->hlc > n->show.sync_hlc && node_clock_near(n, now, r->hlc))
+		n->show.sync_hlc = r->hlc; /* (a record far ahead is shown when its time comes) */
+}
+
+uint64_t
+node_show_own(const node *n)
+{
+	return n->show.own_shown;
+}
+
+bool
+node_show_vector_due(node *n)
+{
+	bool due = n->show.vector_due;
+
+	n->show.vector_due = false;
+	return due;
 }

@@ -58,9 +58,9 @@ node_sync_progress(node *n, uint64_t now, hist_author *a)
 peer_vec *
 node_peer_vec(node *n, uint64_t id)
 {
-	for (int i = 0; i < n->nvecs; i++)
-		if (n->vecs[i].id == id)
-			return &n->vecs[i];
+	for (int i = 0; i < n->vecs.len; i++)
+		if (n->vecs.v[i].id == id)
+			return &n->vecs.v[i];
 	return NULL;
 }
 
@@ -71,8 +71,8 @@ save_vec(node *n, uint64_t id, uint64_t now, const wire_msg *hb)
 	size_t count = hb->u.heartbeat.count;
 
 	if (v == NULL) {
-		n->vecs = xrealloc(n->vecs, (size_t)(n->nvecs + 1) * sizeof *v);
-		v = &n->vecs[n->nvecs++];
+		n->vecs.v = xrealloc(n->vecs.v, (size_t)(n->vecs.len + 1) * sizeof *v);
+		v = &n->vecs.v[n->vecs.len++];
 		*v = (peer_vec){.id = id};
 	}
 	v->have = xrealloc(v->have, (count ? count : 1) * sizeof *v->have);
@@ -92,10 +92,10 @@ node_sync_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
 	save_vec(n, m->id, now, msg);
 	for (size_t i = 0; i < msg->u.heartbeat.count; i++) {
 		const wire_have *e = &msg->u.heartbeat.have[i];
-		if (hist_author_find(&n->hist, e->id) == NULL &&
-		    (e->seq == 0 || n->hist.nauthors >= NODE_MAX_AUTHORS))
+		if (hist_author_find(&n->history.hist, e->id) == NULL &&
+		    (e->seq == 0 || n->history.hist.nauthors >= NODE_MAX_AUTHORS))
 			continue;
-		hist_author *a = hist_author_get(&n->hist, e->id, NULL);
+		hist_author *a = hist_author_get(&n->history.hist, e->id, NULL);
 		if (!m->vec_seen && e->seq > a->sync_to)
 			a->sync_to = e->seq;
 		node_sync_pull(n, now, l, a, e->seq);
@@ -109,11 +109,10 @@ node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb)
 {
 	size_t k = 0;
 
-	n->clock = hlc_seen(n->clock, node_wall(n, now) << HLC_SHIFT);
-	hb->u.heartbeat.hlc = n->clock;
-	hb->u.heartbeat.seq = hist_author_find(&n->hist, n->cfg.id)->seq;
-	for (int i = 0; i < n->hist.nauthors && k < WIRE_MAX_VECTOR; i++) {
-		const hist_author *a = &n->hist.authors[i];
+	hb->u.heartbeat.hlc = node_clock_on(n, now);
+	hb->u.heartbeat.seq = hist_author_find(&n->history.hist, n->cfg.id)->seq;
+	for (int i = 0; i < n->history.hist.nauthors && k < WIRE_MAX_VECTOR; i++) {
+		const hist_author *a = &n->history.hist.authors[i];
 		const member *m = member_find(&n->members, a->id);
 		hb->u.heartbeat.have[k++] = (wire_have){
 			.id = a->id, .seq = a->seq,
@@ -127,7 +126,7 @@ node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb)
 void
 node_sync_on_pull(node *n, link *l, const wire_msg *msg)
 {
-	const hist_author *a = hist_author_find(&n->hist, msg->u.pull.sender);
+	const hist_author *a = hist_author_find(&n->history.hist, msg->u.pull.sender);
 	uint64_t from = msg->u.pull.from, to = msg->u.pull.to;
 	int i;
 
@@ -235,17 +234,19 @@ serve_link(node *n, link *l)
 void
 node_sync_serve(node *n)
 {
-	for (int i = 0; i < n->nlinks; i++)
-		if (n->links[i].up && n->links[i].nserve)
-			serve_link(n, &n->links[i]);
+	link *l;
+
+	for (int i = 0; (l = node_link_at(n, i)) != NULL; i++)
+		if (l->up && l->nserve)
+			serve_link(n, l);
 }
 
 /* Pulls that stopped making progress are given up (and asked elsewhere). */
 void
 node_sync_tick(node *n, uint64_t now)
 {
-	for (int i = 0; i < n->hist.nauthors; i++) {
-		hist_author *a = &n->hist.authors[i];
+	for (int i = 0; i < n->history.hist.nauthors; i++) {
+		hist_author *a = &n->history.hist.authors[i];
 		/* Records whose signature never came (the link broke): pull again. */
 		if (a->npend && now - a->pend_since > n->cfg.timeout_ms) {
 			node_log(n, NODE_LOG_VERBOSE, "%d record(s) of %016llx never signed; dropped",
@@ -264,4 +265,13 @@ node_sync_tick(node *n, uint64_t now)
 			a->pull_link = 0;
 		}
 	}
+}
+
+void
+node_sync_free(node *n)
+{
+	for (int i = 0; i < n->vecs.len; i++)
+		free(n->vecs.v[i].have);
+	free(n->vecs.v);
+	n->vecs = (node_vectors){0};
 }

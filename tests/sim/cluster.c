@@ -730,6 +730,10 @@ step(cluster *c)
 	}
 	while (!c->failed && net_pop(c->net, c->now, &d))
 		deliver(c, &d);
+	/* Every core's invariants, the costly ones too (node_check.c). */
+	for (int i = 0; i < c->n && !c->failed; i++)
+		if (c->nodes[i].core)
+			node_assert_state(c->nodes[i].core, true);
 	if (!c->failed)
 		check_step(c);
 	c->steps++;

@@ -482,13 +482,14 @@ compute(void)
 	/* The member digest of alice's table once bob is in. */
 	member_table t = {0};
 	member *e;
+	member_state to;
 	member_add_self(&t, A, A_INC, "alice", "", 4000);
 	wire_member wb = {.id = B, .inc = B_INC, .status = WIRE_ACTIVE, .nick = wire_cstr("bob"),
 			  .host = wire_cstr("192.0.2.2"), .port = 4001};
 	wire_member wc = {.id = C, .inc = C_INC, .status = WIRE_LEFT, .nick = wire_cstr("carol"),
 			  .host = wire_cstr("198.51.100.7"), .port = 4002};
-	assert_int_equal(member_merge(&t, &wb, &e), MEMBER_ADDED);
-	assert_int_equal(member_merge(&t, &wc, &e), MEMBER_ADDED);
+	assert_int_equal(member_merge(&t, &wb, &e, &to), MEMBER_ADDED);
+	assert_int_equal(member_merge(&t, &wc, &e, &to), MEMBER_ADDED);
 	/* each entry's term, spelt out as the document gives it, then the sum */
 	const uint64_t ids[3] = {A, B, C}, incs[3] = {A_INC, B_INC, C_INC};
 	const uint8_t status[3] = {WIRE_ACTIVE, WIRE_ACTIVE, WIRE_LEFT};
