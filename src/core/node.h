@@ -70,6 +70,12 @@ typedef struct node_config {
 	unsigned heartbeat_ms;
 	unsigned timeout_ms;
 	uint64_t wall_ms;       /* the wall clock (ms since 1970) at node_new */
+	/*
+	 * The wall clock when the user started the program, before its store
+	 * and key were opened (0: wall_ms).  What is said after it is news
+	 * here, shown live; what was said before it is the backlog.
+	 */
+	uint64_t started_ms;
 	uint64_t mark_hlc;      /* the key of the last record shown in an ... */
 	uint64_t mark_sender;   /* ... earlier life (store_mark), else 0 */
 } node_config;

@@ -106,12 +106,18 @@ node_clock_refused(node *n)
  * chat's clocks run (0 if behind: our own clock then leads), so that "since
  * we started" is judged in the chat's time (node_since_start).
  */
+static uint64_t
+started_ms(const node *n)
+{
+	return n->cfg.started_ms ? n->cfg.started_ms : n->cfg.wall_ms;
+}
+
 static void
 fix_since(node *n, uint64_t now)
 {
 	uint64_t wall = node_wall(n, now), hlc = hlc_ms(n->clocks.hlc);
 	uint64_t ahead = hlc > wall ? hlc - wall : 0;
-	uint64_t since = (n->cfg.wall_ms + ahead) << HLC_SHIFT;
+	uint64_t since = (started_ms(n) + ahead) << HLC_SHIFT;
 
 	n->clocks.since_fixed = true;
 	if (since > n->clocks.since_hlc)
@@ -163,7 +169,9 @@ node_clock_on(node *n, uint64_t now)
 void
 node_clock_fix_since(node *n, uint64_t now)
 {
-	n->clocks.since_hlc = hlc_seen(n->clocks.hlc, node_wall(n, now) << HLC_SHIFT);
+	uint64_t base = n->cfg.started_ms ? n->cfg.started_ms : node_wall(n, now);
+
+	n->clocks.since_hlc = hlc_seen(n->clocks.hlc, base << HLC_SHIFT);
 }
 
 uint64_t

@@ -39,6 +39,7 @@ typedef struct runner {
 	uv_loop_t *loop;
 	const node_opts *opts;
 	node *core;
+	uint64_t started_ms; /* the wall clock when run_node began */
 	net *net;
 	store *store;
 	gate *gate;         /* the IRC gateway (--irc), or NULL */
@@ -509,7 +510,8 @@ start(runner *r, const ident *id, uint16_t port)
 		.host = any_host(o->listen_host) ? "" : o->listen_host, .port = port,
 		.seeds = o->join, .nseeds = o->njoin,
 		.heartbeat_ms = o->heartbeat_ms, .timeout_ms = o->timeout_ms,
-		.wall_ms = now_wall, .seeds_are_peers = o->seeds_are_peers,
+		.wall_ms = now_wall, .started_ms = r->started_ms,
+		.seeds_are_peers = o->seeds_are_peers,
 	};
 	node_io io = {
 		.ctx = r, .connect = io_connect, .send = io_send, .close = io_close,
@@ -640,6 +642,7 @@ run_node(const node_opts *o)
 	int rc;
 
 	r.opts = o;
+	r.started_ms = wall_ms(); /* before the store and the key: "since we started" */
 	/* Nothing is created before the listen: a failed start leaves no trace. */
 	if ((rc = ident_open(&r.id, o->data_dir, o->nick)) != 0)
 		return rc;

@@ -329,6 +329,10 @@ def test_nodes_joining_at_once_show_every_line_live(cluster):
     nodes = [a] + others
 
     def type_lines(n):
+        # Once every node has started (it says so when it listens), the
+        # lines are news to all of them, whoever types first.
+        for m in nodes:
+            m.wait_err(r" listening on ")
         n.wait_line(rf"^\[JOIN\] {n.nick} joined the chat$")
         for i in range(20):
             n.send(f"{n.nick} {i}")

@@ -181,6 +181,9 @@ io_of(fake *f)
  * Start a node on fake f; seed is "HOST:PORT" or NULL; its wall clock is
  * skew ms ahead of the others' (behind when negative).
  */
+/* The program's start for the next node started, when before node_new (0: none). */
+static uint64_t next_started_ms;
+
 static void
 start_skewed(fake *f, uint64_t id, uint64_t now, const char *nick, const char *host,
 	     const char *seed, int64_t skew)
@@ -192,8 +195,9 @@ start_skewed(fake *f, uint64_t id, uint64_t now, const char *nick, const char *h
 			   .inc = now, .nick = nick, .host = host, .port = 7420,
 			   .seeds = seeds, .nseeds = seed ? 1 : 0,
 			   .heartbeat_ms = 200, .timeout_ms = 1000,
-			   .wall_ms = (uint64_t)((int64_t)now + skew)};
+			   .wall_ms = (uint64_t)((int64_t)now + skew), .started_ms = next_started_ms};
 
+	next_started_ms = 0;
 	memset(f, 0, sizeof *f);
 	f->exit_code = -1;
 	f->host = host;
@@ -769,6 +773,42 @@ test_lost_frames_are_pulled_from_any_member(void **state)
 		assert_int_equal(count_line(f, "[alice] after"), 1);
 		assert_true(node_history_count(f->n) == 2);
 	}
+	stop(&a);
+	stop(&b);
+	stop(&c);
+}
+
+/*
+ * carol's program starts at 2950 but her node only at 3000 (opening the
+ * store and deriving the key take time): alice's line of 2980 was said
+ * after carol started, so carol shows it live; the one of 2900 is backlog.
+ */
+static void
+test_a_line_said_while_the_program_started_is_news(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+
+	pair(&a, &b);
+	input(&a, 2900, "before carol");
+	input(&a, 2980, "while carol started");
+	settle(&a, 101, &b, 1, 2981);
+	next_started_ms = 2950;
+	start(&c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
+	link_up(&c, 1, &b, 102, 3001);
+	settle(&b, 102, &c, 1, 3002);
+	ticks(&c, 3050, 3050);
+	link_up(&c, 2, &a, 103, 3060);
+	settle3(&a, &b, &c, 3061);
+	for (uint64_t t = 3100; t <= 3500; t += 50) {
+		ticks(&a, t, t);
+		ticks(&b, t, t);
+		ticks(&c, t, t);
+		settle3(&a, &b, &c, t);
+	}
+	assert_int_equal(count_line(&c, "[HISTORY] [alice] before carol"), 1);
+	assert_int_equal(count_line(&c, "[alice] while carol started"), 1);
+	assert_int_equal(count_line(&c, "[HISTORY] [alice] while carol started"), 0);
 	stop(&a);
 	stop(&b);
 	stop(&c);
@@ -1605,6 +1645,7 @@ main(void)
 		cmocka_unit_test(test_three_nodes_and_leader_crash),
 		cmocka_unit_test(test_messages_wait_for_the_announce),
 		cmocka_unit_test(test_lost_frames_are_pulled_from_any_member),
+		cmocka_unit_test(test_a_line_said_while_the_program_started_is_news),
 		cmocka_unit_test(test_newcomer_gets_the_history),
 		cmocka_unit_test(test_restart_from_the_store_repeats_nothing),
 		cmocka_unit_test(test_the_leader_can_silence_a_user_just_attached),
