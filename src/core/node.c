@@ -212,7 +212,7 @@ leave(node *n, uint64_t now)
 	}
 	if (node_in_chat(n))
 		node_emit(n, EVENT_LEAVE, n->nick, NULL);
-	node_finish(n, 0);
+	node_finish(n, CHORUS_EXIT_LEFT);
 }
 
 /* The end of a batch (node_flush). */

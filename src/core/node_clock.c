@@ -97,7 +97,7 @@ node_clock_refused(node *n)
 		 "clock is off by %s from %s's (%d of %d members; at most %dh allowed): set the "
 		 "clock right (NTP) and start again", t, far->nick, off, reported,
 		 (int)(NODE_CLOCK_BOUND_MS / 3600000));
-	node_finish(n, NODE_EXIT_CLOCK);
+	node_finish(n, CHORUS_EXIT_CLOCK);
 	return true;
 }
 

@@ -16,6 +16,7 @@
 #ifndef CHORUS_NODE_INT_H
 #define CHORUS_NODE_INT_H
 
+#include "exit_code.h"
 #include "guest.h"
 #include "member.h"
 #include "mod.h"
@@ -35,7 +36,6 @@
 #define NODE_SIGN_EVERY 256    /* our records under one signature, at most */
 #define NODE_MAX_ENDORSE 16    /* endorsements waiting for the end of a batch */
 #define NODE_CLOCK_BOUND_MS (12ull * 3600 * 1000) /* how far clocks may disagree */
-#define NODE_EXIT_CLOCK 6      /* exit code: our clock is off by more than that */
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 

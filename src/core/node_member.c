@@ -196,7 +196,7 @@ void
 node_nick_taken(node *n)
 {
 	node_log(n, NODE_LOG_ALWAYS, "nick \"%s\" is taken", n->nick);
-	node_finish(n, 3);
+	node_finish(n, CHORUS_EXIT_NICK_TAKEN);
 }
 
 /* Apply the nick-claim rule until no clash is left. */

@@ -21,7 +21,7 @@ void
 node_mod_removed(node *n, const char *by)
 {
 	node_emit(n, EVENT_REMOVED, by, NULL);
-	node_finish(n, 4);
+	node_finish(n, CHORUS_EXIT_REMOVED);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chatter.h"
+#include "exit_code.h"
 #include "opts.h"
 #include "run.h"
 
@@ -166,16 +167,16 @@ parse(int argc, char **argv, args *a, chatter_run *c)
 		case 'v': c->verbose = true; break;
 		case O_HELP: fputs(usage_text, stdout); return -1;
 		case O_VERSION: printf("chorus %s\n", CHORUS_VERSION); return -1;
-		default: fputs(usage_text, stderr); return 2;
+		default: fputs(usage_text, stderr); return CHORUS_EXIT_USAGE;
 		}
 		if (!ok) {
 			fprintf(stderr, "chorus: bad value for an option: '%s'\n", optarg);
-			return 2;
+			return CHORUS_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "chorus: chatterbox takes no arguments: '%s'\n", argv[optind]);
-		return 2;
+		return CHORUS_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -319,7 +320,7 @@ chatter_main(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
 	if ((n = read_peers(a.peers, peers, MAX_PEERS + 1)) < 0)
-		return 2;
+		return CHORUS_EXIT_USAGE;
 	for (int i = 0; i < n; i++) {
 		if (self < 0 && peers[i].port == a.port && strcmp(peers[i].host, a.host) == 0) {
 			self = i;
@@ -331,7 +332,7 @@ chatter_main(int argc, char **argv)
 	}
 	if (self < 0) {
 		fprintf(stderr, "chorus: %s:%u is not in %s\n", a.host, a.port, a.peers);
-		return 2;
+		return CHORUS_EXIT_USAGE;
 	}
 	c.npeers = o.njoin;
 	if (!a.seeded && getrandom(&a.seed, sizeof a.seed, 0) != sizeof a.seed)
@@ -345,7 +346,7 @@ chatter_main(int argc, char **argv)
 	o.verbose = c.verbose;
 	if (mkdtemp(dir) == NULL) {
 		perror("chorus: mkdtemp");
-		return 1;
+		return CHORUS_EXIT_IO;
 	}
 	o.data_dir = dir;
 	setenv("CHORUS_SECRET", getenv("CHORUS_SECRET") ? getenv("CHORUS_SECRET")

@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "exit_code.h"
+
 static int
 fail(const char *what, const char *path)
 {
 	fprintf(stderr, "chorus: cannot %s %s: %s\n", what, path, strerror(errno));
-	return 1;
+	return CHORUS_EXIT_IO;
 }
 
 /* mkdir -p with mode 0700 for the directories it creates. */
@@ -69,22 +71,22 @@ ident_open(ident *out, const char *dir, const char *nick)
 		snprintf(out->dir, sizeof out->dir, "%s", dir);
 	else if (default_dir(out->dir, sizeof out->dir, nick) != 0) {
 		fprintf(stderr, "chorus: no data directory: set --data, XDG_DATA_HOME or HOME\n");
-		return 2;
+		return CHORUS_EXIT_USAGE;
 	}
 	if ((rc = store_exists(out->dir, err, sizeof err)) == 0)
 		return 0;
 	if (rc < 0 || (out->store = store_open(out->dir, err, sizeof err)) == NULL) {
 		fprintf(stderr, "chorus: %s\n", err);
-		return 1;
+		return CHORUS_EXIT_IO;
 	}
 	if (store_get_identity(out->store, &out->who) != 1) {
 		fprintf(stderr, "chorus: %s\n", store_error(out->store));
-		return ident_fail(out, 1);
+		return ident_fail(out, CHORUS_EXIT_IO);
 	}
 	if (strcasecmp(out->who.nick, nick) != 0) {
 		fprintf(stderr, "chorus: data directory %s belongs to \"%s\", not \"%s\"\n",
 			out->dir, out->who.nick, nick);
-		return ident_fail(out, 2);
+		return ident_fail(out, CHORUS_EXIT_USAGE);
 	}
 	return 0;
 }
@@ -101,7 +103,7 @@ ident_create(ident *out, const char *nick)
 	snprintf(out->who.nick, sizeof out->who.nick, "%s", nick);
 	if ((out->store = store_create(out->dir, &out->who, err, sizeof err)) == NULL) {
 		fprintf(stderr, "chorus: %s\n", err);
-		return 1;
+		return CHORUS_EXIT_IO;
 	}
 	return 0;
 }

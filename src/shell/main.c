@@ -7,6 +7,7 @@
 
 #include "chatterbox.h"
 #include "connect.h"
+#include "exit_code.h"
 #include "opts.h"
 #include "run.h"
 
@@ -19,7 +20,7 @@ main(int argc, char **argv)
 	if (argc > 1 && (strcmp(argv[1], "chatterbox") == 0 || strcmp(argv[1], "connect") == 0)) {
 		if (sodium_init() < 0) {
 			fputs("chorus: cannot initialise libsodium\n", stderr);
-			return 1;
+			return CHORUS_EXIT_IO;
 		}
 		return argv[1][1] == 'h' ? chatter_main(argc - 1, argv + 1)
 					 : connect_main(argc - 1, argv + 1);
@@ -29,7 +30,7 @@ main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (sodium_init() < 0) {
 		fputs("chorus: cannot initialise libsodium\n", stderr);
-		return 1;
+		return CHORUS_EXIT_IO;
 	}
 	return run_node(&o);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exit_code.h"
 #include "nick.h"
 
 static const char usage_text[] =
@@ -43,7 +44,7 @@ usage_error(const char *fmt, const char *arg)
 	fputs("chorus: ", stderr);
 	fprintf(stderr, fmt, arg);
 	fputs("\nTry 'chorus --help'.\n", stderr);
-	return 2;
+	return CHORUS_EXIT_USAGE;
 }
 
 bool

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "exit_code.h"
 #include "gate.h"
 #include "ident.h"
 #include "net.h"
@@ -101,7 +102,7 @@ store_failed(runner *r)
 	term_stop();
 	fprintf(stderr, "chorus: %s\n", store_error(r->store));
 	fflush(stdout);
-	exit(1);
+	exit(CHORUS_EXIT_IO);
 }
 
 /* Make the batch durable, then let out what followed it. */
@@ -354,7 +355,7 @@ net_up(void *ctx, uint32_t link, bool outgoing, const char *host, const uint8_t 
 	if (r->keep_secret && keep_secret(r) != 0) {
 		term_stop();
 		fflush(stdout);
-		exit(1);
+		exit(CHORUS_EXIT_IO);
 	}
 	node_link_up(r->core, now_of(r), link, outgoing, host, binding);
 }
@@ -425,7 +426,7 @@ net_refused(void *ctx, uint32_t link, bool outgoing)
 	fprintf(stderr, "chorus: authentication failed: the chat has another secret\n");
 	fflush(stdout);
 	store_close(r->store);
-	exit(5);
+	exit(CHORUS_EXIT_AUTH);
 }
 
 /* The loop is about to wait: end the pass's batch; pace the input. */
@@ -661,7 +662,7 @@ run_node(const node_opts *o)
 	if (rc != 0) {
 		fprintf(stderr, "chorus: cannot listen on %s:%u: %s\n", o->listen_host,
 			o->listen_port, uv_strerror(rc));
-		return give_up(&r, 1);
+		return give_up(&r, CHORUS_EXIT_IO);
 	}
 	if ((rc = settle_data(&r)) != 0)
 		return give_up(&r, rc);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exit_code.h"
+
 typedef secret text;
 
 /* Read a whole small file; surrounding whitespace is not part of it. */
@@ -58,7 +60,7 @@ static int
 io_error(const char *what, const char *path)
 {
 	fprintf(stderr, "chorus: cannot %s %s: %s\n", what, path, strerror(errno));
-	return 1;
+	return CHORUS_EXIT_IO;
 }
 
 /* A new chat: a new random secret, kept later (secret_keep). */
@@ -85,7 +87,7 @@ lost(const char *dir)
 		"member's data directory has it in \"secret\"), or start a new chat with "
 		"another --data directory\n",
 		dir, dir);
-	return 1;
+	return CHORUS_EXIT_IO;
 }
 
 /* The one in the data directory, or a new one. */
@@ -107,7 +109,7 @@ find_kept(const char *dir, bool new_chat, bool was_kept, text *t)
 	if (!new_chat) {
 		fprintf(stderr, "chorus: authentication failed: no secret "
 				"(give --secret-file or CHORUS_SECRET)\n");
-		return 5;
+		return CHORUS_EXIT_AUTH;
 	}
 	make(t);
 	return 0;
@@ -138,12 +140,12 @@ find(const char *dir, const char *file, bool new_chat, bool was_kept, text *t)
 			if (rc < 0)
 				return io_error("read", file);
 			fprintf(stderr, "chorus: no secret file %s\n", file);
-			return 2;
+			return CHORUS_EXIT_USAGE;
 		}
 	} else if (env && *env) {
 		if (strlen(env) > SECRET_MAX) {
 			fprintf(stderr, "chorus: CHORUS_SECRET is over %d bytes\n", SECRET_MAX);
-			return 2;
+			return CHORUS_EXIT_USAGE;
 		}
 		t->len = strlen(env);
 		memcpy(t->s, env, t->len + 1);
@@ -152,7 +154,7 @@ find(const char *dir, const char *file, bool new_chat, bool was_kept, text *t)
 	}
 	if (t->len == 0) {
 		fprintf(stderr, "chorus: the secret is empty\n");
-		return 2;
+		return CHORUS_EXIT_USAGE;
 	}
 	t->kept = is_kept(dir, t);
 	return 0;
