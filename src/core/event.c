@@ -150,7 +150,7 @@ event_format(const event *ev, char *buf, size_t cap)
 		EVENT_KINDS(EVENT_FMT)
 #undef EVENT_FMT
 	};
-	char text[4 * 4096 + 64];
+	char text[EVENT_ESCAPED_MAX];
 
 	if (cap == 0)
 		return 0;

@@ -14,6 +14,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
+/*
+ * Room for what event_escape makes of a text of up to WIRE_MAX_TEXT bytes
+ * (at most four bytes for each: \xHH), with its NUL; and for a whole line
+ * of event_format: that, the nicks, the tags and a stamp around it.
+ */
+#define EVENT_ESCAPED_MAX (4 * WIRE_MAX_TEXT + 1)
+#define EVENT_LINE_MAX    (EVENT_ESCAPED_MAX + 256)
+
 #define EVENT_KINDS(X)                                    \
 	X(JOIN, "[JOIN] %s joined the chat")              \
 	X(LEAVE, "[LEAVE] %s left the chat")              \

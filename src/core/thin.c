@@ -17,7 +17,6 @@
 
 #define THIN_MAX_PENDING 10000
 #define THIN_CHANNEL "#chorus"
-#define THIN_ESC (4 * WIRE_MAX_TEXT + 1)
 
 typedef struct pending {
 	char tag[GUEST_TAG_MAX + 1];
@@ -41,7 +40,7 @@ struct thin {
 	bool quitting;
 	bool done;
 	char last_id[40];  /* the msgid of the latest line shown, "" before any */
-	char *esc;         /* scratch, THIN_ESC bytes */
+	char *esc;         /* scratch, EVENT_ESCAPED_MAX bytes */
 };
 
 thin *
@@ -53,7 +52,7 @@ thin_new(const char *nick, const char *password, const char *session, const thin
 	snprintf(t->nick, sizeof t->nick, "%s", nick);
 	t->password = password ? xstrdup(password) : NULL;
 	snprintf(t->session, sizeof t->session, "%s", session);
-	t->esc = xmalloc(THIN_ESC);
+	t->esc = xmalloc(EVENT_ESCAPED_MAX);
 	return t;
 }
 
@@ -101,7 +100,7 @@ printf_(thin *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 printf_(thin *t, const char *fmt, ...)
 {
-	char line[THIN_ESC + 128];
+	char line[EVENT_LINE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -114,7 +113,7 @@ printf_(thin *t, const char *fmt, ...)
 static const char *
 esc(thin *t, irc_str s)
 {
-	event_escape(s.ptr, s.len, t->esc, THIN_ESC);
+	event_escape(s.ptr, s.len, t->esc, EVENT_ESCAPED_MAX);
 	return t->esc;
 }
 

@@ -226,7 +226,7 @@ static void
 answer(void *arg, const event *ev)
 {
 	client *c = arg;
-	char line[4 * 4096 + 256];
+	char line[EVENT_LINE_MAX];
 
 	event_format(ev, line, sizeof line);
 	gate_sendf(c, ":%s NOTICE %s :%s", c->g->name, c->nick, line);

@@ -134,7 +134,7 @@ static void
 io_event(void *ctx, const event *ev)
 {
 	runner *r = ctx;
-	char line[4 * 4096 + 256], stamp[16];
+	char line[EVENT_LINE_MAX + 16], stamp[16]; /* (16: the --timestamps prefix) */
 	size_t off = 0;
 	event e = *ev;
 

@@ -238,7 +238,7 @@ io_event(void *ctx, const event *ev)
 {
 	simnode *sn = ctx;
 	cluster *c = sn->c;
-	static char line[4 * WIRE_MAX_TEXT + 256];
+	static char line[EVENT_LINE_MAX];
 
 	event_format(ev, line, sizeof line);
 	for (const char *p = line; *p; p++)
