@@ -156,7 +156,7 @@ link_up(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_ho
 static void
 link_down(node *n, uint64_t now, uint32_t id, const char *why)
 {
-	link *l = node_link(n, id);
+	peer_link *l = node_link(n, id);
 
 	if (l == NULL || n->phase == PHASE_DONE)
 		return;
@@ -168,7 +168,7 @@ link_down(node *n, uint64_t now, uint32_t id, const char *why)
 static void
 frame(node *n, uint64_t now, uint32_t id, const uint8_t *body, size_t len)
 {
-	link *l = node_link(n, id);
+	peer_link *l = node_link(n, id);
 	int rc;
 
 	if (l == NULL || n->phase == PHASE_DONE)

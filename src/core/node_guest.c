@@ -350,7 +350,7 @@ node_guest_history(node *n, const hist_rec *r)
  * (node_guest_hosts).
  */
 bool
-node_guest_refuses(node *n, link *l, uint64_t id, const char *nick)
+node_guest_refuses(node *n, peer_link *l, uint64_t id, const char *nick)
 {
 	wire_msg r = {.type = WIRE_REJECT};
 

@@ -71,9 +71,9 @@ restore_one(void *arg, const hist_rec *r)
 static void
 queue_line(node *n, int kind, const char *nick, const char *text, size_t len)
 {
-	queued *q = &n->outbox.v[n->outbox.len++];
+	queued_line *q = &n->outbox.v[n->outbox.len++];
 
-	*q = (queued){xstrndup(text, len), len, kind, ""};
+	*q = (queued_line){xstrndup(text, len), len, kind, ""};
 	snprintf(q->nick, sizeof q->nick, "%s", nick ? nick : "");
 }
 
@@ -291,7 +291,7 @@ record_of(const wire_msg *msg, hist_rec *r)
  * chain through it) for the signature that covers it; a gap is pulled.
  */
 void
-node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
+node_hist_on_chat(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	hist_rec r;
 
@@ -326,7 +326,7 @@ node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
  * the author's, and are dropped.
  */
 void
-node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
+node_hist_on_sig(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	hist_sig sig = {.sender = msg->u.sig.sender, .seq = msg->u.sig.seq};
 	hist_author *a = hist_author_find(&n->history.hist, sig.sender);
@@ -369,7 +369,7 @@ node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
 
 /* Prove on l that we hold our id's key: sign the session's binding. */
 void
-node_hist_prove(node *n, link *l)
+node_hist_prove(node *n, peer_link *l)
 {
 	uint8_t proof[SIGN_SIG];
 	wire_msg m = {.type = WIRE_PROVE};
@@ -381,7 +381,7 @@ node_hist_prove(node *n, link *l)
 }
 
 bool
-node_hist_on_prove(node *n, link *l, const wire_msg *msg, uint64_t id)
+node_hist_on_prove(node *n, peer_link *l, const wire_msg *msg, uint64_t id)
 {
 	if (!sign_proof_check(msg->u.prove.proof, l->binding, msg->u.prove.pk, id)) {
 		node_log(n, NODE_LOG_ALWAYS, "dropping link from %s: its identity proof fails",
@@ -427,7 +427,7 @@ node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq)
 }
 
 void
-node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg)
+node_hist_on_status(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	node_hist_report(n, now, member_find(&n->members, l->peer), msg->u.status.hlc,
 			 msg->u.status.seq);

@@ -101,14 +101,14 @@ typedef enum member_why {
 } member_why;
 
 /* A range of one author's records a peer asked us for. */
-typedef struct serve {
+typedef struct serve_range {
 	uint64_t sender;
 	uint64_t next;
 	uint64_t to;    /* ends on a signed head */
 	hist_sig sig;   /* the head that covers next, once looked up */
-} serve;
+} serve_range;
 
-typedef struct link {
+typedef struct peer_link {
 	uint32_t id;
 	uint64_t peer;     /* member id once its HELLO arrived, else 0 */
 	uint64_t target;   /* the member an outgoing link was opened for */
@@ -119,7 +119,7 @@ typedef struct link {
 	uint64_t inc;      /* the peer's incarnation when its HELLO bound it */
 	uint64_t since;    /* when it was dialled or accepted */
 	char host[WIRE_MAX_HOST + 1];
-	serve serve[NODE_MAX_SERVE]; /* pulls to answer, oldest first */
+	serve_range serve[NODE_MAX_SERVE]; /* pulls to answer, oldest first */
 	int nserve;
 	uint8_t binding[SIGN_CHAIN]; /* the session's name, signed in PROVE */
 	bool proven;       /* the peer proved it holds its id's key ... */
@@ -130,36 +130,36 @@ typedef struct link {
 	wire_member held;  /* its strings point at held_nick and held_host */
 	char held_nick[WIRE_MAX_NICK + 1];
 	char held_host[WIRE_MAX_HOST + 1];
-} link;
+} peer_link;
 
-typedef struct seed {
+typedef struct node_seed {
 	char host[WIRE_MAX_HOST + 1];
 	uint16_t port;
 	uint32_t link;     /* the connect in flight or up, or 0 */
 	uint64_t next_try;
 	uint64_t backoff;
 	bool reached;      /* seeds_are_peers: a link to it was bound */
-} seed;
+} node_seed;
 
-typedef struct queued {
+typedef struct queued_line {
 	char *text;
 	size_t len;
 	int kind;          /* enum hist_kind */
 	char nick[NICK_MAX + 1]; /* a guest's, or "" for ours */
-} queued;
+} queued_line;
 
 /* The links and the seeds: node_link.c's alone; others go through it. */
 typedef struct node_links {
-	link *v;
+	peer_link *v;
 	int len;
 	int cap;
-	seed seeds[NODE_MAX_SEEDS];
+	node_seed seeds[NODE_MAX_SEEDS];
 	int nseeds;
 } node_links;
 
 /* Lines typed before we may send, in order (node_hist.c's alone). */
 typedef struct node_outbox {
-	queued v[NODE_MAX_QUEUED];
+	queued_line v[NODE_MAX_QUEUED];
 	int len;
 } node_outbox;
 
@@ -273,7 +273,7 @@ void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
 /* node_phase.c */
 /* Every way the node ends: DONE, and io.exit(code). */
 void node_finish(node *n, int code);
-void node_greet(node *n, link *l);
+void node_greet(node *n, peer_link *l);
 /* After any change: the nick rule, a join finished, a new leader. */
 void node_settle(node *n, uint64_t now);
 void node_end_probe(node *n, const wire_msg *members, uint64_t now);
@@ -330,26 +330,26 @@ void node_nick_taken(node *n);
 void node_link_seeds(node *n, const node_config *cfg);
 bool node_link_has_seeds(const node *n);
 void node_link_free(node *n);
-link *node_link(node *n, uint32_t id);
+peer_link *node_link(node *n, uint32_t id);
 /* The i-th link, or NULL past the last (links move as others close). */
-link *node_link_at(node *n, int i);
-link *node_link_add(node *n, uint32_t id, uint64_t now);
+peer_link *node_link_at(node *n, int i);
+peer_link *node_link_add(node *n, uint32_t id, uint64_t now);
 /* A link came up (node_link_up): found or added, and marked up. */
-link *node_link_opened(node *n, uint64_t now, uint32_t id, bool outgoing,
+peer_link *node_link_opened(node *n, uint64_t now, uint32_t id, bool outgoing,
 		       const char *remote_host, const uint8_t *binding);
 /* m's proven HELLO came on l: bind the link to it. */
-void node_link_bind(node *n, link *l, member *m, uint64_t inc);
+void node_link_bind(node *n, peer_link *l, member *m, uint64_t inc);
 void node_link_greet_all(node *n);
 /* The links' invariants (node_check.c): links up to id, dialled for id. */
 int node_link_up_to(const node *n, uint64_t id);
 bool node_link_dialled(const node *n, uint64_t id);
 void node_link_check(const node *n, bool deep);
-void node_link_gone(node *n, link *l, uint64_t now, const char *why);
+void node_link_gone(node *n, peer_link *l, uint64_t now, const char *why);
 void node_send(node *n, uint32_t link, const wire_msg *m);
 void node_send_to(node *n, const member *m, const wire_msg *msg);
 bool node_linked(node *n, const member *m);
 void node_broadcast(node *n, const wire_msg *msg);
-void node_close_link(node *n, link *l);
+void node_close_link(node *n, peer_link *l);
 void node_close_member(node *n, member *m);
 void node_close_stale(node *n, const member *m);
 void node_dial_seeds(node *n, uint64_t now);
@@ -357,7 +357,7 @@ void node_dial_members(node *n, uint64_t now);
 void node_expire_links(node *n, uint64_t now);
 
 /* node_recv.c */
-void node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m);
+void node_dispatch(node *n, uint64_t now, peer_link *l, const wire_msg *m);
 
 /* node_cmd.c */
 void node_emit_users(node *n);
@@ -418,11 +418,11 @@ uint64_t node_clock_on(node *n, uint64_t now);
 /* "Since we started": fixed at node_new, moved on by the first report. */
 void node_clock_fix_since(node *n, uint64_t now);
 uint64_t node_clock_since(const node *n);
-void node_hist_on_status(node *n, uint64_t now, link *l, const wire_msg *msg);
-void node_hist_on_chat(node *n, uint64_t now, link *l, const wire_msg *msg);
-void node_hist_on_sig(node *n, uint64_t now, link *l, const wire_msg *msg);
-bool node_hist_on_prove(node *n, link *l, const wire_msg *msg, uint64_t id);
-void node_hist_prove(node *n, link *l);
+void node_hist_on_status(node *n, uint64_t now, peer_link *l, const wire_msg *msg);
+void node_hist_on_chat(node *n, uint64_t now, peer_link *l, const wire_msg *msg);
+void node_hist_on_sig(node *n, uint64_t now, peer_link *l, const wire_msg *msg);
+bool node_hist_on_prove(node *n, peer_link *l, const wire_msg *msg, uint64_t id);
+void node_hist_prove(node *n, peer_link *l);
 void node_sign_own(node *n);
 bool node_hist_report(node *n, uint64_t now, member *m, uint64_t hlc, uint64_t seq);
 
@@ -436,7 +436,7 @@ void node_guest_history(node *n, const hist_rec *r);
 void node_guest_taken(node *n, uint64_t now, const hist_rec *r);
 void node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print);
 void node_guest_hosts(node *n, uint64_t now);
-bool node_guest_refuses(node *n, link *l, uint64_t id, const char *nick);
+bool node_guest_refuses(node *n, peer_link *l, uint64_t id, const char *nick);
 /* node_guest_join, _say and _part's work (node.c checks after them). */
 int node_guest_do_join(node *n, uint64_t now, const char *nick, uint64_t *since);
 int node_guest_do_say(node *n, uint64_t now, const char *nick, const char *tag, size_t tag_len,
@@ -457,7 +457,7 @@ bool node_mod_bound(node *n, const hist_rec *r);
 void node_mod_taken(node *n, const hist_rec *r);
 void node_mod_flush(node *n, uint64_t now);
 void node_mod_show(node *n, const hist_rec *r, bool late);
-bool node_mod_refuses(node *n, link *l, uint64_t id, const char *nick);
+bool node_mod_refuses(node *n, peer_link *l, uint64_t id, const char *nick);
 void node_mod_command(node *n, uint64_t now, int op, const char *arg, size_t len);
 void node_mod_issue(node *n, uint64_t now, int op, const char *arg, size_t len);
 /* A record of an earlier life, read at node_new: folded in if a directive. */
@@ -501,9 +501,9 @@ void node_hist_history(node *n, int count);
 
 /* node_sync.c */
 void node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb);
-void node_sync_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg);
-void node_sync_on_pull(node *n, link *l, const wire_msg *msg);
-void node_sync_pull(node *n, uint64_t now, link *l, hist_author *a, uint64_t to);
+void node_sync_on_heartbeat(node *n, uint64_t now, peer_link *l, const wire_msg *msg);
+void node_sync_on_pull(node *n, peer_link *l, const wire_msg *msg);
+void node_sync_pull(node *n, uint64_t now, peer_link *l, hist_author *a, uint64_t to);
 void node_sync_progress(node *n, uint64_t now, hist_author *a);
 peer_vec *node_peer_vec(node *n, uint64_t id);
 void node_sync_serve(node *n);

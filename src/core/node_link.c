@@ -20,7 +20,7 @@ node_link_seeds(node *n, const node_config *cfg)
 	node_links *k = &n->links;
 
 	for (int i = 0; i < cfg->nseeds && k->nseeds < NODE_MAX_SEEDS; i++) {
-		seed *s = &k->seeds[k->nseeds];
+		node_seed *s = &k->seeds[k->nseeds];
 		const char *colon = strrchr(cfg->seeds[i], ':');
 		if (colon == NULL || (size_t)(colon - cfg->seeds[i]) > WIRE_MAX_HOST)
 			continue;
@@ -45,17 +45,17 @@ node_link_free(node *n)
 	n->links = (node_links){0};
 }
 
-link *
+peer_link *
 node_link_at(node *n, int i)
 {
 	return i < n->links.len ? &n->links.v[i] : NULL;
 }
 
-link *
+peer_link *
 node_link_opened(node *n, uint64_t now, uint32_t id, bool outgoing, const char *remote_host,
 		 const uint8_t *binding)
 {
-	link *l = node_link(n, id);
+	peer_link *l = node_link(n, id);
 
 	if (l == NULL) {
 		l = node_link_add(n, id, now);
@@ -73,7 +73,7 @@ node_link_opened(node *n, uint64_t now, uint32_t id, bool outgoing, const char *
 }
 
 void
-node_link_bind(node *n, link *l, member *m, uint64_t inc)
+node_link_bind(node *n, peer_link *l, member *m, uint64_t inc)
 {
 	if (!l->peer) {
 		l->peer = m->id;
@@ -93,7 +93,7 @@ node_link_greet_all(node *n)
 		node_greet(n, &n->links.v[i]);
 }
 
-link *
+peer_link *
 node_link(node *n, uint32_t id)
 {
 	for (int i = 0; i < n->links.len; i++)
@@ -102,20 +102,20 @@ node_link(node *n, uint32_t id)
 	return NULL;
 }
 
-link *
+peer_link *
 node_link_add(node *n, uint32_t id, uint64_t now)
 {
 	if (n->links.len == n->links.cap) {
 		n->links.cap = n->links.cap ? n->links.cap * 2 : 8;
 		n->links.v = xrealloc(n->links.v, (size_t)n->links.cap * sizeof *n->links.v);
 	}
-	link *l = &n->links.v[n->links.len++];
-	*l = (link){.id = id, .seed = -1, .since = now};
+	peer_link *l = &n->links.v[n->links.len++];
+	*l = (peer_link){.id = id, .seed = -1, .since = now};
 	return l;
 }
 
 /* The link to use for a member: the first one up and bound to it. */
-static link *
+static peer_link *
 link_to(node *n, uint64_t id)
 {
 	for (int i = 0; i < n->links.len; i++)
@@ -141,7 +141,7 @@ node_linked(node *n, const member *m)
 void
 node_send_to(node *n, const member *m, const wire_msg *msg)
 {
-	link *l = link_to(n, m->id);
+	peer_link *l = link_to(n, m->id);
 
 	if (l)
 		node_send(n, l->id, msg);
@@ -153,7 +153,7 @@ node_broadcast(node *n, const wire_msg *msg)
 	wire_buf_reset(&n->out);
 	wire_encode(&n->out, msg);
 	for (int i = 1; i < n->members.len; i++) {
-		link *l = link_to(n, n->members.v[i].id);
+		peer_link *l = link_to(n, n->members.v[i].id);
 		if (l)
 			n->io.send(n->io.ctx, l->id, n->out.data, n->out.len);
 	}
@@ -161,9 +161,9 @@ node_broadcast(node *n, const wire_msg *msg)
 
 /* A link dialled for a seed is gone: while probing, retry with backoff. */
 static void
-seed_failed(node *n, link *l, uint64_t now, const char *why)
+seed_failed(node *n, peer_link *l, uint64_t now, const char *why)
 {
-	seed *s = l->seed >= 0 ? &n->links.seeds[l->seed] : NULL;
+	node_seed *s = l->seed >= 0 ? &n->links.seeds[l->seed] : NULL;
 
 	if (s == NULL || s->link != l->id)
 		return;
@@ -182,7 +182,7 @@ seed_failed(node *n, link *l, uint64_t now, const char *why)
  * way a link ends (closed here, or down) comes through here.
  */
 void
-node_link_gone(node *n, link *l, uint64_t now, const char *why)
+node_link_gone(node *n, peer_link *l, uint64_t now, const char *why)
 {
 	member *m = l->peer ? member_find(&n->members, l->peer) : NULL;
 
@@ -203,7 +203,7 @@ node_link_gone(node *n, link *l, uint64_t now, const char *why)
 }
 
 void
-node_close_link(node *n, link *l)
+node_close_link(node *n, peer_link *l)
 {
 	uint32_t id = l->id;
 
@@ -236,11 +236,11 @@ void
 node_dial_seeds(node *n, uint64_t now)
 {
 	for (int i = 0; i < n->links.nseeds; i++) {
-		seed *s = &n->links.seeds[i];
+		node_seed *s = &n->links.seeds[i];
 		if (s->link || s->reached || now < s->next_try)
 			continue;
 		s->link = n->io.connect(n->io.ctx, s->host, s->port);
-		link *l = node_link_add(n, s->link, now);
+		peer_link *l = node_link_add(n, s->link, now);
 		l->outgoing = true;
 		l->seed = i;
 		snprintf(l->host, sizeof l->host, "%s", s->host);
@@ -277,7 +277,7 @@ node_dial_members(node *n, uint64_t now)
 		if (m->backoff == 0)
 			m->backoff = NODE_BACKOFF_MIN;
 		uint32_t id = n->io.connect(n->io.ctx, m->host, m->port);
-		link *l = node_link_add(n, id, now);
+		peer_link *l = node_link_add(n, id, now);
 		l->outgoing = true;
 		l->target = m->id;
 		snprintf(l->host, sizeof l->host, "%s", m->host);
@@ -294,7 +294,7 @@ void
 node_expire_links(node *n, uint64_t now)
 {
 	for (int i = n->links.len - 1; i >= 0; i--) {
-		link *l = &n->links.v[i];
+		peer_link *l = &n->links.v[i];
 		if (l->peer || now - l->since <= n->cfg.timeout_ms)
 			continue;
 		node_log(n, NODE_LOG_VERBOSE, "link %u to %s: no hello within %u ms", l->id,
@@ -335,7 +335,7 @@ node_link_check(const node *n, bool deep)
 
 	assert(k->len >= 0 && k->len <= k->cap);
 	for (int i = 0; i < k->len; i++) {
-		const link *l = &k->v[i];
+		const peer_link *l = &k->v[i];
 		assert(l->id != 0);
 		assert(l->peer != n->cfg.id);
 		assert(l->peer == 0 || member_find((member_table *)&n->members, l->peer));
@@ -345,7 +345,7 @@ node_link_check(const node *n, bool deep)
 			assert(l->id != k->v[j].id);
 	}
 	for (int i = 0; i < k->nseeds; i++) {
-		const seed *s = &k->seeds[i];
+		const node_seed *s = &k->seeds[i];
 		bool found = false;
 		for (int j = 0; j < k->len && s->link && !found; j++)
 			found = k->v[j].id == s->link && k->v[j].seed == i;

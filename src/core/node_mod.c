@@ -163,7 +163,7 @@ node_mod_show(node *n, const hist_rec *r, bool late)
 
 /* A HELLO from a removed member, or under a removed member's nick: refused. */
 bool
-node_mod_refuses(node *n, link *l, uint64_t id, const char *nick)
+node_mod_refuses(node *n, peer_link *l, uint64_t id, const char *nick)
 {
 	const mod_target *t = mod_removed(&n->mod.state, id);
 	wire_msg r = {.type = WIRE_REJECT};

@@ -19,7 +19,7 @@ node_finish(node *n, int code)
 }
 
 void
-node_greet(node *n, link *l)
+node_greet(node *n, peer_link *l)
 {
 	member *self = member_self(&n->members);
 	wire_msg hello = {.type = WIRE_HELLO};

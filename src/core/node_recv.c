@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef void handler(node *n, uint64_t now, link *l, const wire_msg *m);
+typedef void handler(node *n, uint64_t now, peer_link *l, const wire_msg *m);
 
 static bool
 valid_nick(wire_str s)
@@ -25,7 +25,7 @@ valid_nick(wire_str s)
  * any member, and LEAVE, report or gossip for it.
  */
 static void
-hold_hello(link *l, const wire_member *e)
+hold_hello(peer_link *l, const wire_member *e)
 {
 	l->held = *e;
 	snprintf(l->held_nick, sizeof l->held_nick, "%.*s", (int)e->nick.len, e->nick.ptr);
@@ -37,7 +37,7 @@ hold_hello(link *l, const wire_member *e)
 
 /* A member's HELLO: it binds the link and makes the member alive. */
 static void
-on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_hello(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	wire_member e = msg->u.hello;
 	member *m;
@@ -101,7 +101,7 @@ on_hello(node *n, uint64_t now, link *l, const wire_msg *msg)
 
 /* Gossip: merge every entry; the first list ends a joiner's probe. */
 static void
-on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_members(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	member *self = member_self(&n->members);
 
@@ -145,7 +145,7 @@ on_members(node *n, uint64_t now, link *l, const wire_msg *msg)
 }
 
 static void
-on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_heartbeat(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	member *m = member_find(&n->members, l->peer);
 
@@ -155,7 +155,7 @@ on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
 }
 
 static void
-on_leave(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_leave(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	member *m = member_find(&n->members, l->peer);
 
@@ -166,20 +166,20 @@ on_leave(node *n, uint64_t now, link *l, const wire_msg *msg)
 }
 
 static void
-on_chat(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_chat(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	node_hist_on_chat(n, now, l, msg);
 }
 
 static void
-on_sig(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_sig(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	node_hist_on_sig(n, now, l, msg);
 }
 
 /* The proof of the id a HELLO named: the HELLO now counts. */
 static void
-on_prove(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_prove(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	uint64_t id = l->hello_held ? l->held.id : l->peer;
 
@@ -203,20 +203,20 @@ on_prove(node *n, uint64_t now, link *l, const wire_msg *msg)
 }
 
 static void
-on_status(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_status(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	node_hist_on_status(n, now, l, msg);
 }
 
 static void
-on_pull(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_pull(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	(void)now;
 	node_sync_on_pull(n, l, msg);
 }
 
 static void
-on_reject(node *n, uint64_t now, link *l, const wire_msg *msg)
+on_reject(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	(void)now;
 	(void)l;
@@ -248,7 +248,7 @@ static const struct {
 };
 
 void
-node_dispatch(node *n, uint64_t now, link *l, const wire_msg *m)
+node_dispatch(node *n, uint64_t now, peer_link *l, const wire_msg *m)
 {
 	/* wire_decode only yields known types */
 	if ((handlers[m->type].bound && l->peer == 0) ||

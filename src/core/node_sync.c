@@ -21,7 +21,7 @@
 
 /* Ask l's peer for records from..to of a's author, unless a pull is on. */
 void
-node_sync_pull(node *n, uint64_t now, link *l, hist_author *a, uint64_t to)
+node_sync_pull(node *n, uint64_t now, peer_link *l, hist_author *a, uint64_t to)
 {
 	wire_msg p = {.type = WIRE_PULL};
 	uint64_t held = a->seq + (uint64_t)a->npend;
@@ -82,7 +82,7 @@ save_vec(node *n, uint64_t id, uint64_t now, const wire_msg *hb)
 }
 
 void
-node_sync_on_heartbeat(node *n, uint64_t now, link *l, const wire_msg *msg)
+node_sync_on_heartbeat(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	member *m = member_find(&n->members, l->peer);
 
@@ -124,7 +124,7 @@ node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb)
 /* --- serving pulls -------------------------------------------------------- */
 
 void
-node_sync_on_pull(node *n, link *l, const wire_msg *msg)
+node_sync_on_pull(node *n, peer_link *l, const wire_msg *msg)
 {
 	const hist_author *a = hist_author_find(&n->history.hist, msg->u.pull.sender);
 	uint64_t from = msg->u.pull.from, to = msg->u.pull.to;
@@ -141,8 +141,8 @@ node_sync_on_pull(node *n, link *l, const wire_msg *msg)
 			 l->host);
 		return;
 	}
-	serve *s = &l->serve[i];
-	*s = (serve){.sender = a->id, .next = from, .to = to};
+	serve_range *s = &l->serve[i];
+	*s = (serve_range){.sender = a->id, .next = from, .to = to};
 	/* Up to a signed head: the puller can take nothing it cannot check. */
 	if (n->io.store_sig_at(n->io.ctx, a->id, to, &s->sig) == 1 && s->sig.seq <= a->seq)
 		s->to = s->sig.seq;
@@ -191,7 +191,7 @@ send_one(void *arg, const hist_rec *r)
 
 /* Drop l's first range. */
 static void
-serve_done(link *l)
+serve_done(peer_link *l)
 {
 	memmove(&l->serve[0], &l->serve[1], (size_t)--l->nserve * sizeof l->serve[0]);
 }
@@ -201,12 +201,12 @@ serve_done(link *l)
  * records up to a signed head, then the head.
  */
 static void
-serve_link(node *n, link *l)
+serve_link(node *n, peer_link *l)
 {
 	serving ctx = {n, l->id};
 
 	while (l->nserve > 0 && n->io.pending(n->io.ctx, l->id) < NODE_MAX_PENDING) {
-		serve *s = &l->serve[0];
+		serve_range *s = &l->serve[0];
 		if (s->next > s->to) {
 			serve_done(l);
 			continue;
@@ -234,7 +234,7 @@ serve_link(node *n, link *l)
 void
 node_sync_serve(node *n)
 {
-	link *l;
+	peer_link *l;
 
 	for (int i = 0; (l = node_link_at(n, i)) != NULL; i++)
 		if (l->up && l->nserve)
