@@ -34,10 +34,10 @@ net_new(uv_loop_t *loop, const net_callbacks *cb, const uint8_t psk[SEAL_KEY],
 
 static const conn_handlers peer_handlers;
 
-static peer *
+static net_peer *
 peer_new(net *t, conn *c, bool outgoing, const char *host)
 {
-	peer *p = xcalloc(1, sizeof *p);
+	net_peer *p = xcalloc(1, sizeof *p);
 
 	p->c = c;
 	p->net = t;
@@ -53,10 +53,10 @@ peer_new(net *t, conn *c, bool outgoing, const char *host)
 	return p;
 }
 
-static peer *
+static net_peer *
 peer_find(net *t, uint32_t id)
 {
-	for (peer *p = t->peers; p; p = p->next)
+	for (net_peer *p = t->peers; p; p = p->next)
 		if (p->id == id && !p->closing)
 			return p;
 	return NULL;
@@ -87,10 +87,10 @@ shutdown_step(void *ctx)
 static void
 on_gone(conn *c)
 {
-	peer *p = conn_data(c);
+	net_peer *p = conn_data(c);
 	net *t = p->net;
 
-	for (peer **q = &t->peers; *q; q = &(*q)->next)
+	for (net_peer **q = &t->peers; *q; q = &(*q)->next)
 		if (*q == p) {
 			*q = p->next;
 			break;
@@ -103,7 +103,7 @@ on_gone(conn *c)
 
 /* Close quietly: what is gathered and queued is written first. */
 static void
-peer_close(peer *p)
+peer_close(net_peer *p)
 {
 	if (p->closing)
 		return;
@@ -117,7 +117,7 @@ peer_close(peer *p)
 
 /* Close after a failure and tell the core. */
 void
-net_peer_fail(peer *p, const char *why)
+net_peer_fail(net_peer *p, const char *why)
 {
 	/* The node knows its own connects, and accepted links once open. */
 	bool report = !p->closing && (p->open || p->outgoing);
@@ -130,7 +130,7 @@ net_peer_fail(peer *p, const char *why)
 static void
 on_fail(conn *c, int err)
 {
-	peer *p = conn_data(c);
+	net_peer *p = conn_data(c);
 
 	if (err == CONN_EQUEUE) {
 		net_logf(p->net, "dropping link to %s: %s", p->host, "it does not read what is sent");
@@ -143,14 +143,14 @@ on_fail(conn *c, int err)
 static void
 on_heard(conn *c)
 {
-	peer *p = conn_data(c);
+	net_peer *p = conn_data(c);
 
 	idle_heard(&p->life, uv_now(p->net->loop));
 }
 
 /* Connected: the handshake starts, and reading. */
 static void
-peer_start(peer *p)
+peer_start(net_peer *p)
 {
 	p->up = true;
 	idle_start(&p->life, uv_now(p->net->loop));
@@ -182,10 +182,10 @@ evict_one(net *t)
 {
 	conn *cs[NET_MAX_UNFINISHED];
 	idle *v[NET_MAX_UNFINISHED];
-	peer *ps[NET_MAX_UNFINISHED];
+	net_peer *ps[NET_MAX_UNFINISHED];
 	int n = 0, i;
 
-	for (peer *o = t->peers; o && n < NET_MAX_UNFINISHED; o = o->next) /* newest first */
+	for (net_peer *o = t->peers; o && n < NET_MAX_UNFINISHED; o = o->next) /* newest first */
 		if (o->unfinished) {
 			ps[n] = o;
 			cs[n] = o->c;
@@ -206,7 +206,7 @@ on_accept(void *ctx, conn_listener *l)
 
 	if (c == NULL)
 		return;
-	peer *p = peer_new(t, c, false, conn_host(c));
+	net_peer *p = peer_new(t, c, false, conn_host(c));
 	if (t->nunfinished >= NET_MAX_UNFINISHED)
 		evict_one(t);
 	p->unfinished = true;
@@ -219,13 +219,13 @@ links_held(const net *t)
 {
 	int n = 0;
 
-	for (const peer *p = t->peers; p; p = p->next)
+	for (const net_peer *p = t->peers; p; p = p->next)
 		n += !p->closing && (p->open || p->outgoing);
 	return n;
 }
 
 bool
-net_peer_finished(peer *p)
+net_peer_finished(net_peer *p)
 {
 	net *t = p->net;
 
@@ -264,7 +264,7 @@ net_connect(net *t, const char *host, uint16_t port)
 void
 net_send(net *t, uint32_t link, const uint8_t *data, size_t len)
 {
-	peer *p = peer_find(t, link);
+	net_peer *p = peer_find(t, link);
 
 	if (p && p->open)
 		conn_send(p->c, data, len);
@@ -275,7 +275,7 @@ net_flush(net *t)
 {
 	if (t->listener && t->done == NULL)
 		conn_listener_pass(t->listener);
-	for (peer *p = t->peers; p; p = p->next)
+	for (net_peer *p = t->peers; p; p = p->next)
 		if (!p->closing)
 			conn_flush(p->c);
 }
@@ -288,7 +288,7 @@ net_sweep(net *t)
 	int late = 0;
 	const char *host = "";
 
-	for (peer *p = t->peers; p; p = p->next) {
+	for (net_peer *p = t->peers; p; p = p->next) {
 		if (!p->up || p->open || p->closing ||
 		    idle_check(&p->life, &t->lim, now) != IDLE_LATE)
 			continue;
@@ -324,7 +324,7 @@ net_sweep(net *t)
 size_t
 net_pending(net *t, uint32_t link)
 {
-	peer *p = peer_find(t, link);
+	net_peer *p = peer_find(t, link);
 
 	return p ? conn_pending(p->c) : 0;
 }
@@ -332,7 +332,7 @@ net_pending(net *t, uint32_t link)
 void
 net_close(net *t, uint32_t link)
 {
-	peer *p = peer_find(t, link);
+	net_peer *p = peer_find(t, link);
 
 	if (p)
 		peer_close(p);
@@ -344,7 +344,7 @@ on_grace(uv_timer_t *timer)
 	net *t = timer->data;
 
 	/* Writes that did not flush in time are dropped. */
-	for (peer *p = t->peers; p; p = p->next)
+	for (net_peer *p = t->peers; p; p = p->next)
 		conn_close(p->c, CONN_NOW);
 }
 
@@ -362,7 +362,7 @@ net_shutdown(net *t, unsigned grace_ms, void (*done)(void *ctx), void *ctx)
 		conn_listener_close(t->listener, shutdown_step, t);
 		t->listener = NULL;
 	}
-	for (peer *p = t->peers; p; p = p->next) {
+	for (net_peer *p = t->peers; p; p = p->next) {
 		t->open_handles++;
 		peer_close(p);
 	}

@@ -15,7 +15,7 @@
 #define NET_HANDSHAKE_UNIT 64              /* the largest unit before the handshake is done */
 
 /* A link: one connection (conn.h) and its handshake, framed by net_seal. */
-typedef struct peer {
+typedef struct net_peer {
 	conn *c;
 	net *net;
 	uint32_t id;
@@ -27,8 +27,8 @@ typedef struct peer {
 	char host[64];
 	seal sl;
 	idle life;              /* the handshake's deadline */
-	struct peer *next;
-} peer;
+	struct net_peer *next;
+} net_peer;
 
 struct net {
 	uv_loop_t *loop;
@@ -38,7 +38,7 @@ struct net {
 	uint8_t *plain;         /* an opened record, SEAL_MAX_PLAIN bytes */
 	int npeers;             /* every link, closing ones too */
 	int nunfinished;        /* accepted and in the handshake, not closing */
-	peer *peers;            /* newest first */
+	net_peer *peers;            /* newest first */
 	idle_limits lim;        /* the handshake's deadline; links have no PING */
 	unsigned evicted;       /* unfinished handshakes dropped for newer ones, not logged yet */
 	char evicted_host[64];  /* the last of them */
@@ -52,13 +52,13 @@ struct net {
 
 /* net.c */
 void net_logf(net *t, const char *fmt, const char *a, const char *b);
-void net_peer_fail(peer *p, const char *why);
+void net_peer_fail(net_peer *p, const char *why);
 /* The handshake is done: p leaves the unfinished budget for the links'. */
-bool net_peer_finished(peer *p);
+bool net_peer_finished(net_peer *p);
 
 /* net_seal.c: the framer of a link's bytes (conn.h). */
 extern const conn_framer net_seal_framer;
 /* Connected: the HELLO goes out. */
-void net_seal_start(peer *p);
+void net_seal_start(net_peer *p);
 
 #endif

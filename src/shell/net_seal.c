@@ -25,7 +25,7 @@ put_len(uint8_t *p, size_t len)
 
 /* The handshake failed: a stranger, or a peer with another secret. */
 static void
-refuse(peer *p, int err)
+refuse(net_peer *p, int err)
 {
 	net *t = p->net;
 
@@ -39,7 +39,7 @@ refuse(peer *p, int err)
 
 /* Hand up every frame of an opened record; it holds whole frames only. */
 static void
-deliver_frames(peer *p, const uint8_t *b, size_t len)
+deliver_frames(net_peer *p, const uint8_t *b, size_t len)
 {
 	size_t off = 0, flen;
 	int rc = 1;
@@ -57,7 +57,7 @@ deliver_frames(peer *p, const uint8_t *b, size_t len)
 
 /* One HELLO or record, as the handshake stands. */
 static void
-on_unit(peer *p, const uint8_t *u, size_t len)
+on_unit(net_peer *p, const uint8_t *u, size_t len)
 {
 	net *t = p->net;
 	uint8_t confirm[UNIT_HEADER + SEAL_TAG + 16];
@@ -101,7 +101,7 @@ on_unit(peer *p, const uint8_t *u, size_t len)
 static size_t
 seal_room(conn *c, void *state, size_t held)
 {
-	const peer *p = state;
+	const net_peer *p = state;
 
 	(void)c;
 	(void)held;
@@ -112,7 +112,7 @@ seal_room(conn *c, void *state, size_t held)
 static size_t
 seal_read(conn *c, void *state, uint8_t *in, size_t inlen)
 {
-	peer *p = state;
+	net_peer *p = state;
 	size_t off = 0;
 
 	(void)c;
@@ -137,7 +137,7 @@ seal_read(conn *c, void *state, uint8_t *in, size_t inlen)
 static void
 seal_flush(conn *c, void *state, const uint8_t *out, size_t outlen)
 {
-	peer *p = state;
+	net_peer *p = state;
 	size_t cap = outlen + (outlen / (64 * 1024) + 2) * (UNIT_HEADER + SEAL_TAG);
 	size_t o = 0, off = 0;
 
@@ -168,7 +168,7 @@ const conn_framer net_seal_framer = {seal_room, seal_read, NULL, seal_flush};
 
 /* Connected: both sides send their HELLO at once. */
 void
-net_seal_start(peer *p)
+net_seal_start(net_peer *p)
 {
 	uint8_t random[SEAL_KEY], hello[UNIT_HEADER + SEAL_HELLO];
 
