@@ -274,21 +274,25 @@ conn_send(conn *c, const void *frame, size_t len)
 void
 conn_flush(conn *c)
 {
-	size_t len = c->outlen;
+	uint8_t *out = c->out;
+	size_t len = c->outlen, cap = c->outcap;
 
 	if (len == 0 || c->flushing)
 		return;
+	/* Detached while written: what a callback gathers meanwhile goes to a new buffer. */
 	c->flushing = true;
-	c->outlen = 0; /* a close from inside does not write it twice */
+	c->out = NULL;
+	c->outlen = c->outcap = 0;
 	if (c->fr && c->fr->flush)
-		c->fr->flush(c, c->fs, c->out, len);
+		c->fr->flush(c, c->fs, out, len);
 	else
-		conn_write(c, c->out, len);
+		conn_write(c, out, len);
 	c->flushing = false;
-	if (c->outlen == 0 && c->outcap > CONN_KEEP_OUT) {
-		free(c->out);
-		c->out = NULL;
-		c->outcap = 0;
+	if (c->out == NULL && cap <= CONN_KEEP_OUT) {
+		c->out = out; /* kept for the next pass */
+		c->outcap = cap;
+	} else {
+		free(out);
 	}
 }
 
