@@ -1,39 +1,16 @@
 /* conn — see conn.h. */
-#include "conn.h"
+#include "conn_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "lines.h"
 #include "xalloc.h"
 
 #define CONN_KEEP_IN (4 * CONN_READ_CHUNK)  /* a larger read buffer is freed when empty */
 #define CONN_KEEP_OUT (4 * 1024 * 1024)     /* a larger gather buffer is freed once written */
 
-struct conn {
-	uv_tcp_t tcp;           /* first: the handle's data points back here */
-	uv_loop_t *loop;
-	const conn_handlers *h;
-	void *data;             /* the owner's */
-	const conn_framer *fr;
-	void *fs;               /* the framer's state */
-	lines *split;           /* the lines framer's state */
-	char host[64];
-	bool resolving;         /* a name lookup is in flight: the handle waits for it */
-	bool up;                /* connected */
-	bool reading;
-	bool failed;            /* fail ran: no more reading */
-	bool closing;           /* conn_close: no callback but gone */
-	bool now;               /* closing at once: writes are tried, never queued */
-	bool flushing;          /* inside conn_flush */
-	size_t cap;             /* unwritten bytes before CONN_EQUEUE (0: no cap) */
-	uint8_t *in;            /* bytes read, not taken by the framer yet */
-	size_t inlen, incap;
-	uint8_t *out;           /* bytes gathered since the last flush */
-	size_t outlen, outcap;
-};
 
 static const conn_handlers no_handlers; /* a conn the owner never got */
 
@@ -84,9 +61,8 @@ on_closed(uv_handle_t *hd)
 	free(c);
 }
 
-/* Stop reading and tell the owner, once; never after conn_close. */
-static void
-fail(conn *c, int err)
+void
+conn_fail(conn *c, int err)
 {
 	if (c->closing || c->failed)
 		return;
@@ -118,7 +94,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 	(void)buf;
 	if (nread < 0) {
-		fail(c, (int)nread);
+		conn_fail(c, (int)nread);
 		return;
 	}
 	if (nread == 0 || c->closing)
@@ -151,59 +127,11 @@ conn_reading(conn *c, bool on)
 		uv_read_stop((uv_stream_t *)&c->tcp);
 }
 
-/* --- the lines framer ----------------------------------------------------------------- */
-
-static size_t
-lines_room(conn *c, void *state, size_t held)
-{
-	const lines *l = state;
-
-	(void)c;
-	return l->max + 1 - held; /* a line and its LF: never more is held */
-}
-
-static size_t
-lines_read(conn *c, void *state, uint8_t *buf, size_t len)
-{
-	lines *l = state;
-	size_t off, n;
-	int rc;
-
-	while ((rc = lines_next(l, (const char *)buf, len, &off, &n)) == LINES_LINE) {
-		c->h->line(c, (const char *)buf + off, n);
-		if (c->closing || c->failed)
-			return 0;
-	}
-	if (rc == LINES_TOO_LONG) {
-		fail(c, CONN_ETOOLONG);
-		return 0;
-	}
-	return lines_shift(l);
-}
-
-static void
-lines_encode(conn *c, void *state, const uint8_t *frame, size_t len)
-{
-	(void)state;
-	conn_put(c, frame, len);
-	conn_put(c, "\r\n", 2);
-}
-
-static const conn_framer lines_framer = {lines_room, lines_read, lines_encode, NULL};
-
 void
 conn_frame(conn *c, const conn_framer *f, void *state)
 {
 	c->fr = f;
 	c->fs = state;
-}
-
-void
-conn_frame_lines(conn *c, size_t max)
-{
-	c->split = xmalloc(sizeof *c->split);
-	lines_init(c->split, max, LINES_FAIL);
-	conn_frame(c, &lines_framer, c->split);
 }
 
 /* --- writing ---------------------------------------------------------------------- */
@@ -234,7 +162,7 @@ conn_write(conn *c, const void *data, size_t len)
 	if (rest == 0 || c->now)
 		return;
 	if (c->cap && queued + rest > c->cap) {
-		fail(c, CONN_EQUEUE);
+		conn_fail(c, CONN_EQUEUE);
 		return;
 	}
 	write_req *w = xmalloc(sizeof *w + rest);
@@ -242,7 +170,7 @@ conn_write(conn *c, const void *data, size_t len)
 	b = uv_buf_init(w->data, (unsigned)rest);
 	if ((k = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written)) != 0) {
 		free(w);
-		fail(c, k);
+		conn_fail(c, k);
 	}
 }
 
@@ -361,7 +289,7 @@ on_connect(uv_connect_t *req, int status)
 	if (c->closing)
 		return;
 	if (status < 0) {
-		fail(c, status);
+		conn_fail(c, status);
 		return;
 	}
 	c->up = true;
@@ -394,7 +322,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	if (res)
 		uv_freeaddrinfo(res);
 	if (rc != 0)
-		fail(c, rc);
+		conn_fail(c, rc);
 }
 
 int
