@@ -5,7 +5,9 @@ CC      ?= cc
 VERSION := 0.1.0
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CFLAGS  ?= -O2 -g
-BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -DCHORUS_VERSION='"$(VERSION)"' -Isrc/core -Isrc/shell -Itests/sim
+BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -DCHORUS_VERSION='"$(VERSION)"' -Isrc/core -Isrc/shell
+# The simulator's headers are for the tests only (its net is not the shell's).
+TEST_INC = $(if $(filter tests/%,$<),-Itests/sim)
 PKGS    := libuv libsodium sqlite3 jansson
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lreadline
 CORE_LIBS := $(shell pkg-config --libs libsodium)
@@ -28,7 +30,7 @@ all: build/chorus
 define tree
 $(1)/obj/%.o: %.c $$(wildcard src/core/*.h src/shell/*.h tests/sim/*.h)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(BASE) $$(CFLAGS) $(2) -c $$< -o $$@
+	$$(CC) $$(BASE) $$(TEST_INC) $$(CFLAGS) $(2) -c $$< -o $$@
 
 $(1)/chorus: $(call obj,$(1),$(CORE_SRC) $(SHELL_SRC))
 	$$(CC) $$(CFLAGS) $(2) $$^ $$(LIBS) -o $$@
@@ -63,7 +65,7 @@ INSIDER_OBJ := $(call obj,build/insider,$(CORE_SRC) $(SHELL_SRC) tests/insider/i
 
 build/insider/obj/%.o: %.c $(wildcard src/core/*.h src/shell/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) $(CFLAGS) -DCHORUS_INSIDER -c $< -o $@
+	$(CC) $(BASE) $(TEST_INC) $(CFLAGS) -DCHORUS_INSIDER -c $< -o $@
 
 build/insider/chorus: $(INSIDER_OBJ)
 	$(CC) $(CFLAGS) $^ $(LIBS) -o $@

@@ -2,8 +2,8 @@
  * libFuzzer target: the IRC lines a gateway reads from its clients and a
  * thin client reads from its gateway must survive any bytes.
  *
- * The whole input goes through irc_lines (the gateway's and the thin
- * client's line framing), whose lines must lie inside it.  Then it is
+ * The whole input goes through lines_next as the gateway and the thin
+ * client frame it (lines.h, LINES_FAIL), whose lines must lie inside it.  Then it is
  * split at '\n' again, each line in a buffer of its own size (so that
  * ASan sees an overread), and each line goes through the codec
  * (irc_parse, then irc_tag on the tags the gateway and the thin client
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "irc.h"
+#include "lines.h"
 #include "thin.h"
 
 static void
@@ -75,33 +76,21 @@ codec(const char *line, size_t len)
 	irc_tag(&m, "time", v, 0);
 }
 
-typedef struct span {
-	const char *buf;
-	size_t len;
-} span;
-
-static bool
-in_span(void *ctx, const char *line, size_t len)
-{
-	const span *s = ctx;
-
-	if (line < s->buf || line + len > s->buf + s->len || memchr(line, '\n', len))
-		abort();
-	return true;
-}
-
 static void
 framing(const uint8_t *data, size_t size)
 {
-	char *buf = malloc(size ? size : 1);
-	size_t len = size;
-	span s = {buf, size};
+	const char *buf = (const char *)data;
+	size_t off, n;
+	lines l;
+	int rc;
 
-	memcpy(buf, data, size);
-	irc_lines(buf, &len, in_span, &s);
-	if (len > size || (len && memchr(buf, '\n', len)))
+	lines_init(&l, 512, LINES_FAIL);
+	while ((rc = lines_next(&l, buf, size, &off, &n)) == LINES_LINE)
+		if (off + n > size || memchr(buf + off, '\n', n))
+			abort();
+	size_t done = lines_shift(&l);
+	if (done > size || (rc == LINES_MORE && memchr(buf + done, '\n', size - done)))
 		abort(); /* what is left is one unfinished line */
-	free(buf);
 }
 
 int

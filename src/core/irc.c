@@ -84,24 +84,6 @@ irc_parse(const char *line, size_t len, irc_msg *m)
 	return true;
 }
 
-bool
-irc_lines(char *buf, size_t *len, irc_line_fn *fn, void *ctx)
-{
-	size_t start = 0;
-
-	for (size_t i = 0; i < *len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		size_t end = i > start && buf[i - 1] == '\r' ? i - 1 : i;
-		if (!fn(ctx, buf + start, end - start))
-			return false;
-		start = i + 1;
-	}
-	memmove(buf, buf + start, *len - start);
-	*len -= start;
-	return true;
-}
-
 /* Unescape an IRCv3 tag value (\: \s \\ \r \n). */
 static void
 unescape(const char *v, size_t len, char *buf, size_t cap)

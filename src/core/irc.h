@@ -34,18 +34,6 @@ typedef struct irc_msg {
 	int nparams;
 } irc_msg;
 
-/* One line, without its CR LF, for irc_lines; false stops the walk. */
-typedef bool irc_line_fn(void *ctx, const char *line, size_t len);
-
-/*
- * Hand each whole line in buf[0..*len) (ended by LF or CR LF) to fn, in
- * order.  The bytes after the last whole line move to the front, and *len
- * counts them.  When fn returns false the walk stops there, buf and *len
- * are left as they are (the caller is dropping the connection), and the
- * result is false.
- */
-bool irc_lines(char *buf, size_t *len, irc_line_fn *fn, void *ctx);
-
 /* Parse a line; false when it has no command or is malformed. */
 bool irc_parse(const char *line, size_t len, irc_msg *m);
 

@@ -2,7 +2,8 @@
  * connect — `chorus connect NICK HOST:PORT[,HOST:PORT...]`: the thin
  * client's shell.  One IRC connection at a time to the listed gateways,
  * moving to the next one when it breaks; the screen and the keyboard
- * through term; the logic in thin (src/core/thin.c).
+ * through term; the logic in thin (src/core/thin.c).  The connection is
+ * conn's (conn.h), framed as CR LF lines.
  */
 #include "connect.h"
 
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "irc.h"
+#include "conn.h"
 #include "nick.h"
 #include "opts.h"
 #include "secret.h"
@@ -23,9 +24,7 @@
 #include "xalloc.h"
 
 #define CONNECT_MAX_ADDRS 16
-#define CONNECT_LINE 16384
-#define CONNECT_RETRY_MIN 100
-#define CONNECT_RETRY_MAX 2000
+#define CONNECT_LINE 16384 /* a line from the gateway, its LF too */
 #define CONNECT_QUIT_WAIT 10000 /* ms to wait for lines typed last */
 
 typedef struct addr {
@@ -40,10 +39,8 @@ typedef struct client {
 	int naddrs;
 	int next;               /* the address to try next */
 	int tried;              /* failures since the last registration */
-	uv_tcp_t *tcp;          /* the connection, or NULL */
+	conn *conn;             /* the connection, or NULL */
 	bool up;
-	char in[CONNECT_LINE];
-	size_t inlen;
 	uv_timer_t retry;
 	uv_timer_t quit;
 	uv_signal_t sigint, sigterm;
@@ -51,11 +48,6 @@ typedef struct client {
 	bool exiting;
 	bool verbose;
 } client;
-
-typedef struct write_req {
-	uv_write_t req;
-	char data[];
-} write_req;
 
 static const char usage_text[] =
 	"usage: chorus connect [OPTIONS] NICK HOST:PORT[,HOST:PORT...]\n"
@@ -86,19 +78,12 @@ note(void *ctx, const char *line)
 }
 
 static void
-on_tcp_closed(uv_handle_t *h)
-{
-	free(h);
-}
-
-static void
 drop(client *c)
 {
-	if (c->tcp == NULL)
+	if (c->conn == NULL)
 		return;
-	uv_close((uv_handle_t *)c->tcp, on_tcp_closed);
-	c->tcp = NULL;
-	c->inlen = 0;
+	conn_close(c->conn, CONN_NOW);
+	c->conn = NULL;
 	if (c->up)
 		thin_disconnected(c->core);
 	c->up = false;
@@ -107,27 +92,14 @@ drop(client *c)
 /* --- the core's callbacks ------------------------------------------------------ */
 
 static void
-on_written(uv_write_t *req, int status)
-{
-	(void)status;
-	free(req);
-}
-
-static void
 io_send(void *ctx, const char *line, size_t len)
 {
 	client *c = ctx;
-	write_req *w;
-	uv_buf_t b;
 
 	if (!c->up)
 		return; /* thin sends again what matters once connected */
-	w = xmalloc(sizeof *w + len + 2);
-	memcpy(w->data, line, len);
-	memcpy(w->data + len, "\r\n", 2);
-	b = uv_buf_init(w->data, (unsigned)(len + 2));
-	if (uv_write(&w->req, (uv_stream_t *)c->tcp, &b, 1, on_written) != 0)
-		free(w);
+	conn_send(c->conn, line, len);
+	conn_flush(c->conn);
 }
 
 static void retry_later(client *c, const char *why);
@@ -159,6 +131,10 @@ io_exit(void *ctx, int code)
 	c->exiting = true;
 	c->exit_code = code;
 	term_stop();
+	if (c->conn)
+		conn_close(c->conn, CONN_FLUSH); /* nothing more is read; the QUIT goes first */
+	c->conn = NULL;
+	c->up = false;
 	uv_stop(c->loop); /* queued writes are best effort: the QUIT is a courtesy */
 }
 
@@ -168,119 +144,64 @@ static void
 retry_later(client *c, const char *why)
 {
 	const addr *a = &c->addrs[(c->next + c->naddrs - 1) % c->naddrs];
-	uint64_t delay = CONNECT_RETRY_MIN;
 
 	if (c->exiting)
 		return;
 	if (c->verbose || c->tried == 0)
 		fprintf(stderr, "chorus: %s:%u: %s\n", a->host, a->port, why);
 	c->tried++;
-	for (int k = c->naddrs; k < c->tried && delay < CONNECT_RETRY_MAX; k += c->naddrs)
-		delay *= 2;
-	uv_timer_start(&c->retry, on_retry, delay > CONNECT_RETRY_MAX ? CONNECT_RETRY_MAX : delay, 0);
+	uv_timer_start(&c->retry, on_retry, conn_backoff(c->tried, c->naddrs), 0);
 }
 
 static void
-on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+on_line(conn *cn, const char *line, size_t len)
 {
-	client *c = h->data;
+	client *c = conn_data(cn);
 
-	(void)hint;
-	buf->base = c->in + c->inlen;
-	buf->len = sizeof c->in - c->inlen;
-}
-
-static bool
-take_line(void *ctx, const char *line, size_t len)
-{
-	client *c = ctx;
-
-	thin_line(c->core, line, len);
-	return !c->exiting && c->tcp != NULL; /* thin may have ended or dropped it */
+	thin_line(c->core, line, len); /* it may end, or drop the connection */
 }
 
 static void
-on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+on_up(conn *cn)
 {
-	client *c = s->data;
+	client *c = conn_data(cn);
 
-	(void)buf;
-	if (nread < 0) {
-		drop(c);
-		retry_later(c, "connection lost; trying the next node");
-		return;
-	}
-	c->inlen += (size_t)nread;
-	if (irc_lines(c->in, &c->inlen, take_line, c) && c->inlen == sizeof c->in) {
-		drop(c);
-		retry_later(c, "the node sent a line too long");
-	}
-}
-
-static void
-on_connected(uv_connect_t *req, int status)
-{
-	client *c = req->data;
-	uv_tcp_t *tcp = (uv_tcp_t *)req->handle;
-
-	free(req);
-	if (tcp != c->tcp)
-		return; /* dropped meanwhile */
-	if (status != 0) {
-		drop(c);
-		retry_later(c, uv_strerror(status));
-		return;
-	}
 	c->up = true;
 	c->tried = 0;
-	uv_tcp_nodelay(tcp, 1);
-	uv_read_start((uv_stream_t *)tcp, on_alloc, on_read);
 	thin_connected(c->core);
 }
 
 static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+on_fail(conn *cn, int err)
 {
-	client *c = req->data;
-	uv_connect_t *conn;
+	client *c = conn_data(cn);
+	bool was_up = c->up;
 
-	free(req);
-	if (status != 0 || c->exiting) {
-		if (res)
-			uv_freeaddrinfo(res);
-		retry_later(c, status ? uv_strerror(status) : "stopped");
-		return;
-	}
-	c->tcp = xmalloc(sizeof *c->tcp);
-	uv_tcp_init(c->loop, c->tcp);
-	c->tcp->data = c;
-	conn = xmalloc(sizeof *conn);
-	conn->data = c;
-	if (uv_tcp_connect(conn, c->tcp, res->ai_addr, on_connected) != 0) {
-		free(conn);
-		drop(c);
-		retry_later(c, "cannot connect");
-	}
-	uv_freeaddrinfo(res);
+	drop(c);
+	if (err == CONN_ETOOLONG)
+		retry_later(c, "the node sent a line too long");
+	else if (was_up)
+		retry_later(c, "connection lost; trying the next node");
+	else
+		retry_later(c, conn_strerror(err));
 }
+
+static const conn_handlers handlers = {.up = on_up, .line = on_line, .fail = on_fail};
 
 static void
 dial(client *c)
 {
 	const addr *a = &c->addrs[c->next];
-	uv_getaddrinfo_t *req = xmalloc(sizeof *req);
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-	char port[8];
 
 	c->next = (c->next + 1) % c->naddrs;
-	snprintf(port, sizeof port, "%u", a->port);
-	req->data = c;
 	if (c->verbose)
 		fprintf(stderr, "chorus: connecting to %s:%u\n", a->host, a->port);
-	if (uv_getaddrinfo(c->loop, req, on_resolved, a->host, port, &hints) != 0) {
-		free(req);
+	if (conn_connect(c->loop, a->host, a->port, &handlers, c, &c->conn) != 0) {
+		c->conn = NULL;
 		retry_later(c, "cannot resolve");
+		return;
 	}
+	conn_frame_lines(c->conn, CONNECT_LINE - 1);
 }
 
 /* --- the user ---------------------------------------------------------------------- */

@@ -4,19 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
 #include "xalloc.h"
 
-typedef struct write_req {
-	uv_write_t req;
-	client *c;
-	size_t len;
-	char data[];
-} write_req;
-
-static void accept_one(gate *g);
+static const conn_handlers client_handlers;
 
 uint64_t
 gate_now(const gate *g)
@@ -41,14 +33,8 @@ gate_logf(const char *fmt, ...)
 void
 gate_put(client *c, const char *s, size_t len)
 {
-	if (c->closing)
-		return;
-	if (c->outlen + len > c->outcap) {
-		c->outcap = (c->outlen + len) * 2;
-		c->out = xrealloc(c->out, c->outcap);
-	}
-	memcpy(c->out + c->outlen, s, len);
-	c->outlen += len;
+	if (!c->closing)
+		conn_put(c->conn, s, len);
 }
 
 /* Format one line and its CR LF into line (cut to fit); its length. */
@@ -91,14 +77,11 @@ gate_reply(client *c, const char *num, const char *fmt, ...)
 	gate_sendf(c, ":%s %s %s %s", c->g->name, num, c->nick[0] ? c->nick : "*", rest);
 }
 
+/* The connection is closed: the client goes. */
 static void
-on_client_closed(uv_handle_t *h)
+on_gone(conn *cn)
 {
-	client *c = h->data;
-
-	free(c->in);
-	free(c->out);
-	free(c);
+	free(conn_data(cn));
 }
 
 static void
@@ -115,7 +98,10 @@ unlink_client(client *c)
 		}
 }
 
-/* Close c (what was gathered for it goes out first); why is for its session. */
+/*
+ * Close c: what was gathered for it goes out if the socket takes it at
+ * once (the ERROR line), nothing waits.  why is for its session.
+ */
 void
 gate_drop(client *c, const char *why)
 {
@@ -126,51 +112,9 @@ gate_drop(client *c, const char *why)
 	if (c->joined && !g->closed)
 		node_guest_part(g->core, gate_now(g), c->nick, why);
 	c->joined = false;
-	if (c->outlen && c->inflight == 0) {
-		uv_buf_t b = uv_buf_init(c->out, (unsigned)c->outlen);
-		uv_try_write((uv_stream_t *)&c->tcp, &b, 1); /* best effort */
-	}
 	c->closing = true;
 	unlink_client(c);
-	uv_close((uv_handle_t *)&c->tcp, on_client_closed);
-}
-
-static void
-on_written(uv_write_t *req, int status)
-{
-	write_req *w = (write_req *)req;
-
-	(void)status;
-	w->c->inflight -= w->len;
-	free(w);
-}
-
-static void
-flush_client(client *c)
-{
-	uv_buf_t b = uv_buf_init(c->out, (unsigned)c->outlen);
-	int k = c->inflight ? 0 : uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-	size_t done = k > 0 ? (size_t)k : 0;
-	size_t rest = c->outlen - done;
-
-	c->outlen = 0;
-	if (rest == 0)
-		return;
-	if (c->inflight + rest > GATE_MAX_QUEUED) {
-		gate_drop(c, "send queue full");
-		return;
-	}
-	write_req *w = xmalloc(sizeof *w + rest);
-	w->c = c;
-	w->len = rest;
-	memcpy(w->data, c->out + done, rest);
-	b = uv_buf_init(w->data, (unsigned)rest);
-	c->inflight += rest;
-	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
-		c->inflight -= rest;
-		free(w);
-		gate_drop(c, "connection lost");
-	}
+	conn_close(c->conn, CONN_NOW);
 }
 
 void
@@ -178,72 +122,55 @@ gate_flush(gate *g)
 {
 	client *next;
 
-	g->accepted = 0;
-	if (g->accept_waiting && !g->closed) {
-		g->accept_waiting = false;
-		accept_one(g);
-	}
+	if (g->listener && !g->closed)
+		conn_listener_pass(g->listener);
 	for (client *c = g->clients; c; c = next) {
 		next = c->next; /* a failed write unlinks c */
-		if (c->outlen)
-			flush_client(c);
+		conn_flush(c->conn);
 	}
-	if (g->closed && g->clients == NULL && !uv_is_closing((uv_handle_t *)&g->listener))
-		uv_close((uv_handle_t *)&g->listener, NULL);
 }
 
 /* --- input ------------------------------------------------------------------- */
 
 static void
-on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+on_line(conn *cn, const char *line, size_t len)
 {
-	client *c = h->data;
-
-	(void)hint;
-	if (c->in == NULL)
-		c->in = xmalloc(GATE_MAX_IN);
-	buf->base = c->in + c->inlen;
-	buf->len = GATE_MAX_IN - c->inlen;
-}
-
-static bool
-take_line(void *ctx, const char *line, size_t len)
-{
-	client *c = ctx;
-
-	gate_line(c, line, len);
-	return !c->closing;
+	gate_line(conn_data(cn), line, len);
 }
 
 static void
-on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+on_heard(conn *cn)
 {
-	client *c = s->data;
+	client *c = conn_data(cn);
 
-	(void)buf;
-	if (nread < 0) {
-		gate_drop(c, nread == UV_EOF ? "connection closed" : "connection lost");
-		return;
-	}
-	if (nread > 0)
-		idle_heard(&c->life, gate_now(c->g));
-	c->inlen += (size_t)nread;
-	if (irc_lines(c->in, &c->inlen, take_line, c) && c->inlen == GATE_MAX_IN) {
+	idle_heard(&c->life, gate_now(c->g));
+}
+
+static void
+on_fail(conn *cn, int err)
+{
+	client *c = conn_data(cn);
+
+	switch (err) {
+	case UV_EOF:
+		gate_drop(c, "connection closed");
+		break;
+	case CONN_ETOOLONG:
 		gate_sendf(c, "ERROR :Closing link: line too long");
 		gate_drop(c, "line too long");
+		break;
+	case CONN_EQUEUE:
+		gate_drop(c, "send queue full");
+		break;
+	default:
+		gate_drop(c, "connection lost");
+		break;
 	}
 }
 
-/* Bytes that arrived on a socket and are not read yet. */
-static bool
-unread(const uv_tcp_t *tcp)
-{
-	uv_os_fd_t fd;
-	int n = 0;
-
-	return uv_fileno((const uv_handle_t *)tcp, &fd) == 0 && ioctl(fd, FIONREAD, &n) == 0 &&
-	       n > 0;
-}
+static const conn_handlers client_handlers = {
+	.heard = on_heard, .line = on_line, .fail = on_fail, .gone = on_gone,
+};
 
 /*
  * The budget of unregistered connections is full: one makes room
@@ -258,19 +185,17 @@ static void
 evict_one(gate *g, const client *fresh)
 {
 	client *cs[GATE_MAX_UNREGISTERED];
-	const idle *v[GATE_MAX_UNREGISTERED];
+	conn *conns[GATE_MAX_UNREGISTERED];
+	idle *v[GATE_MAX_UNREGISTERED];
 	int n = 0, i;
 
 	for (client *c = g->clients; c && n < GATE_MAX_UNREGISTERED; c = c->next) /* newest first */
 		if (!c->registered && c != fresh) {
 			cs[n] = c;
+			conns[n] = c->conn;
 			v[n++] = &c->life;
 		}
-	/* Silent as far as we have read: its lines may be waiting in the kernel still. */
-	while ((i = idle_pick(v, n, GATE_MAX_UNREGISTERED / 2)) >= 0 && !cs[i]->life.spoke &&
-	       unread(&cs[i]->tcp))
-		idle_heard(&cs[i]->life, gate_now(g));
-	if (i < 0)
+	if ((i = conn_pick_stranger(conns, v, n, GATE_MAX_UNREGISTERED / 2, gate_now(g))) < 0)
 		return;
 	g->evicted++;
 	snprintf(g->evicted_host, sizeof g->evicted_host, "%s", cs[i]->host);
@@ -279,23 +204,20 @@ evict_one(gate *g, const client *fresh)
 }
 
 static void
-accept_one(gate *g)
+on_accept(void *ctx, conn_listener *l)
 {
-	client *c;
-	struct sockaddr_storage sa;
-	int salen = sizeof sa;
+	gate *g = ctx;
+	conn *cn = conn_accept(l, &client_handlers, NULL);
 
-	g->accepted++;
-	c = xcalloc(1, sizeof *c);
-	c->g = g;
-	uv_tcp_init(g->loop, &c->tcp);
-	c->tcp.data = c;
-	if (uv_accept((uv_stream_t *)&g->listener, (uv_stream_t *)&c->tcp) != 0) {
-		uv_close((uv_handle_t *)&c->tcp, on_client_closed);
+	if (cn == NULL)
 		return;
-	}
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &salen) == 0)
-		uv_ip_name((struct sockaddr *)&sa, c->host, sizeof c->host);
+	client *c = xcalloc(1, sizeof *c);
+	c->g = g;
+	c->conn = cn;
+	conn_set_data(cn, c);
+	conn_frame_lines(cn, GATE_MAX_IN - 1);
+	conn_cap(cn, GATE_MAX_QUEUED);
+	snprintf(c->host, sizeof c->host, "%s", conn_host(cn));
 	c->next = g->clients;
 	g->clients = c;
 	g->nclients++;
@@ -309,29 +231,8 @@ accept_one(gate *g)
 	if (g->nunregistered > GATE_MAX_UNREGISTERED)
 		evict_one(g, c);
 	c->pass_ok = !g->cfg.need_pass;
-	uv_tcp_nodelay(&c->tcp, 1);
 	if (!g->held)
-		uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
-}
-
-/*
- * At most GATE_ACCEPTS_PER_PASS a pass (libuv would accept as long as a
- * flood lasts, and push a user out before its lines are read); the next
- * waits for gate_flush, at the end of the pass: libuv stops watching the
- * listener until it is taken.
- */
-static void
-on_connection(uv_stream_t *server, int status)
-{
-	gate *g = server->data;
-
-	if (status != 0)
-		return;
-	if (g->accepted >= GATE_ACCEPTS_PER_PASS) {
-		g->accept_waiting = true;
-		return;
-	}
-	accept_one(g);
+		conn_reading(cn, true);
 }
 
 bool
@@ -409,10 +310,7 @@ gate_hold(gate *g, bool busy)
 		return;
 	g->held = busy;
 	for (client *c = g->clients; c; c = c->next)
-		if (busy)
-			uv_read_stop((uv_stream_t *)&c->tcp);
-		else
-			uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+		conn_reading(c->conn, !busy);
 }
 
 /* --- the core's events --------------------------------------------------------- */
@@ -562,8 +460,6 @@ gate *
 gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *cfg, int *err)
 {
 	gate *g = xcalloc(1, sizeof *g);
-	struct sockaddr_storage sa;
-
 	g->loop = loop;
 	g->core = core;
 	g->st = st;
@@ -576,16 +472,9 @@ gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *cfg, int *er
 	g->lim = (idle_limits){.setup_ms = cfg->register_ms ? cfg->register_ms : GATE_REGISTER_MS,
 			       .ping_ms = cfg->ping_ms ? cfg->ping_ms : GATE_PING_MS};
 	g->scratch = xmalloc(4 * GATE_LINE);
-	uv_tcp_init(loop, &g->listener);
-	g->listener.data = g;
-	*err = strchr(cfg->host, ':') ? uv_ip6_addr(cfg->host, cfg->port, (struct sockaddr_in6 *)&sa)
-				       : uv_ip4_addr(cfg->host, cfg->port, (struct sockaddr_in *)&sa);
-	if (*err == 0)
-		*err = uv_tcp_bind(&g->listener, (struct sockaddr *)&sa, 0);
-	if (*err == 0)
-		*err = uv_listen((uv_stream_t *)&g->listener, 128, on_connection);
+	*err = conn_listen(loop, cfg->host, cfg->port, on_accept, g, &g->listener);
 	if (*err != 0) {
-		uv_close((uv_handle_t *)&g->listener, NULL);
+		g->listener = NULL;
 		g->closed = true;
 	}
 	return g;
@@ -594,13 +483,7 @@ gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *cfg, int *er
 uint16_t
 gate_port(const gate *g)
 {
-	struct sockaddr_storage sa;
-	int len = sizeof sa;
-
-	if (uv_tcp_getsockname(&g->listener, (struct sockaddr *)&sa, &len) != 0)
-		return 0;
-	return ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
-					      : ((struct sockaddr_in *)&sa)->sin_port);
+	return conn_listener_port(g->listener);
 }
 
 void
@@ -617,8 +500,9 @@ gate_close(gate *g)
 		gate_sendf(c, "ERROR :Closing link: the node is leaving; connect to another");
 		gate_drop(c, "node left");
 	}
-	if (!uv_is_closing((uv_handle_t *)&g->listener))
-		uv_close((uv_handle_t *)&g->listener, NULL);
+	if (g->listener)
+		conn_listener_close(g->listener, NULL, NULL);
+	g->listener = NULL;
 }
 
 void

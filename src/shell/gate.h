@@ -16,7 +16,7 @@
  * has not given the right PASS, else any, the oldest first (idle_pick).
  * So idle sockets, even from the user's own address, cannot keep a user
  * out.  Each has register_ms to register (bytes do not extend it), and
- * at most GATE_ACCEPTS_PER_PASS are accepted per pass.  Registered
+ * at most CONN_ACCEPTS_PER_PASS are accepted per pass.  Registered
  * clients count against GATE_MAX_CLIENTS, taken at registration; one
  * quiet for ping_ms gets a PING, and is dropped when it then says nothing
  * for another ping_ms.

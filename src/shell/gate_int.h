@@ -8,27 +8,21 @@
 
 #include <stdarg.h>
 
+#include "conn.h"
 #include "gate.h"
 #include "idle.h"
 #include "irc.h"
 #include "nick.h"
 
-#define GATE_MAX_IN (IRC_MAX_TAGS + IRC_MAX_LINE + 4096) /* one line from a client */
+#define GATE_MAX_IN (IRC_MAX_TAGS + IRC_MAX_LINE + 4096) /* one line from a client, its LF too */
 #define GATE_MAX_QUEUED (16 * 1024 * 1024) /* unwritten bytes before a client is dropped */
-#define GATE_ACCEPTS_PER_PASS 64 /* connections accepted in one pass of the loop */
 #define GATE_REPLAY 200       /* the most lines replayed to a returning user */
 #define GATE_NAME_MAX 63
 
 typedef struct client {
-	uv_tcp_t tcp;           /* first: the handle's data points back here */
+	conn *conn;             /* its connection: lines in, lines gathered for gate_flush */
 	gate *g;
 	char host[64];
-	char *in;               /* bytes received, not yet a whole line */
-	size_t inlen;
-	char *out;              /* lines gathered since the last flush */
-	size_t outlen;
-	size_t outcap;
-	size_t inflight;        /* bytes handed to libuv, not yet written */
 	idle life;              /* the registration deadline, then PING when quiet */
 	bool closing;
 	bool pass_ok;
@@ -48,9 +42,7 @@ struct gate {
 	gate_config cfg;
 	char name[GATE_NAME_MAX + 1];
 	char channel[GATE_NAME_MAX + 1];
-	uv_tcp_t listener;
-	int accepted;           /* connections accepted in this pass of the loop */
-	bool accept_waiting;    /* one more is waiting: libuv holds it until we take it */
+	conn_listener *listener; /* NULL once closed */
 	client *clients;        /* newest first */
 	int nclients;           /* in the list: registered or not */
 	int nunregistered;      /* of them, not registered yet */

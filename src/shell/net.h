@@ -26,7 +26,7 @@
  * newest, and its HELLO comes with it.  Each has handshake_ms to finish
  * (net_sweep); bytes that arrive meanwhile do not extend it.  A finished
  * handshake when the links are all taken is refused.  At most
- * NET_ACCEPTS_PER_PASS connections are accepted per pass of the loop
+ * CONN_ACCEPTS_PER_PASS connections are accepted per pass of the loop
  * (the next waits for net_flush), so a flood neither starves the links
  * nor pushes a joiner out before its bytes are read.
  *

@@ -11,7 +11,10 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "lines.h"
 #include "xalloc.h"
+
+#define TERM_CHUNK 16384  /* one read of a pipe */
 
 static struct {
 	uv_loop_t *loop;
@@ -24,9 +27,9 @@ static struct {
 	uv_fs_t fsreq;         /* regular file on stdin */
 	char fsbuf[4096];
 	int64_t fsoff;
-	char line[TERM_MAX_LINE];
+	char buf[TERM_MAX_LINE + TERM_CHUNK]; /* an unfinished line, and what came after it */
 	size_t len;
-	bool overlong;         /* discarding the rest of a line that was cut */
+	lines split;           /* a line longer than TERM_MAX_LINE is cut, its rest dropped */
 	bool held;             /* reading paused (term_hold) */
 	bool file_reading;     /* a read of a regular file is in flight */
 	struct termios saved;  /* tty: the modes we found, for a fatal signal */
@@ -34,34 +37,39 @@ static struct {
 
 /* --- plain lines ------------------------------------------------------- */
 
+/* Hand up the whole lines in T.buf; keep the unfinished one at the front. */
+static void
+take_lines(void)
+{
+	size_t off, n;
+
+	while (T.active && lines_next(&T.split, T.buf, T.len, &off, &n) == LINES_LINE)
+		T.cb.line(T.cb.ctx, T.buf + off, n);
+	size_t done = lines_shift(&T.split);
+	memmove(T.buf, T.buf + done, T.len - done);
+	T.len -= done;
+}
+
 static void
 feed(const char *data, size_t n)
 {
-	for (size_t i = 0; i < n && T.active; i++) {
-		if (data[i] != '\n') {
-			if (T.len < sizeof T.line)
-				T.line[T.len++] = data[i];
-			else if (!T.overlong) {
-				T.overlong = true;
-				T.cb.line(T.cb.ctx, T.line, T.len);
-			}
-			continue;
-		}
-		size_t len = T.len;
-		if (len && T.line[len - 1] == '\r')
-			len--;
-		if (!T.overlong)
-			T.cb.line(T.cb.ctx, T.line, len);
-		T.len = 0;
-		T.overlong = false;
+	while (n > 0 && T.active) {
+		size_t k = sizeof T.buf - T.len < n ? sizeof T.buf - T.len : n;
+		memcpy(T.buf + T.len, data, k);
+		T.len += k;
+		data += k;
+		n -= k;
+		take_lines();
 	}
 }
 
 static void
 on_eof(void)
 {
-	if (T.len && !T.overlong && T.active)
-		T.cb.line(T.cb.ctx, T.line, T.len);
+	size_t off, n;
+
+	if (T.active && lines_rest(&T.split, T.buf, T.len, &off, &n))
+		T.cb.line(T.cb.ctx, T.buf + off, n);
 	T.len = 0;
 	if (T.active)
 		T.cb.eof(T.cb.ctx);
@@ -70,7 +78,7 @@ on_eof(void)
 static void
 on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	static char chunk[16384];
+	static char chunk[TERM_CHUNK];
 
 	(void)h;
 	(void)hint;
@@ -219,6 +227,7 @@ term_start(uv_loop_t *loop, const term_callbacks *cb, bool headless)
 	T.loop = loop;
 	T.cb = *cb;
 	T.tty = isatty(0) && isatty(1) && !headless;
+	lines_init(&T.split, TERM_MAX_LINE, LINES_CUT);
 	if (headless)
 		return 0;
 	T.active = true;

@@ -104,46 +104,6 @@ test_is_ignores_case(void **state)
 	assert_false(irc_is((irc_str){"#chorus2", 8}, "#chorus"));
 }
 
-typedef struct seen {
-	char lines[4][32];
-	int n;
-	int stop_after;
-} seen;
-
-static bool
-collect(void *ctx, const char *line, size_t len)
-{
-	seen *s = ctx;
-
-	snprintf(s->lines[s->n++], sizeof s->lines[0], "%.*s", (int)len, line);
-	return s->n != s->stop_after;
-}
-
-static void
-test_lines_are_cut_at_lf_or_crlf(void **state)
-{
-	char buf[64] = "PING a\r\nPING b\n\r\nPART";
-	size_t len = strlen(buf);
-	seen s = {.stop_after = -1};
-
-	(void)state;
-	assert_true(irc_lines(buf, &len, collect, &s));
-	assert_int_equal(s.n, 3);
-	assert_string_equal(s.lines[0], "PING a");
-	assert_string_equal(s.lines[1], "PING b");
-	assert_string_equal(s.lines[2], "");
-	assert_int_equal(len, 4); /* the unfinished line waits at the front */
-	assert_memory_equal(buf, "PART", 4);
-
-	/* A visitor that stops leaves the buffer as it was. */
-	memcpy(buf, "A\nB\nC", 5);
-	len = 5;
-	s = (seen){.stop_after = 1};
-	assert_false(irc_lines(buf, &len, collect, &s));
-	assert_int_equal(s.n, 1);
-	assert_int_equal(len, 5);
-}
-
 int
 main(void)
 {
@@ -153,7 +113,6 @@ main(void)
 		cmocka_unit_test(test_the_fifteenth_param_takes_the_rest),
 		cmocka_unit_test(test_malformed_lines),
 		cmocka_unit_test(test_is_ignores_case),
-		cmocka_unit_test(test_lines_are_cut_at_lf_or_crlf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
