@@ -399,7 +399,7 @@ to_others(gate *g, const char *nick, const char *fmt, ...)
 void
 gate_event(gate *g, const event *ev)
 {
-	char line[4 * 4096 + 256];
+	char line[EVENT_LINE_MAX];
 
 	switch (ev->kind) {
 	case EVENT_MESSAGE:
