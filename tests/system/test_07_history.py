@@ -158,6 +158,7 @@ def test_follower_killed_mid_burst_shows_what_it_missed(cluster):
     time.sleep(0.5)
     c.kill()  # mid-burst, her own lines too
     first_life = set(shown(c))
+    time.sleep(0.3)  # what the others say meanwhile is her backlog
     c2 = cluster.restart(c, join=[b])
     for w in writers[:2]:
         w.join()
