@@ -13,6 +13,14 @@ import pytest
 from ircclient import Irc
 
 
+def answers(client, pairs):
+    """Send each line; wait for its reply (a pattern) after it."""
+    for line, reply in pairs:
+        start = client.mark()
+        client.send(line)
+        client.wait(reply, start=start)
+
+
 def irc_node(cluster, nick, join=(), host="127.0.0.1", extra=()):
     n = cluster.start(nick, join=join, extra=["--irc", f"{host}:0", *extra])
     m = n.wait_err(r"IRC clients welcome on [^ ]+:(\d+)")
@@ -38,13 +46,10 @@ def test_registration_and_the_channel(cluster):
     c.send("FROB x")
     c.wait(r" 421 carol FROB ")
     # The table's checks (gate_cmd.c): registration first, then the parameters.
-    for line, reply in (("PASS x", r" 462 carol :You may not reregister$"),
-                        ("USER carol", r" 462 carol :You may not reregister$"),
-                        ("JOIN", r" 461 carol JOIN :Not enough parameters$"),
-                        ("MODE", r" 461 carol MODE :Not enough parameters$")):
-        start = c.mark()
-        c.send(line)
-        c.wait(reply, start=start)
+    answers(c, (("PASS x", r" 462 carol :You may not reregister$"),
+                ("USER carol", r" 462 carol :You may not reregister$"),
+                ("JOIN", r" 461 carol JOIN :Not enough parameters$"),
+                ("MODE", r" 461 carol MODE :Not enough parameters$")))
     raw = socket.create_connection(("127.0.0.1", a.irc), timeout=10)
     raw.sendall(b"PASS\r\nNAMES\r\nfrob\r\nUSER x\r\nQUIT\r\n")
     got = b""
@@ -56,16 +61,13 @@ def test_registration_and_the_channel(cluster):
                    b":alpha.chorus 451 * :You have not registered\r\n"
                    b":alpha.chorus 461 * USER :Not enough parameters\r\n"
                    b"ERROR :Closing link (quit)\r\n")
-    for line, reply in (("MODE #chorus", r" 324 carol #chorus \+nt"),
-                        ("MODE #chorus b", r" 368 carol #chorus "),
-                        ("WHO #chorus", r" 352 carol #chorus alpha .* H@ "),
-                        ("TOPIC #chorus", r" 332 carol #chorus "),
-                        ("LIST", r" 322 carol #chorus 2 "),
-                        ("KICK #chorus alpha", r" 482 carol #chorus "),
-                        ("NICK other", r" 447 carol ")):
-        start = c.mark()
-        c.send(line)
-        c.wait(reply, start=start)
+    answers(c, (("MODE #chorus", r" 324 carol #chorus \+nt"),
+                ("MODE #chorus b", r" 368 carol #chorus "),
+                ("WHO #chorus", r" 352 carol #chorus alpha .* H@ "),
+                ("TOPIC #chorus", r" 332 carol #chorus "),
+                ("LIST", r" 322 carol #chorus 2 "),
+                ("KICK #chorus alpha", r" 482 carol #chorus "),
+                ("NICK other", r" 447 carol ")))
     a.wait_line(r"^\[JOIN\] carol joined the chat$")
     assert a.ask("\\list_users", "USERS") == "alpha (leader), carol"
 

@@ -324,6 +324,16 @@ pair(fake *a, fake *b)
 	settle(a, 101, b, 1, 2010);
 }
 
+/* alice and bob, settled by 2100. */
+static void
+settled_pair(fake *a, fake *b)
+{
+	pair(a, b);
+	ticks(a, 2050, 2100);
+	ticks(b, 2050, 2100);
+	settle(a, 101, b, 1, 2100);
+}
+
 static void
 test_first_node_announces_itself(void **state)
 {
@@ -1492,10 +1502,7 @@ test_the_leader_can_silence_a_user_just_attached(void **state)
 	static fake a, b;
 	uint64_t since;
 
-	pair(&a, &b);
-	ticks(&a, 2050, 2100);
-	ticks(&b, 2050, 2100);
-	settle(&a, 101, &b, 1, 2100);
+	settled_pair(&a, &b);
 	assert_int_equal(node_guest_join(a.n, 2110, "xena", &since), NODE_GUEST_OK);
 	input(&a, 2111, "!silence xena");
 	assert_int_equal(count_line(&a, "[JOIN] xena joined the chat"), 0); /* not shown yet */
@@ -1519,10 +1526,7 @@ test_two_guests_claiming_one_nick_end_with_one_renamed(void **state)
 	uint64_t since;
 	char users_a[256], users_b[256];
 
-	pair(&a, &b);
-	ticks(&a, 2050, 2100);
-	ticks(&b, 2050, 2100);
-	settle(&a, 101, &b, 1, 2100);
+	settled_pair(&a, &b);
 	/* Each node attaches "xena" before hearing of the other's. */
 	assert_int_equal(node_guest_join(a.n, 2110, "xena", &since), NODE_GUEST_OK);
 	assert_true(since == 0);
@@ -1568,10 +1572,7 @@ test_a_guest_of_a_lost_node_is_taken_over(void **state)
 	static fake a, b;
 	uint64_t since;
 
-	pair(&a, &b);
-	ticks(&a, 2050, 2100);
-	ticks(&b, 2050, 2100);
-	settle(&a, 101, &b, 1, 2100);
+	settled_pair(&a, &b);
 	assert_int_equal(node_guest_join(a.n, 2110, "xena", &since), NODE_GUEST_OK);
 	node_flush(a.n, 2110);
 	for (uint64_t t = 2150; t <= 2400; t += 50) {
