@@ -11,7 +11,7 @@
  * transaction is committed, and only then are the frames written and the
  * lines printed: nothing leaves the process before it is on disk.
  */
-#include "run.h"
+#include "run_int.h"
 
 #include <signal.h>
 #include <sodium.h>
@@ -34,33 +34,6 @@
 #include "term.h"
 #include "xalloc.h"
 
-#define RUN_MAX_PEERS 16 /* remembered members dialled by a restart without --join */
-
-typedef struct runner {
-	uv_loop_t *loop;
-	const node_opts *opts;
-	node *core;
-	uint64_t started_ms; /* the wall clock when run_node began */
-	net *net;
-	store *store;
-	gate *gate;         /* the IRC gateway (--irc), or NULL */
-	uint8_t pass_check[SECRET_CHECK]; /* the secret's check value, for PASS */
-	char *lines;        /* printed lines gathered in this pass, each NUL-ended */
-	size_t nlines;
-	size_t caplines;
-	bool held;          /* input paused: too much of ours in flight */
-	node_peer peers[RUN_MAX_PEERS]; /* remembered members, without --join */
-	int npeers;
-	ident id;           /* the data directory, the identity */
-	secret secret;      /* held until a member accepts it (keep_secret) */
-	bool keep_secret;   /* the secret is not kept yet: at the first handshake */
-	uv_prepare_t prepare;
-	uv_timer_t tick;
-	uv_signal_t sigint;
-	uv_signal_t sigterm;
-	int exit_code;
-	bool exiting;
-} runner;
 
 static uint64_t
 now_of(runner *r)
@@ -68,8 +41,8 @@ now_of(runner *r)
 	return uv_now(r->loop);
 }
 
-static uint64_t
-wall_ms(void)
+uint64_t
+run_wall_ms(void)
 {
 	uv_timeval64_t tv;
 
@@ -96,8 +69,8 @@ io_send(void *ctx, uint32_t link, const uint8_t *frame, size_t len)
 }
 
 /* The store cannot take the batch: say why and stop, sending nothing of it. */
-static void
-store_failed(runner *r)
+void
+run_store_failed(runner *r)
 {
 	term_stop();
 	fprintf(stderr, "chorus: %s\n", store_error(r->store));
@@ -110,7 +83,7 @@ static void
 end_batch(runner *r)
 {
 	if (store_commit(r->store) != 0)
-		store_failed(r);
+		run_store_failed(r);
 	net_flush(r->net);
 	if (r->gate)
 		gate_flush(r->gate);
@@ -126,7 +99,7 @@ io_close(void *ctx, uint32_t link)
 
 	/* The link's gathered frames go out with the close. */
 	if (store_commit(r->store) != 0)
-		store_failed(r);
+		run_store_failed(r);
 	net_close(r->net, link);
 }
 
@@ -218,116 +191,6 @@ io_pending(void *ctx, uint32_t link)
 	runner *r = ctx;
 
 	return net_pending(r->net, link);
-}
-
-static void
-io_store_put(void *ctx, const hist_rec *rec)
-{
-	runner *r = ctx;
-
-	if (store_put(r->store, rec) != 0)
-		store_failed(r);
-}
-
-static void
-io_store_peer(void *ctx, const node_peer *p)
-{
-	runner *r = ctx;
-
-	if (store_put_peer(r->store, p, wall_ms()) != 0)
-		store_failed(r);
-}
-
-static void
-io_store_sig(void *ctx, const hist_sig *sig)
-{
-	runner *r = ctx;
-
-	if (store_put_sig(r->store, sig) != 0)
-		store_failed(r);
-}
-
-static int
-io_store_sig_at(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out)
-{
-	runner *r = ctx;
-	int found = store_sig_at(r->store, sender, seq, out);
-
-	if (found < 0)
-		store_failed(r);
-	return found;
-}
-
-static void
-io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
-{
-	runner *r = ctx;
-
-	if (store_set_mark(r->store, hlc, sender) != 0)
-		store_failed(r);
-}
-
-/* Reads: one that fails (an I/O error, damage) stops the node like a write. */
-static int
-io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
-{
-	runner *r = ctx;
-	int n = store_range(r->store, sender, from, max, fn, arg);
-
-	if (n < 0)
-		store_failed(r);
-	return n;
-}
-
-static int
-io_store_recent(void *ctx, int n, hist_visit *fn, void *arg)
-{
-	runner *r = ctx;
-	int got = store_recent(r->store, n, fn, arg);
-
-	if (got < 0)
-		store_failed(r);
-	return got;
-}
-
-static int
-io_store_scan(void *ctx, hist_visit *fn, void *arg)
-{
-	runner *r = ctx;
-	int n = store_scan(r->store, fn, arg);
-
-	if (n < 0)
-		store_failed(r);
-	return n;
-}
-
-static void
-io_store_pending(void *ctx, const hist_rec *rec)
-{
-	runner *r = ctx;
-
-	if (store_pending(r->store, rec) != 0)
-		store_failed(r);
-}
-
-static void
-io_store_pending_clear(void *ctx)
-{
-	runner *r = ctx;
-
-	if (store_pending_clear(r->store) != 0)
-		store_failed(r);
-}
-
-static int
-io_store_pending_scan(void *ctx, hist_visit *fn, void *arg)
-{
-	runner *r = ctx;
-	int n = store_pending_scan(r->store, fn, arg);
-
-	if (n < 0)
-		store_failed(r);
-	return n;
 }
 
 /* --- the network's and the user's callbacks ---------------------------- */
@@ -504,7 +367,7 @@ static int
 start(runner *r, const ident *id, uint16_t port)
 {
 	const node_opts *o = r->opts;
-	uint64_t now_wall = wall_ms();
+	uint64_t now_wall = run_wall_ms();
 	node_config cfg = {
 		.id = id->who.id, .sign_pk = id->who.pk, .sign_sk = id->who.sk,
 		.inc = now_wall, .nick = o->nick,
@@ -517,18 +380,13 @@ start(runner *r, const ident *id, uint16_t port)
 	node_io io = {
 		.ctx = r, .connect = io_connect, .send = io_send, .close = io_close,
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
-		.store_put = io_store_put, .store_peer = io_store_peer,
-		.store_sig = io_store_sig, .store_sig_at = io_store_sig_at,
-		.store_mark = io_store_mark, .store_range = io_store_range,
-		.store_recent = io_store_recent, .store_scan = io_store_scan,
-		.store_pending = io_store_pending, .store_pending_clear = io_store_pending_clear,
-		.store_pending_scan = io_store_pending_scan,
 		.guest = io_guest,
 	};
 	term_callbacks tc = {r, term_line, term_eof};
 
+	run_store_io(&io);
 	if (store_get_mark(r->store, &cfg.mark_hlc, &cfg.mark_sender) != 0)
-		store_failed(r);
+		run_store_failed(r);
 	cfg.peers = r->peers;
 	cfg.npeers = r->npeers;
 	r->core = node_new(&cfg, &io, now_of(r));
@@ -643,14 +501,14 @@ run_node(const node_opts *o)
 	int rc;
 
 	r.opts = o;
-	r.started_ms = wall_ms(); /* before the store and the key: "since we started" */
+	r.started_ms = run_wall_ms(); /* before the store and the key: "since we started" */
 	/* Nothing is created before the listen: a failed start leaves no trace. */
 	if ((rc = ident_open(&r.id, o->data_dir, o->nick)) != 0)
 		return rc;
 	r.store = r.id.store;
 	/* Without --join, the members met in an earlier run are the way in. */
 	if (r.store && o->njoin == 0 && (r.npeers = store_peers(r.store, r.peers, RUN_MAX_PEERS)) < 0)
-		store_failed(&r);
+		run_store_failed(&r);
 	if ((rc = find_secret(&r, psk)) != 0)
 		return give_up(&r, rc);
 	signal(SIGPIPE, SIG_IGN);
