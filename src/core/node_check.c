@@ -75,7 +75,7 @@ node_check_state(const node *n, bool deep)
 	assert(!node_may_send(n) || node_hist_queued(n) == 0);
 	assert(node_hist_queued(n) >= 0 && node_hist_queued(n) <= NODE_MAX_QUEUED);
 	node_mod_assert(n);
-	node_guest_assert(n);
+	node_guest_assert(n, deep);
 	if (deep)
 		check_deep(n);
 	(void)self;

@@ -448,7 +448,7 @@ void node_guest_removed(node *n, const char *nick, const char *by);
 /* The session of nick that host opened, of every guest record taken, or NULL. */
 const guest *node_guest_hosted(node *n, uint64_t host, const char *nick);
 /* The guests' invariants (node_check.c). */
-void node_guest_assert(const node *n);
+void node_guest_assert(const node *n, bool deep);
 
 /* node_mod.c */
 void node_mod_removed(node *n, const char *by);
