@@ -32,7 +32,7 @@ typedef struct addr {
 	uint16_t port;
 } addr;
 
-typedef struct client {
+typedef struct connect_client {
 	uv_loop_t *loop;
 	thin *core;
 	addr addrs[CONNECT_MAX_ADDRS];
@@ -47,7 +47,7 @@ typedef struct client {
 	int exit_code;
 	bool exiting;
 	bool verbose;
-} client;
+} connect_client;
 
 static const char usage_text[] =
 	"usage: chorus connect [OPTIONS] NICK HOST:PORT[,HOST:PORT...]\n"
@@ -62,7 +62,7 @@ static const char usage_text[] =
 	"  -h, --help               this text\n"
 	"  -V, --version            the version\n";
 
-static void dial(client *c);
+static void dial(connect_client *c);
 
 static void
 on_retry(uv_timer_t *t)
@@ -78,7 +78,7 @@ note(void *ctx, const char *line)
 }
 
 static void
-drop(client *c)
+drop(connect_client *c)
 {
 	if (c->conn == NULL)
 		return;
@@ -94,7 +94,7 @@ drop(client *c)
 static void
 io_send(void *ctx, const char *line, size_t len)
 {
-	client *c = ctx;
+	connect_client *c = ctx;
 
 	if (!c->up)
 		return; /* thin sends again what matters once connected */
@@ -102,12 +102,12 @@ io_send(void *ctx, const char *line, size_t len)
 	conn_flush(c->conn);
 }
 
-static void retry_later(client *c, const char *why);
+static void retry_later(connect_client *c, const char *why);
 
 static void
 io_retry(void *ctx, const char *why)
 {
-	client *c = ctx;
+	connect_client *c = ctx;
 
 	c->next = (c->next + c->naddrs - 1) % c->naddrs; /* this address again */
 	drop(c);
@@ -124,7 +124,7 @@ io_print(void *ctx, const char *line)
 static void
 io_exit(void *ctx, int code)
 {
-	client *c = ctx;
+	connect_client *c = ctx;
 
 	if (c->exiting)
 		return;
@@ -141,7 +141,7 @@ io_exit(void *ctx, int code)
 /* --- the connection --------------------------------------------------------------- */
 
 static void
-retry_later(client *c, const char *why)
+retry_later(connect_client *c, const char *why)
 {
 	const addr *a = &c->addrs[(c->next + c->naddrs - 1) % c->naddrs];
 
@@ -156,7 +156,7 @@ retry_later(client *c, const char *why)
 static void
 on_line(conn *cn, const char *line, size_t len)
 {
-	client *c = conn_data(cn);
+	connect_client *c = conn_data(cn);
 
 	thin_line(c->core, line, len); /* it may end, or drop the connection */
 }
@@ -164,7 +164,7 @@ on_line(conn *cn, const char *line, size_t len)
 static void
 on_up(conn *cn)
 {
-	client *c = conn_data(cn);
+	connect_client *c = conn_data(cn);
 
 	c->up = true;
 	c->tried = 0;
@@ -174,7 +174,7 @@ on_up(conn *cn)
 static void
 on_fail(conn *cn, int err)
 {
-	client *c = conn_data(cn);
+	connect_client *c = conn_data(cn);
 	bool was_up = c->up;
 
 	drop(c);
@@ -189,7 +189,7 @@ on_fail(conn *cn, int err)
 static const conn_handlers handlers = {.up = on_up, .line = on_line, .fail = on_fail};
 
 static void
-dial(client *c)
+dial(connect_client *c)
 {
 	const addr *a = &c->addrs[c->next];
 
@@ -209,13 +209,13 @@ dial(client *c)
 static void
 on_quit_timeout(uv_timer_t *t)
 {
-	client *c = t->data;
+	connect_client *c = t->data;
 
 	thin_quit(c->core); /* the second time: at once */
 }
 
 static void
-quit(client *c)
+quit(connect_client *c)
 {
 	thin_quit(c->core);
 	if (!c->exiting)
@@ -225,7 +225,7 @@ quit(client *c)
 static void
 term_line(void *ctx, const char *line, size_t len)
 {
-	thin_input(((client *)ctx)->core, line, len);
+	thin_input(((connect_client *)ctx)->core, line, len);
 }
 
 static void
@@ -251,7 +251,7 @@ usage_error(const char *what)
 }
 
 static int
-parse_addrs(client *c, const char *list)
+parse_addrs(connect_client *c, const char *list)
 {
 	char buf[1024], *save = NULL;
 
@@ -294,7 +294,7 @@ connect_main(int argc, char **argv)
 		{"secret-file", required_argument, NULL, 's'}, {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0},
 	};
-	static client c;
+	static connect_client c;
 	const char *secret_file = NULL;
 	char session[16];
 	int k, rc;

@@ -31,7 +31,7 @@ gate_logf(const char *fmt, ...)
 /* --- output ------------------------------------------------------------------ */
 
 void
-gate_put(client *c, const char *s, size_t len)
+gate_put(gate_client *c, const char *s, size_t len)
 {
 	if (!c->closing)
 		conn_put(c->conn, s, len);
@@ -52,7 +52,7 @@ vline(char *line, size_t cap, const char *fmt, va_list ap)
 }
 
 void
-gate_sendf(client *c, const char *fmt, ...)
+gate_sendf(gate_client *c, const char *fmt, ...)
 {
 	char line[2 * IRC_MAX_LINE];
 	va_list ap;
@@ -66,7 +66,7 @@ gate_sendf(client *c, const char *fmt, ...)
 }
 
 void
-gate_reply(client *c, const char *num, const char *fmt, ...)
+gate_reply(gate_client *c, const char *num, const char *fmt, ...)
 {
 	char rest[2 * IRC_MAX_LINE];
 	va_list ap;
@@ -85,11 +85,11 @@ on_gone(conn *cn)
 }
 
 static void
-unlink_client(client *c)
+unlink_client(gate_client *c)
 {
 	gate *g = c->g;
 
-	for (client **p = &g->clients; *p; p = &(*p)->next)
+	for (gate_client **p = &g->clients; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
 			g->nclients--;
@@ -103,7 +103,7 @@ unlink_client(client *c)
  * once (the ERROR line), nothing waits.  why is for its session.
  */
 void
-gate_drop(client *c, const char *why)
+gate_drop(gate_client *c, const char *why)
 {
 	gate *g = c->g;
 
@@ -120,11 +120,11 @@ gate_drop(client *c, const char *why)
 void
 gate_flush(gate *g)
 {
-	client *next;
+	gate_client *next;
 
 	if (g->listener && !g->closed)
 		conn_listener_pass(g->listener);
-	for (client *c = g->clients; c; c = next) {
+	for (gate_client *c = g->clients; c; c = next) {
 		next = c->next; /* a failed write unlinks c */
 		conn_flush(c->conn);
 	}
@@ -141,7 +141,7 @@ on_line(conn *cn, const char *line, size_t len)
 static void
 on_heard(conn *cn)
 {
-	client *c = conn_data(cn);
+	gate_client *c = conn_data(cn);
 
 	idle_heard(&c->life, gate_now(c->g));
 }
@@ -149,7 +149,7 @@ on_heard(conn *cn)
 static void
 on_fail(conn *cn, int err)
 {
-	client *c = conn_data(cn);
+	gate_client *c = conn_data(cn);
 
 	switch (err) {
 	case UV_EOF:
@@ -182,14 +182,14 @@ static const conn_handlers client_handlers = {
  * ones before it has registered.
  */
 static void
-evict_one(gate *g, const client *fresh)
+evict_one(gate *g, const gate_client *fresh)
 {
-	client *cs[GATE_MAX_UNREGISTERED];
+	gate_client *cs[GATE_MAX_UNREGISTERED];
 	conn *conns[GATE_MAX_UNREGISTERED];
 	idle *v[GATE_MAX_UNREGISTERED];
 	int n = 0, i;
 
-	for (client *c = g->clients; c && n < GATE_MAX_UNREGISTERED; c = c->next) /* newest first */
+	for (gate_client *c = g->clients; c && n < GATE_MAX_UNREGISTERED; c = c->next) /* newest first */
 		if (!c->registered && c != fresh) {
 			cs[n] = c;
 			conns[n] = c->conn;
@@ -211,7 +211,7 @@ on_accept(void *ctx, conn_listener *l)
 
 	if (cn == NULL)
 		return;
-	client *c = xcalloc(1, sizeof *c);
+	gate_client *c = xcalloc(1, sizeof *c);
 	c->g = g;
 	c->conn = cn;
 	conn_set_data(cn, c);
@@ -236,7 +236,7 @@ on_accept(void *ctx, conn_listener *l)
 }
 
 bool
-gate_registered(client *c)
+gate_registered(gate_client *c)
 {
 	gate *g = c->g;
 
@@ -257,11 +257,11 @@ void
 gate_sweep(gate *g)
 {
 	uint64_t now = gate_now(g);
-	client *next;
+	gate_client *next;
 	char late_host[64] = "";
 	int late = 0;
 
-	for (client *c = g->clients; c; c = next) {
+	for (gate_client *c = g->clients; c; c = next) {
 		next = c->next; /* a drop unlinks c; nothing here drops another */
 		if (g->held) {
 			idle_pause(&c->life, now); /* not read: its words may be waiting */
@@ -309,7 +309,7 @@ gate_hold(gate *g, bool busy)
 	if (busy == g->held)
 		return;
 	g->held = busy;
-	for (client *c = g->clients; c; c = c->next)
+	for (gate_client *c = g->clients; c; c = c->next)
 		conn_reading(c->conn, !busy);
 }
 
@@ -328,7 +328,7 @@ iso_time(char *buf, size_t cap, uint64_t ms)
 }
 
 size_t
-gate_privmsg(const client *c, char *buf, size_t cap, const char *nick, const char *text,
+gate_privmsg(const gate_client *c, char *buf, size_t cap, const char *nick, const char *text,
 	     size_t len, uint64_t ms, uint64_t hlc, uint64_t sender)
 {
 	size_t o = 0;
@@ -349,7 +349,7 @@ gate_privmsg(const client *c, char *buf, size_t cap, const char *nick, const cha
 }
 
 static bool
-is_nick(const client *c, const char *nick)
+is_nick(const gate_client *c, const char *nick)
 {
 	return nick && nick_same(c->nick, nick);
 }
@@ -366,7 +366,7 @@ fan_out(gate *g, const event *ev)
 
 	for (int k = 0; k < 4; k++)
 		buf[k] = g->scratch + (size_t)k * GATE_LINE;
-	for (client *c = g->clients; c; c = c->next) {
+	for (gate_client *c = g->clients; c; c = c->next) {
 		if (!c->joined || (is_nick(c, ev->nick) && !c->cap_echo))
 			continue;
 		int k = (c->cap_time || c->cap_tags) + 2 * c->cap_tags;
@@ -391,7 +391,7 @@ to_others(gate *g, const char *nick, const char *fmt, ...)
 	va_start(ap, fmt);
 	len = vline(line, sizeof line, fmt, ap);
 	va_end(ap);
-	for (client *c = g->clients; c && len; c = c->next)
+	for (gate_client *c = g->clients; c && len; c = c->next)
 		if (c->joined && !is_nick(c, nick))
 			gate_put(c, line, len);
 }
@@ -424,10 +424,10 @@ gate_event(gate *g, const event *ev)
 	}
 }
 
-static client *
+static gate_client *
 by_nick(gate *g, const char *nick)
 {
-	for (client *c = g->clients; c; c = c->next)
+	for (gate_client *c = g->clients; c; c = c->next)
 		if (c->joined && is_nick(c, nick))
 			return c;
 	return NULL;
@@ -436,7 +436,7 @@ by_nick(gate *g, const char *nick)
 void
 gate_guest(gate *g, int what, const char *nick, const char *arg)
 {
-	client *c = by_nick(g, nick);
+	gate_client *c = by_nick(g, nick);
 
 	if (c == NULL)
 		return;
@@ -489,12 +489,12 @@ gate_port(const gate *g)
 void
 gate_close(gate *g)
 {
-	client *next;
+	gate_client *next;
 
 	if (g->closed)
 		return;
 	g->closed = true;
-	for (client *c = g->clients; c; c = next) {
+	for (gate_client *c = g->clients; c; c = next) {
 		next = c->next;
 		c->joined = false; /* the node's leave parts its guests */
 		gate_sendf(c, "ERROR :Closing link: the node is leaving; connect to another");

@@ -40,7 +40,7 @@ is_channel(const gate *g, irc_str s)
 /* --- the channel ----------------------------------------------------------------- */
 
 typedef struct names {
-	client *c;
+	gate_client *c;
 	char line[IRC_MAX_LINE];
 	size_t o;
 	int count;
@@ -51,7 +51,7 @@ static void
 name_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
 {
 	names *s = arg;
-	client *c = s->c;
+	gate_client *c = s->c;
 
 	s->count++;
 	if (s->who) {
@@ -69,7 +69,7 @@ name_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
 }
 
 static void
-on_names(client *c, const irc_msg *m)
+on_names(gate_client *c, const irc_msg *m)
 {
 	names s = {.c = c};
 
@@ -81,7 +81,7 @@ on_names(client *c, const irc_msg *m)
 }
 
 typedef struct replay {
-	client *c;
+	gate_client *c;
 	uint64_t since;
 	uint64_t shown_hlc, shown_sender;
 } replay;
@@ -105,7 +105,7 @@ replay_one(void *arg, const hist_rec *r)
 
 /* A returning user gets what was said while it was away. */
 static void
-replay_missed(client *c, uint64_t since)
+replay_missed(gate_client *c, uint64_t since)
 {
 	replay p = {c, since, 0, 0};
 
@@ -116,7 +116,7 @@ replay_missed(client *c, uint64_t since)
 }
 
 static void
-on_join(client *c, const irc_msg *m)
+on_join(gate_client *c, const irc_msg *m)
 {
 	gate *g = c->g;
 	uint64_t since;
@@ -149,7 +149,7 @@ on_join(client *c, const irc_msg *m)
 }
 
 static void
-on_part(client *c, const irc_msg *m)
+on_part(gate_client *c, const irc_msg *m)
 {
 	if (m->nparams < 1 || !is_channel(c->g, m->params[0])) {
 		gate_reply(c, IRC_ERR_NOTONCHANNEL, "%s :You're not on that channel", c->g->channel);
@@ -165,7 +165,7 @@ on_part(client *c, const irc_msg *m)
 }
 
 static void
-on_who(client *c, const irc_msg *m)
+on_who(gate_client *c, const irc_msg *m)
 {
 	names s = {.c = c, .who = true};
 	char mask[64];
@@ -177,7 +177,7 @@ on_who(client *c, const irc_msg *m)
 }
 
 static void
-on_mode(client *c, const irc_msg *m)
+on_mode(gate_client *c, const irc_msg *m)
 {
 	gate *g = c->g;
 
@@ -197,7 +197,7 @@ on_mode(client *c, const irc_msg *m)
 }
 
 static void
-on_topic(client *c, const irc_msg *m)
+on_topic(gate_client *c, const irc_msg *m)
 {
 	if (m->nparams < 1 || !is_channel(c->g, m->params[0]))
 		gate_reply(c, IRC_ERR_NOSUCHCHANNEL, "* :No such channel");
@@ -208,7 +208,7 @@ on_topic(client *c, const irc_msg *m)
 }
 
 static void
-on_list(client *c, const irc_msg *m)
+on_list(gate_client *c, const irc_msg *m)
 {
 	names s = {.c = c, .who = false};
 
@@ -225,7 +225,7 @@ on_list(client *c, const irc_msg *m)
 static void
 answer(void *arg, const event *ev)
 {
-	client *c = arg;
+	gate_client *c = arg;
 	char line[EVENT_LINE_MAX];
 
 	event_format(ev, line, sizeof line);
@@ -234,7 +234,7 @@ answer(void *arg, const event *ev)
 
 /* A \ command typed in the channel: answered to this client alone. */
 static void
-command(client *c, const cmd *k, const char *text, size_t len)
+command(gate_client *c, const cmd *k, const char *text, size_t len)
 {
 	gate *g = c->g;
 
@@ -258,7 +258,7 @@ command(client *c, const cmd *k, const char *text, size_t len)
 
 /* PRIVMSG and NOTICE: a NOTICE is never answered with an error. */
 static void
-on_say(client *c, const irc_msg *m)
+on_say(gate_client *c, const irc_msg *m)
 {
 	gate *g = c->g;
 	bool notice = strcmp(m->command, "NOTICE") == 0;
@@ -297,7 +297,7 @@ on_say(client *c, const irc_msg *m)
 /* --- the rest ------------------------------------------------------------------ */
 
 static void
-on_kick(client *c, const irc_msg *m)
+on_kick(gate_client *c, const irc_msg *m)
 {
 	(void)m;
 	gate_reply(c, IRC_ERR_CHANOPRIVSNEEDED, "%s :Only the leader's node removes users (!remove)",
@@ -305,7 +305,7 @@ on_kick(client *c, const irc_msg *m)
 }
 
 static void
-on_whois(client *c, const irc_msg *m)
+on_whois(gate_client *c, const irc_msg *m)
 {
 	char a[64];
 
@@ -315,7 +315,7 @@ on_whois(client *c, const irc_msg *m)
 }
 
 static void
-on_ping(client *c, const irc_msg *m)
+on_ping(gate_client *c, const irc_msg *m)
 {
 	char a[IRC_MAX_LINE];
 
@@ -323,7 +323,7 @@ on_ping(client *c, const irc_msg *m)
 }
 
 static void
-on_quit(client *c, const irc_msg *m)
+on_quit(gate_client *c, const irc_msg *m)
 {
 	(void)m;
 	gate_sendf(c, "ERROR :Closing link (quit)");
@@ -361,7 +361,7 @@ enum gate_when {
  */
 typedef struct gate_command {
 	const char *name;
-	void (*fn)(client *c, const irc_msg *m);
+	void (*fn)(gate_client *c, const irc_msg *m);
 	enum gate_when when;
 	int min, max;
 	int cost;
@@ -408,7 +408,7 @@ find_command(const char *name)
 }
 
 void
-gate_line(client *c, const char *line, size_t len)
+gate_line(gate_client *c, const char *line, size_t len)
 {
 	irc_msg m;
 	const gate_command *k;

@@ -19,7 +19,7 @@
 #define GATE_REPLAY 200       /* the most lines replayed to a returning user */
 #define GATE_NAME_MAX 63
 
-typedef struct client {
+typedef struct gate_client {
 	conn *conn;             /* its connection: lines in, lines gathered for gate_flush */
 	gate *g;
 	char host[64];
@@ -32,8 +32,8 @@ typedef struct client {
 	bool cap_time, cap_echo, cap_tags;
 	bool have_user;
 	char nick[NICK_MAX + 1];
-	struct client *next;
-} client;
+	struct gate_client *next;
+} gate_client;
 
 struct gate {
 	uv_loop_t *loop;
@@ -43,7 +43,7 @@ struct gate {
 	char name[GATE_NAME_MAX + 1];
 	char channel[GATE_NAME_MAX + 1];
 	conn_listener *listener; /* NULL once closed */
-	client *clients;        /* newest first */
+	gate_client *clients;        /* newest first */
 	int nclients;           /* in the list: registered or not */
 	int nunregistered;      /* of them, not registered yet */
 	idle_limits lim;
@@ -60,21 +60,21 @@ struct gate {
 /* gate.c */
 void gate_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* c is registered, unless the registered clients are all there already (c is dropped). */
-bool gate_registered(client *c);
-void gate_put(client *c, const char *s, size_t len);
-void gate_sendf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool gate_registered(gate_client *c);
+void gate_put(gate_client *c, const char *s, size_t len);
+void gate_sendf(gate_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ":name NUM nick " then the rest. */
-void gate_reply(client *c, const char *num, const char *fmt, ...)
+void gate_reply(gate_client *c, const char *num, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void gate_drop(client *c, const char *why);
+void gate_drop(gate_client *c, const char *why);
 uint64_t gate_now(const gate *g);
 /* The line of a chat record for c (tags as negotiated): into buf. */
-size_t gate_privmsg(const client *c, char *buf, size_t cap, const char *nick, const char *text,
+size_t gate_privmsg(const gate_client *c, char *buf, size_t cap, const char *nick, const char *text,
 		    size_t len, uint64_t ms, uint64_t hlc, uint64_t sender);
 
 /* gate_cmd.c */
 /* A line from c (without CR LF): dispatched through the command table. */
-void gate_line(client *c, const char *line, size_t len);
+void gate_line(gate_client *c, const char *line, size_t len);
 /* Parameter i of m into buf, NUL-terminated and cut to cap; "" when absent. */
 const char *gate_param(const irc_msg *m, int i, char *buf, size_t cap);
 
@@ -83,12 +83,12 @@ const char *gate_param(const irc_msg *m, int i, char *buf, size_t cap);
  * MOTD, called by gate_line once the table's checks passed (m NULL for
  * gate_motd: the welcome's).
  */
-void gate_pass(client *c, const irc_msg *m);
-void gate_nick(client *c, const irc_msg *m);
-void gate_user(client *c, const irc_msg *m);
-void gate_cap(client *c, const irc_msg *m);
-void gate_motd(client *c, const irc_msg *m);
+void gate_pass(gate_client *c, const irc_msg *m);
+void gate_nick(gate_client *c, const irc_msg *m);
+void gate_user(gate_client *c, const irc_msg *m);
+void gate_cap(gate_client *c, const irc_msg *m);
+void gate_motd(gate_client *c, const irc_msg *m);
 /* Why the core refuses c's nick (rc: enum node_guest_result), as IRC; may drop c. */
-void gate_refused(client *c, const char *nick, int rc);
+void gate_refused(gate_client *c, const char *nick, int rc);
 
 #endif

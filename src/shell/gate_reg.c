@@ -16,7 +16,7 @@
 #define CAPS "server-time echo-message message-tags"
 
 void
-gate_motd(client *c, const irc_msg *m)
+gate_motd(gate_client *c, const irc_msg *m)
 {
 	(void)m;
 	gate_reply(c, IRC_RPL_MOTDSTART, ":- %s message of the day -", c->g->name);
@@ -28,7 +28,7 @@ gate_motd(client *c, const irc_msg *m)
 }
 
 static void
-welcome(client *c)
+welcome(gate_client *c)
 {
 	gate *g = c->g;
 
@@ -46,7 +46,7 @@ welcome(client *c)
 
 /* Why the core refuses a nick, as IRC. */
 void
-gate_refused(client *c, const char *nick, int rc)
+gate_refused(gate_client *c, const char *nick, int rc)
 {
 	switch (rc) {
 	case NODE_GUEST_BAD_NICK:
@@ -70,7 +70,7 @@ gate_refused(client *c, const char *nick, int rc)
 }
 
 static void
-try_register(client *c)
+try_register(gate_client *c)
 {
 	if (c->registered || c->cap_open || !c->have_user || !c->nick[0])
 		return;
@@ -92,7 +92,7 @@ try_register(client *c)
 }
 
 void
-gate_pass(client *c, const irc_msg *m)
+gate_pass(gate_client *c, const irc_msg *m)
 {
 	uint8_t check[SECRET_CHECK];
 
@@ -105,7 +105,7 @@ gate_pass(client *c, const irc_msg *m)
 }
 
 void
-gate_nick(client *c, const irc_msg *m)
+gate_nick(gate_client *c, const irc_msg *m)
 {
 	char nick[64];
 
@@ -131,7 +131,7 @@ gate_nick(client *c, const irc_msg *m)
 }
 
 void
-gate_user(client *c, const irc_msg *m)
+gate_user(gate_client *c, const irc_msg *m)
 {
 	(void)m;
 	c->have_user = true;
@@ -139,7 +139,7 @@ gate_user(client *c, const irc_msg *m)
 }
 
 static bool
-cap_known(irc_str w, client *c, bool set)
+cap_known(irc_str w, gate_client *c, bool set)
 {
 	bool off = w.len && w.ptr[0] == '-';
 	irc_str name = {w.ptr + off, w.len - off};
@@ -153,7 +153,7 @@ cap_known(irc_str w, client *c, bool set)
 }
 
 void
-gate_cap(client *c, const irc_msg *m)
+gate_cap(gate_client *c, const irc_msg *m)
 {
 	char sub[16], list[512];
 	const char *nick = c->nick[0] ? c->nick : "*";
