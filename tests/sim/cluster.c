@@ -62,7 +62,7 @@ io_connect(void *ctx, const char *host, uint16_t port)
 {
 	simnode *sn = ctx;
 	cluster *c = sn->c;
-	uint32_t id = net_connect(c->net, sn->idx, host, port, c->now);
+	uint32_t id = simnet_connect(c->net, sn->idx, host, port, c->now);
 
 	cluster_trace(c, "n%d connect %s:%u (link %u)", sn->idx, host, port, id);
 	return id;
@@ -107,7 +107,7 @@ io_send(void *ctx, uint32_t link, const uint8_t *frame, size_t len)
 		return;
 	}
 	trace_frame(c, "sends on", sn->idx, link, frame + WIRE_HEADER, len - WIRE_HEADER);
-	if (net_send(c->net, sn->idx, link, frame, len, c->now) < 0)
+	if (simnet_send(c->net, sn->idx, link, frame, len, c->now) < 0)
 		cluster_fail(c, "n%d sent on link %u, which is not up", sn->idx, link);
 }
 
@@ -118,7 +118,7 @@ io_close(void *ctx, uint32_t link)
 	cluster *c = sn->c;
 
 	cluster_trace(c, "n%d closes link %u", sn->idx, link);
-	if (net_close(c->net, sn->idx, link, c->now) < 0)
+	if (simnet_close(c->net, sn->idx, link, c->now) < 0)
 		cluster_fail(c, "n%d closed link %u, which it does not hold", sn->idx, link);
 }
 
@@ -316,9 +316,9 @@ after_call(simnode *sn)
 	sn->exiting = false;
 	sn->state = SN_EXITED;
 	sn->stalled = false;
-	net_exit(c->net, sn->idx, c->now);
-	net_set_running(c->net, sn->idx, false);
-	net_set_stalled(c->net, sn->idx, false);
+	simnet_exit(c->net, sn->idx, c->now);
+	simnet_set_running(c->net, sn->idx, false);
+	simnet_set_stalled(c->net, sn->idx, false);
 	node_free(sn->core);
 	sn->core = NULL;
 }
@@ -332,7 +332,7 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 		       .heartbeat_ms = 200, .timeout_ms = 1000, .insider = -1,
 		       .events_hash = 0xcbf29ce484222325ull, .frames_hash = 0xcbf29ce484222325ull};
 	rng_seed(&c->rng, seed);
-	c->net = net_new(&c->rng, (unsigned)rng_range(&c->rng, 2, 20));
+	c->net = simnet_new(&c->rng, (unsigned)rng_range(&c->rng, 2, 20));
 	for (int i = 0; i < n; i++) {
 		simnode *sn = &c->nodes[i];
 		sn->c = c;
@@ -351,7 +351,7 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 		sn->port = (uint16_t)(7420 + rng_range(&c->rng, 0, 1));
 		sn->advertise = rng_chance(&c->rng, 50);
 		sn->skew = (int64_t)rng_range(&c->rng, 0, 600) - 300;
-		net_add_host(c->net, i, sn->host, sn->port);
+		simnet_add_host(c->net, i, sn->host, sn->port);
 	}
 	/*
 	 * Now and then clocks hours apart, within the bound (time zones):
@@ -370,7 +370,7 @@ cluster_free(cluster *c)
 		node_free(c->nodes[i].core);
 		memstore_free(&c->nodes[i].store);
 	}
-	net_free(c->net);
+	simnet_free(c->net);
 }
 
 simnode *
@@ -440,9 +440,9 @@ cluster_start(cluster *c, int i)
 	sn->stalled = sn->powered_off = sn->leaving = false;
 	sn->guest[0] = '\0';
 	sn->started_at = c->now;
-	net_set_power(c->net, i, true);
-	net_set_running(c->net, i, true);
-	net_set_stalled(c->net, i, false);
+	simnet_set_power(c->net, i, true);
+	simnet_set_running(c->net, i, true);
+	simnet_set_stalled(c->net, i, false);
 	cluster_trace(c, "n%d starts: %s id=%016llx life %d, %d seed(s)%s%s", i, sn->nick,
 		      (unsigned long long)sn->id, sn->life, sn->nseeds, sn->nseeds ? " first " : "",
 		      sn->nseeds ? addr[0] : "");
@@ -462,11 +462,11 @@ cluster_crash(cluster *c, int i, bool rst)
 	sn->state = SN_CRASHED;
 	sn->stalled = false;
 	sn->powered_off = !rst;
-	net_crash(c->net, i, rst, c->now);
-	net_set_running(c->net, i, false);
-	net_set_stalled(c->net, i, false);
+	simnet_crash(c->net, i, rst, c->now);
+	simnet_set_running(c->net, i, false);
+	simnet_set_stalled(c->net, i, false);
 	if (!rst)
-		net_set_power(c->net, i, false);
+		simnet_set_power(c->net, i, false);
 	c->faults = true;
 }
 
@@ -477,7 +477,7 @@ cluster_stall(cluster *c, int i, bool stalled)
 
 	cluster_trace(c, "n%d %s", i, stalled ? "STALLS" : "resumes");
 	sn->stalled = stalled;
-	net_set_stalled(c->net, i, stalled);
+	simnet_set_stalled(c->net, i, stalled);
 	if (!stalled)
 		sn->next_tick = c->now; /* overdue timers fire first */
 	else
@@ -679,7 +679,7 @@ cluster_acquainted(const cluster *c, int a, int b)
 /* --- the clock -------------------------------------------------------------- */
 
 static void
-deliver(cluster *c, const net_delivery *d)
+deliver(cluster *c, const simnet_delivery *d)
 {
 	simnode *sn = &c->nodes[d->host];
 	size_t flen = 0;
@@ -689,16 +689,16 @@ deliver(cluster *c, const net_delivery *d)
 		return;
 	}
 	switch (d->kind) {
-	case NET_UP:
+	case SIMNET_UP:
 		cluster_trace(c, "n%d link %u up (%s %s)", d->host, d->link,
 			      d->outgoing ? "to" : "from", d->text);
 		node_link_up(sn->core, c->now, d->link, d->outgoing, d->text, NULL);
 		break;
-	case NET_DOWN:
+	case SIMNET_DOWN:
 		cluster_trace(c, "n%d link %u down: %s", d->host, d->link, d->text);
 		node_link_down(sn->core, c->now, d->link, d->text);
 		break;
-	case NET_FRAME:
+	case SIMNET_FRAME:
 		if (wire_frame_split(d->data, d->len, &flen) != 1 || flen != d->len) {
 			cluster_fail(c, "sim: a frame was cut in transit");
 			return;
@@ -717,7 +717,7 @@ deliver(cluster *c, const net_delivery *d)
 static void
 step(cluster *c)
 {
-	net_delivery d;
+	simnet_delivery d;
 
 	for (int i = 0; i < c->n && !c->failed; i++) {
 		simnode *sn = &c->nodes[i];
@@ -728,7 +728,7 @@ step(cluster *c)
 			sn->next_tick = c->now + node_tick_ms(sn->core) + rng_range(&c->rng, 0, 2);
 		after_call(sn);
 	}
-	while (!c->failed && net_pop(c->net, c->now, &d))
+	while (!c->failed && simnet_pop(c->net, c->now, &d))
 		deliver(c, &d);
 	/* Every core's invariants, the costly ones too (node_check.c). */
 	for (int i = 0; i < c->n && !c->failed; i++)
@@ -742,7 +742,7 @@ step(cluster *c)
 static uint64_t
 next_due(cluster *c)
 {
-	uint64_t next = net_next(c->net);
+	uint64_t next = simnet_next(c->net);
 
 	for (int i = 0; i < c->n; i++) {
 		simnode *sn = &c->nodes[i];

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "net.h"
+#include "simnet.h"
 #include "nick.h"
 #include "node.h"
 #include "rng.h"
@@ -111,7 +111,7 @@ typedef struct line_rec {
 
 typedef struct cluster {
 	rng rng;
-	net *net;
+	simnet *net;
 	uint64_t seed;
 	uint64_t now;
 	bool verbose;

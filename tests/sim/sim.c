@@ -237,7 +237,7 @@ partition(scenario *s)
 		      c->n > 4 && !side[4] ? " n4" : "", side[0] ? " n0" : "",
 		      c->n > 1 && side[1] ? " n1" : "", c->n > 2 && side[2] ? " n2" : "",
 		      c->n > 3 && side[3] ? " n3" : "", c->n > 4 && side[4] ? " n4" : "");
-	net_partition(c->net, side, c->n);
+	simnet_partition(c->net, side, c->n);
 	stats.partitions++;
 	c->faults = true;
 	s->partition_end = c->now + pick(s, 200, 3000);
@@ -247,7 +247,7 @@ static void
 heal_partition(scenario *s)
 {
 	cluster_trace(s->c, "partition heals");
-	net_heal(s->c->net);
+	simnet_heal(s->c->net);
 	s->partition_end = 0;
 }
 
@@ -274,7 +274,7 @@ fault(scenario *s)
 		restart(s, i);
 		stats.restarts++;
 	} else if (r < 55) {
-		if (net_break_random(c->net, c->now)) {
+		if (simnet_break_random(c->net, c->now)) {
 			cluster_trace(c, "a link BREAKS");
 			c->faults = true;
 			stats.breaks++;
@@ -516,7 +516,7 @@ account(scenario *s)
 		stats.clashes += (unsigned long)c->nodes[i].exits[3];
 	for (int i = 0; i < c->n; i++)
 		stats.lates += (unsigned long)c->nodes[i].lates;
-	stats.frames += net_delivered(c->net);
+	stats.frames += simnet_delivered(c->net);
 	stats.splits += c->parts > 1;
 	stats.insiders += c->insider >= 0;
 	stats.forgeries += (unsigned long)c->forgeries;
@@ -602,7 +602,7 @@ run_seed(uint64_t seed, bool verbose, bool per_seed, uint64_t *virtual_ms)
 	if (per_seed)
 		printf("seed %" PRIu64 " %s end %.3f s lines %d frames %llu events %016llx frames %016llx\n",
 		       seed, ok ? "ok" : "FAILED", (double)(c.now - SIM_T0) / 1000, c.nlines,
-		       (unsigned long long)net_delivered(c.net), (unsigned long long)c.events_hash,
+		       (unsigned long long)simnet_delivered(c.net), (unsigned long long)c.events_hash,
 		       (unsigned long long)c.frames_hash);
 	cluster_free(&c);
 	return ok;

@@ -1,5 +1,5 @@
 /*
- * net — the simulator's fake network: TCP-like links between simulated
+ * simnet — the simulator's fake network: TCP-like links between simulated
  * hosts, on a virtual clock, with the faults the core must survive.
  *
  * Model (what a shell on a real network would see):
@@ -21,12 +21,12 @@
  *  - A crash closes every end of the node; the far ends get a RST after a
  *    short delay (process killed) or nothing at all (host powered off).
  *
- * The network never calls the cores: net_pop hands out one delivery at a
+ * The network never calls the cores: simnet_pop hands out one delivery at a
  * time and the cluster feeds it to the node.  Link ids are per host and
  * never reused.
  */
-#ifndef SIM_NET_H
-#define SIM_NET_H
+#ifndef SIM_SIMNET_H
+#define SIM_SIMNET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,66 +34,66 @@
 
 #include "rng.h"
 
-#define NET_MAX_HOSTS 8
-#define NET_MAX_LINKS 1024
+#define SIMNET_MAX_HOSTS 8
+#define SIMNET_MAX_LINKS 1024
 
-typedef struct net net;
+typedef struct simnet simnet;
 
-typedef enum net_kind { NET_UP, NET_DOWN, NET_FRAME } net_kind;
+typedef enum simnet_kind { SIMNET_UP, SIMNET_DOWN, SIMNET_FRAME } simnet_kind;
 
-/* One thing for a node to process; valid until the next net_pop. */
-typedef struct net_delivery {
+/* One thing for a node to process; valid until the next simnet_pop. */
+typedef struct simnet_delivery {
 	int host;             /* the receiving host */
-	net_kind kind;
+	simnet_kind kind;
 	uint32_t link;        /* the link id at that host */
-	bool outgoing;        /* NET_UP: this host dialled */
-	const char *text;     /* NET_UP: the remote host; NET_DOWN: why */
-	const uint8_t *data;  /* NET_FRAME: one whole frame, header included */
+	bool outgoing;        /* SIMNET_UP: this host dialled */
+	const char *text;     /* SIMNET_UP: the remote host; SIMNET_DOWN: why */
+	const uint8_t *data;  /* SIMNET_FRAME: one whole frame, header included */
 	size_t len;
-} net_delivery;
+} simnet_delivery;
 
-/* The rng is borrowed for delays.  Hosts are added with net_add_host. */
-net *net_new(rng *r, unsigned max_delay_ms);
-void net_free(net *n);
+/* The rng is borrowed for delays.  Hosts are added with simnet_add_host. */
+simnet *simnet_new(rng *r, unsigned max_delay_ms);
+void simnet_free(simnet *n);
 /* Host index h gets this address.  Hosts start powered on, with no node. */
-void net_add_host(net *n, int h, const char *host, uint16_t port);
+void simnet_add_host(simnet *n, int h, const char *host, uint16_t port);
 
 /* A node runs on h (accepts connects) or not; a stall; power. */
-void net_set_running(net *n, int h, bool running);
-void net_set_stalled(net *n, int h, bool stalled);
-void net_set_power(net *n, int h, bool on);
+void simnet_set_running(simnet *n, int h, bool running);
+void simnet_set_stalled(simnet *n, int h, bool stalled);
+void simnet_set_power(simnet *n, int h, bool on);
 
 /* --- what a node does (the io callbacks) ------------------------------ */
 
 /* Start a connect; returns the new link id at host `from`. */
-uint32_t net_connect(net *n, int from, const char *host, uint16_t port, uint64_t now);
+uint32_t simnet_connect(simnet *n, int from, const char *host, uint16_t port, uint64_t now);
 /* Queue a frame; -1 when the link is unknown, closed or not up yet. */
-int net_send(net *n, int from, uint32_t link, const uint8_t *buf, size_t len,
+int simnet_send(simnet *n, int from, uint32_t link, const uint8_t *buf, size_t len,
 	     uint64_t now);
 /* Close an end (FIN after what is queued); -1 when the link is unknown. */
-int net_close(net *n, int from, uint32_t link, uint64_t now);
+int simnet_close(simnet *n, int from, uint32_t link, uint64_t now);
 
 /* --- faults ------------------------------------------------------------ */
 
 /* Every end at h vanishes; with rst the far ends get a RST. */
-void net_crash(net *n, int h, bool rst, uint64_t now);
+void simnet_crash(simnet *n, int h, bool rst, uint64_t now);
 /* The node on h exited: every end is closed with a FIN. */
-void net_exit(net *n, int h, uint64_t now);
+void simnet_exit(simnet *n, int h, uint64_t now);
 /* Break one random link that is up at both ends; false when there is none. */
-bool net_break_random(net *n, uint64_t now);
+bool simnet_break_random(simnet *n, uint64_t now);
 /* Start a partition: hosts with side[h] != side[k] cannot talk. */
-void net_partition(net *n, const int *side, int nhosts);
-void net_heal(net *n);
-bool net_partitioned(const net *n);
+void simnet_partition(simnet *n, const int *side, int nhosts);
+void simnet_heal(simnet *n);
+bool simnet_partitioned(const simnet *n);
 
 /* --- the clock ---------------------------------------------------------- */
 
 /* The earliest time something can be delivered, or UINT64_MAX. */
-uint64_t net_next(net *n);
+uint64_t simnet_next(simnet *n);
 /* Take one delivery due at `now`; false when nothing more is due. */
-bool net_pop(net *n, uint64_t now, net_delivery *out);
+bool simnet_pop(simnet *n, uint64_t now, simnet_delivery *out);
 
-/* Items handed out since net_new (for statistics). */
-uint64_t net_delivered(const net *n);
+/* Items handed out since simnet_new (for statistics). */
+uint64_t simnet_delivered(const simnet *n);
 
 #endif

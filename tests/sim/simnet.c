@@ -1,5 +1,5 @@
 /*
- * net — see net.h.
+ * simnet — see simnet.h.
  *
  * A link has two ends, 0 the dialler and 1 the acceptor, and two queues:
  * q[s] carries items from end s to end 1-s.  An end is NONE until it exists
@@ -10,7 +10,7 @@
  * the node is stalled) and it turns, in place at the head of q[0], into the
  * acceptor's link-up, so that nothing the dialler sends can overtake it.
  */
-#include "net.h"
+#include "simnet.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,12 +57,12 @@ typedef struct host {
 	uint32_t next_id;
 } host;
 
-struct net {
+struct simnet {
 	rng *rng;
 	unsigned max_delay;
-	host hosts[NET_MAX_HOSTS];
+	host hosts[SIMNET_MAX_HOSTS];
 	bool partition;
-	nlink links[NET_MAX_LINKS];
+	nlink links[SIMNET_MAX_LINKS];
 	int hw;            /* links[0..hw) may be in use */
 	item popped;       /* the item last handed out (owns its data) */
 	uint64_t delivered;
@@ -124,10 +124,10 @@ q_free(queue *q)
 
 /* --- hosts and links ---------------------------------------------------- */
 
-net *
-net_new(rng *r, unsigned max_delay_ms)
+simnet *
+simnet_new(rng *r, unsigned max_delay_ms)
 {
-	net *n = calloc(1, sizeof *n);
+	simnet *n = calloc(1, sizeof *n);
 
 	if (n == NULL)
 		abort();
@@ -137,7 +137,7 @@ net_new(rng *r, unsigned max_delay_ms)
 }
 
 void
-net_free(net *n)
+simnet_free(simnet *n)
 {
 	for (int i = 0; i < n->hw; i++) {
 		q_free(&n->links[i].q[0]);
@@ -148,7 +148,7 @@ net_free(net *n)
 }
 
 void
-net_add_host(net *n, int h, const char *name, uint16_t port)
+simnet_add_host(simnet *n, int h, const char *name, uint16_t port)
 {
 	host *x = &n->hosts[h];
 
@@ -159,27 +159,27 @@ net_add_host(net *n, int h, const char *name, uint16_t port)
 }
 
 void
-net_set_running(net *n, int h, bool running)
+simnet_set_running(simnet *n, int h, bool running)
 {
 	n->hosts[h].running = running;
 }
 
 void
-net_set_stalled(net *n, int h, bool stalled)
+simnet_set_stalled(simnet *n, int h, bool stalled)
 {
 	n->hosts[h].stalled = stalled;
 }
 
 void
-net_set_power(net *n, int h, bool on)
+simnet_set_power(simnet *n, int h, bool on)
 {
 	n->hosts[h].power = on;
 }
 
 static int
-lookup(net *n, const char *name, uint16_t port)
+lookup(simnet *n, const char *name, uint16_t port)
 {
-	for (int h = 0; h < NET_MAX_HOSTS; h++)
+	for (int h = 0; h < SIMNET_MAX_HOSTS; h++)
 		if (n->hosts[h].used && n->hosts[h].port == port &&
 		    strcmp(n->hosts[h].name, name) == 0)
 			return h;
@@ -187,15 +187,15 @@ lookup(net *n, const char *name, uint16_t port)
 }
 
 static bool
-cut(const net *n, int a, int b)
+cut(const simnet *n, int a, int b)
 {
 	return n->partition && a >= 0 && b >= 0 && n->hosts[a].side != n->hosts[b].side;
 }
 
 static nlink *
-link_new(net *n)
+link_new(simnet *n)
 {
-	for (int i = 0; i < NET_MAX_LINKS; i++) {
+	for (int i = 0; i < SIMNET_MAX_LINKS; i++) {
 		nlink *l = &n->links[i];
 		if (l->used)
 			continue;
@@ -208,7 +208,7 @@ link_new(net *n)
 			n->hw = i + 1;
 		return l;
 	}
-	fprintf(stderr, "sim: more than %d links\n", NET_MAX_LINKS);
+	fprintf(stderr, "sim: more than %d links\n", SIMNET_MAX_LINKS);
 	abort();
 }
 
@@ -226,7 +226,7 @@ link_reap(nlink *l)
 }
 
 static void
-push(net *n, nlink *l, int s, item_kind kind, uint64_t at, const uint8_t *buf, size_t len)
+push(simnet *n, nlink *l, int s, item_kind kind, uint64_t at, const uint8_t *buf, size_t len)
 {
 	item it = {.kind = kind, .at = at};
 
@@ -242,14 +242,14 @@ push(net *n, nlink *l, int s, item_kind kind, uint64_t at, const uint8_t *buf, s
 }
 
 static uint64_t
-delay(net *n, uint64_t now)
+delay(simnet *n, uint64_t now)
 {
 	return now + rng_range(n->rng, 1, n->max_delay);
 }
 
 /* Find the open end of link `id` at host h; *side receives which end. */
 static nlink *
-find_end(net *n, int h, uint32_t id, int *side)
+find_end(simnet *n, int h, uint32_t id, int *side)
 {
 	for (int i = 0; i < n->hw; i++) {
 		nlink *l = &n->links[i];
@@ -267,7 +267,7 @@ find_end(net *n, int h, uint32_t id, int *side)
 /* --- what a node does --------------------------------------------------- */
 
 uint32_t
-net_connect(net *n, int from, const char *name, uint16_t port, uint64_t now)
+simnet_connect(simnet *n, int from, const char *name, uint16_t port, uint64_t now)
 {
 	nlink *l = link_new(n);
 
@@ -280,7 +280,7 @@ net_connect(net *n, int from, const char *name, uint16_t port, uint64_t now)
 }
 
 int
-net_send(net *n, int from, uint32_t id, const uint8_t *buf, size_t len, uint64_t now)
+simnet_send(simnet *n, int from, uint32_t id, const uint8_t *buf, size_t len, uint64_t now)
 {
 	int s;
 	nlink *l = find_end(n, from, id, &s);
@@ -292,14 +292,14 @@ net_send(net *n, int from, uint32_t id, const uint8_t *buf, size_t len, uint64_t
 }
 
 static void
-close_end(net *n, nlink *l, int s, item_kind kind, uint64_t now)
+close_end(simnet *n, nlink *l, int s, item_kind kind, uint64_t now)
 {
 	l->st[s] = END_CLOSED;
 	push(n, l, s, kind, delay(n, now), NULL, 0);
 }
 
 int
-net_close(net *n, int from, uint32_t id, uint64_t now)
+simnet_close(simnet *n, int from, uint32_t id, uint64_t now)
 {
 	int s;
 	nlink *l = find_end(n, from, id, &s);
@@ -313,7 +313,7 @@ net_close(net *n, int from, uint32_t id, uint64_t now)
 /* --- faults ------------------------------------------------------------- */
 
 void
-net_crash(net *n, int h, bool rst, uint64_t now)
+simnet_crash(simnet *n, int h, bool rst, uint64_t now)
 {
 	for (int i = 0; i < n->hw; i++) {
 		nlink *l = &n->links[i];
@@ -330,7 +330,7 @@ net_crash(net *n, int h, bool rst, uint64_t now)
 }
 
 void
-net_exit(net *n, int h, uint64_t now)
+simnet_exit(simnet *n, int h, uint64_t now)
 {
 	for (int i = 0; i < n->hw; i++) {
 		nlink *l = &n->links[i];
@@ -341,9 +341,9 @@ net_exit(net *n, int h, uint64_t now)
 }
 
 bool
-net_break_random(net *n, uint64_t now)
+simnet_break_random(simnet *n, uint64_t now)
 {
-	int cand[NET_MAX_LINKS], k = 0;
+	int cand[SIMNET_MAX_LINKS], k = 0;
 
 	for (int i = 0; i < n->hw; i++) {
 		nlink *l = &n->links[i];
@@ -365,7 +365,7 @@ net_break_random(net *n, uint64_t now)
 }
 
 void
-net_partition(net *n, const int *side, int nhosts)
+simnet_partition(simnet *n, const int *side, int nhosts)
 {
 	for (int h = 0; h < nhosts; h++)
 		n->hosts[h].side = side[h];
@@ -373,13 +373,13 @@ net_partition(net *n, const int *side, int nhosts)
 }
 
 void
-net_heal(net *n)
+simnet_heal(simnet *n)
 {
 	n->partition = false;
 }
 
 bool
-net_partitioned(const net *n)
+simnet_partitioned(const simnet *n)
 {
 	return n->partition;
 }
@@ -388,7 +388,7 @@ net_partitioned(const net *n)
 
 /* Whether the head of q[s] of l could go now, time aside. */
 static bool
-can_go(const net *n, const nlink *l, int s, const item *it)
+can_go(const simnet *n, const nlink *l, int s, const item *it)
 {
 	int to = l->host[1 - s];
 
@@ -402,7 +402,7 @@ can_go(const net *n, const nlink *l, int s, const item *it)
 }
 
 uint64_t
-net_next(net *n)
+simnet_next(simnet *n)
 {
 	uint64_t best = UINT64_MAX;
 
@@ -419,7 +419,7 @@ net_next(net *n)
 
 /* The SYN reached the acceptor's host: accept, or refuse. */
 static void
-syn_arrives(net *n, nlink *l, item *it, uint64_t now)
+syn_arrives(simnet *n, nlink *l, item *it, uint64_t now)
 {
 	int to = l->host[1];
 
@@ -439,7 +439,7 @@ syn_arrives(net *n, nlink *l, item *it, uint64_t now)
 
 /* Data for an end that is closed: a live kernel answers with a RST. */
 static void
-stray(net *n, nlink *l, int r, uint64_t now)
+stray(simnet *n, nlink *l, int r, uint64_t now)
 {
 	int h = l->host[r];
 
@@ -451,19 +451,19 @@ stray(net *n, nlink *l, int r, uint64_t now)
 
 /* Turn the item just taken from q[s] into a delivery; false if none. */
 static bool
-hand_out(net *n, nlink *l, int s, item *it, uint64_t now, net_delivery *out)
+hand_out(simnet *n, nlink *l, int s, item *it, uint64_t now, simnet_delivery *out)
 {
 	int r = 1 - s;
 	bool open = l->st[r] == END_OPEN;
 
-	*out = (net_delivery){.host = l->host[r], .link = l->id[r]};
+	*out = (simnet_delivery){.host = l->host[r], .link = l->id[r]};
 	switch (it->kind) {
 	case IT_SYN:
 	case IT_SYNACK:
 		if (!open)
 			return false;
 		l->up[r] = true;
-		out->kind = NET_UP;
+		out->kind = SIMNET_UP;
 		out->outgoing = r == 0;
 		out->text = n->hosts[l->host[s]].name;
 		return true;
@@ -472,7 +472,7 @@ hand_out(net *n, nlink *l, int s, item *it, uint64_t now, net_delivery *out)
 			stray(n, l, r, now);
 			return false;
 		}
-		out->kind = NET_FRAME;
+		out->kind = SIMNET_FRAME;
 		out->data = it->data;
 		out->len = it->len;
 		return true;
@@ -482,7 +482,7 @@ hand_out(net *n, nlink *l, int s, item *it, uint64_t now, net_delivery *out)
 		if (!open)
 			return false;
 		l->st[r] = END_CLOSED;
-		out->kind = NET_DOWN;
+		out->kind = SIMNET_DOWN;
 		out->text = it->kind == IT_REFUSED ? "connection refused"
 			    : it->kind == IT_FIN   ? "closed by peer"
 						   : "connection reset by peer";
@@ -492,7 +492,7 @@ hand_out(net *n, nlink *l, int s, item *it, uint64_t now, net_delivery *out)
 }
 
 bool
-net_pop(net *n, uint64_t now, net_delivery *out)
+simnet_pop(simnet *n, uint64_t now, simnet_delivery *out)
 {
 	free(n->popped.data);
 	n->popped = (item){0};
@@ -521,7 +521,7 @@ net_pop(net *n, uint64_t now, net_delivery *out)
 }
 
 uint64_t
-net_delivered(const net *n)
+simnet_delivered(const simnet *n)
 {
 	return n->delivered;
 }
