@@ -5,7 +5,10 @@ CC      ?= cc
 VERSION := 0.1.0
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CFLAGS  ?= -O2 -g
-BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -DCHORUS_VERSION='"$(VERSION)"' -Isrc/core -Isrc/shell
+# The front ends (src/front/*) each hold a pure half and a shell half.
+FRONTS  := $(wildcard src/front/*)
+INC     := -Isrc/core -Isrc/shell $(addprefix -I,$(FRONTS))
+BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -DCHORUS_VERSION='"$(VERSION)"' $(INC)
 # The simulator's headers are for the tests only (its net is not the shell's).
 TEST_INC = $(if $(filter tests/%,$<),-Itests/sim)
 PKGS    := libuv libsodium sqlite3 jansson
@@ -15,8 +18,13 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 SEEDS   ?= 5000
 PYTEST  := /usr/bin/python3 -m pytest
 
-CORE_SRC  := $(wildcard src/core/*.c)
-SHELL_SRC := $(wildcard src/shell/*.c)
+# The pure code: the core, and each front end's pure half (these files,
+# named here, are the only pure ones in src/front: they do no I/O and
+# read no clock, and check-pure holds them to it).
+FRONT_PURE := src/front/irc/irc.c src/front/thin/thin.c src/front/chatterbox/chatter.c
+CORE_SRC  := $(wildcard src/core/*.c) $(FRONT_PURE)
+SHELL_SRC := $(wildcard src/shell/*.c) $(filter-out $(FRONT_PURE),$(wildcard src/front/*/*.c))
+HEADERS   := $(wildcard src/core/*.h src/shell/*.h src/front/*/*.h)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 SIM_SRC   := $(wildcard tests/sim/*.c)
 
@@ -28,7 +36,7 @@ all: build/chorus
 .SECONDARY:
 
 define tree
-$(1)/obj/%.o: %.c $$(wildcard src/core/*.h src/shell/*.h tests/sim/*.h)
+$(1)/obj/%.o: %.c $$(HEADERS) $$(wildcard tests/sim/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE) $$(TEST_INC) $$(CFLAGS) $(2) -c $$< -o $$@
 
@@ -63,7 +71,7 @@ $(eval $(call tree,build/san,$(SAN) -DCHORUS_CHECK_DEEP))
 # A modified binary for the system tests: a member that forges (tests/insider).
 INSIDER_OBJ := $(call obj,build/insider,$(CORE_SRC) $(SHELL_SRC) tests/insider/insider.c)
 
-build/insider/obj/%.o: %.c $(wildcard src/core/*.h src/shell/*.h)
+build/insider/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(TEST_INC) $(CFLAGS) -DCHORUS_INSIDER -c $< -o $@
 
@@ -75,11 +83,16 @@ UNIT_BINS := $(addprefix build/unit/,$(UNITS)) $(addprefix build/san/unit/,$(UNI
 
 include bench/bench.mk
 
-.PHONY: all san test unit sim sim-long system system-san fuzz fuzz-smoke clean
+.PHONY: all san test unit sim sim-long system system-san fuzz fuzz-smoke check-pure clean
+
+# The pure code stays pure (scripts/check-pure says what that means).
+check-pure:
+	./scripts/check-pure $(CORE_SRC)
+
 
 san: build/san/chorus
 
-unit: $(UNIT_BINS)
+unit: check-pure $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || exit 1; done
 
 sim: build/sim build/san/sim
@@ -98,9 +111,9 @@ system-san: build/san/chorus build/insider/chorus
 # libFuzzer targets, one per decoder; a short run of each in `make test`.
 FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc/core -Itests/sim -fsanitize=fuzzer,address,undefined
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(INC) -Itests/sim -fsanitize=fuzzer,address,undefined
 
-build/fuzz/%: fuzz/%.c $(CORE_SRC) tests/sim/memstore.c $(wildcard src/core/*.h)
+build/fuzz/%: fuzz/%.c $(CORE_SRC) tests/sim/memstore.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) $< $(CORE_SRC) tests/sim/memstore.c $(CORE_LIBS) -o $@
 

@@ -1,7 +1,7 @@
 /*
  * gate_int — the IRC gateway's private state, shared by gate.c (clients,
  * buffers, the core's events as IRC lines) and gate_cmd.c (what clients
- * send).  Nothing outside src/shell/gate*.c includes it.
+ * send).  Nothing outside src/front/irc/gate*.c includes it.
  */
 #ifndef CHORUS_GATE_INT_H
 #define CHORUS_GATE_INT_H

@@ -1,7 +1,7 @@
 /*
  * irc_num — the IRC numeric replies Chorus speaks, named once for both
- * ends: the gateway that sends them (src/shell/gate_cmd.c) and the thin
- * client that reacts to them (src/core/thin.c).  A numeric used by either
+ * ends: the gateway that sends them (src/front/irc/gate_cmd.c) and the thin
+ * client that reacts to them (src/front/thin/thin.c).  A numeric used by either
  * is defined here and nowhere else, so the two cannot drift apart; grep
  * a name to find who sends it and who reads it.
  *

@@ -2,7 +2,7 @@
  * connect — `chorus connect NICK HOST:PORT[,HOST:PORT...]`: the thin
  * client's shell.  One IRC connection at a time to the listed gateways,
  * moving to the next one when it breaks; the screen and the keyboard
- * through term; the logic in thin (src/core/thin.c).  The connection is
+ * through term; the logic in thin (src/front/thin/thin.c).  The connection is
  * conn's (conn.h), framed as CR LF lines.
  */
 #include "connect.h"
