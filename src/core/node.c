@@ -43,7 +43,7 @@ static void tick(node *n, uint64_t now);
 static void leave(node *n, uint64_t now);
 
 node *
-node_new(const node_config *cfg, const node_io *io, uint64_t now)
+node_create(const node_config *cfg, const node_io *io)
 {
 	node *n = xcalloc(1, sizeof *n);
 
@@ -54,7 +54,12 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->cfg.nick = n->nick;
 	n->cfg.host = n->host;
 	n->cfg.seeds = NULL;
-	n->cfg.peers = NULL;
+	n->cfg.peers = NULL; /* a copy, until node_start has dialled them */
+	if (cfg->npeers > 0) {
+		node_peer *p = xmalloc((size_t)cfg->npeers * sizeof *p);
+		memcpy(p, cfg->peers, (size_t)cfg->npeers * sizeof *p);
+		n->cfg.peers = p;
+	}
 	node_hist_keys(n, cfg->sign_pk, cfg->sign_sk);
 	n->cfg.sign_pk = node_hist_pk(n);
 	n->cfg.sign_sk = NULL;
@@ -62,15 +67,34 @@ node_new(const node_config *cfg, const node_io *io, uint64_t now)
 	n->gossip = xmalloc(sizeof *n->gossip);
 	n->hb = xmalloc(sizeof *n->hb);
 	member_add_self(&n->members, cfg->id, cfg->inc, n->nick, n->host, cfg->port);
-	node_hist_restore(n, now);
 	node_link_seeds(n, cfg);
+	return n;
+}
+
+void
+node_start(node *n, uint64_t now)
+{
+	const node_config *cfg = &n->cfg;
+
+	node_hist_restore(n, now);
 	n->last_tick = now;
 	n->phase = node_link_has_seeds(n) && !cfg->seeds_are_peers ? PHASE_PROBE : PHASE_JOINING;
 	n->join_deadline = now + (cfg->npeers || cfg->seeds_are_peers ? cfg->timeout_ms : 0);
 	node_member_recall(n, cfg, now);
+	free((void *)n->cfg.peers);
+	n->cfg.peers = NULL;
+	n->cfg.npeers = 0;
 	node_settle(n, now);
 	tick(n, now);
 	assert_node_state(n);
+}
+
+node *
+node_new(const node_config *cfg, const node_io *io, uint64_t now)
+{
+	node *n = node_create(cfg, io);
+
+	node_start(n, now);
 	return n;
 }
 
@@ -79,6 +103,7 @@ node_free(node *n)
 {
 	if (n == NULL)
 		return;
+	free((void *)n->cfg.peers); /* not started */
 	node_hist_free(n);
 	member_table_free(&n->members);
 	wire_buf_free(&n->out);
@@ -352,6 +377,18 @@ node_line_of(node *n, const hist_rec *r, node_line *out)
 	node_why why;
 
 	return node_line_judge(n, r, out, &why);
+}
+
+int
+node_recent(node *n, int count, hist_visit *fn, void *arg)
+{
+	return n->io.store_recent(n->io.ctx, count, fn, arg);
+}
+
+int
+node_scan(node *n, hist_visit *fn, void *arg)
+{
+	return n->io.store_scan ? n->io.store_scan(n->io.ctx, fn, arg) : 0;
 }
 
 void

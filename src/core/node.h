@@ -127,7 +127,7 @@ typedef struct node_io {
 			   hist_visit *fn, void *arg);
 	/* The last n records in history order, oldest first. */
 	int (*store_recent)(void *ctx, int n, hist_visit *fn, void *arg);
-	/* Every record in history order (read once, by node_new). */
+	/* Every record in history order (by node_new, and node_scan). */
 	int (*store_scan)(void *ctx, hist_visit *fn, void *arg);
 	/*
 	 * Lines typed that cannot be sent yet (SPEC 5.10): kept in the store
@@ -142,7 +142,14 @@ typedef struct node_io {
 	int (*store_pending_scan)(void *ctx, hist_visit *fn, void *arg);
 } node_io;
 
-/* The config's strings are copied.  The node starts at once. */
+/*
+ * node_create makes a node that does nothing yet (the config's strings are
+ * copied), so that a caller can wire it to what it drives before the first
+ * event comes out; node_start then begins it: it reads the store, and may
+ * already print and dial.  node_new is both at once.
+ */
+node *node_create(const node_config *cfg, const node_io *io);
+void node_start(node *n, uint64_t now);
 node *node_new(const node_config *cfg, const node_io *io, uint64_t now);
 void node_free(node *n);
 
@@ -248,6 +255,14 @@ typedef struct node_line {
  * IRC replay.  Strings point into r.
  */
 bool node_line_of(node *n, const hist_rec *r, node_line *out);
+/*
+ * The stored history, for a front end (the IRC replay, the chatterbox's
+ * sum), read through the core: the last count records, oldest first, or
+ * every record, in history order; fn returns false to stop.  A front end
+ * never reads the store itself.  Returns what the store's reader returned.
+ */
+int node_recent(node *n, int count, hist_visit *fn, void *arg);
+int node_scan(node *n, hist_visit *fn, void *arg);
 /* The history key of the last record this node showed (or passed over). */
 void node_shown_key(const node *n, uint64_t *hlc, uint64_t *sender);
 /* Records stamped at or before this are the backlog of this life. */

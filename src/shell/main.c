@@ -1,5 +1,6 @@
 /*
- * main — the chorus program: picks the subcommand and hands over.
+ * main — the chorus program: picks the subcommand (and a node's front ends)
+ * and hands over.
  */
 #include <stdio.h>
 #include <sodium.h>
@@ -8,8 +9,13 @@
 #include "chatterbox.h"
 #include "connect.h"
 #include "exit_code.h"
+#include "gate.h"
 #include "opts.h"
 #include "run.h"
+#include "term_front.h"
+
+/* A node's front ends: the IRC gateway (with --irc) and the terminal. */
+static const front_plug node_fronts[] = {{gate_front, NULL}, {term_front, NULL}};
 
 int
 main(int argc, char **argv)
@@ -32,5 +38,5 @@ main(int argc, char **argv)
 		fputs("chorus: cannot initialise libsodium\n", stderr);
 		return CHORUS_EXIT_IO;
 	}
-	return run_node(&o);
+	return run_node(&o, node_fronts, (int)(sizeof node_fronts / sizeof node_fronts[0]));
 }

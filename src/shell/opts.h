@@ -35,7 +35,6 @@ typedef struct node_opts {
 	unsigned irc_register_ms; /* for an IRC client to register */
 	unsigned irc_ping_ms;     /* a quiet IRC client gets PING, then as long to answer */
 	bool seeds_are_peers;  /* the --join list are peers starting too */
-	struct chatter_run *chatter; /* chatterbox: the run's driver, else NULL */
 } node_opts;
 
 int opts_parse(int argc, char **argv, node_opts *o);

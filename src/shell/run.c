@@ -2,14 +2,15 @@
  * run — a node's life in the shell: open the data directory's store if it
  * has one, find the secret, listen, and only then make what a first run
  * needs (so that a failed start leaves nothing behind); start the loop, and
- * wire the pure core to the network (net), the user (term), the store, the
- * clock (uv_now, sampled once per loop pass) and the signals.
+ * wire the pure core to the network (net), the store, the clock (uv_now,
+ * sampled once per loop pass), the signals, and the front ends the caller
+ * named (front.h: the terminal, the IRC gateway, a chatterbox).
  *
  * Group commit: during a loop pass the core's records go into one store
  * transaction, and its frames and printed lines are gathered.  Just before
  * the loop would block (a prepare handle), the core flushes its batch, the
  * transaction is committed, and only then are the frames written and the
- * lines printed: nothing leaves the process before it is on disk.
+ * front ends flushed: nothing leaves the process before it is on disk.
  */
 #include "run_int.h"
 
@@ -20,19 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <uv.h>
 
 #include "exit_code.h"
-#include "gate.h"
+#include "front.h"
 #include "ident.h"
 #include "net.h"
 #include "node.h"
-#include "chatterbox.h"
 #include "secret.h"
 #include "store.h"
-#include "term.h"
-#include "xalloc.h"
 
 
 static uint64_t
@@ -68,14 +65,35 @@ io_send(void *ctx, uint32_t link, const uint8_t *frame, size_t len)
 	net_send(r->net, link, frame, len);
 }
 
-/* The store cannot take the batch: say why and stop, sending nothing of it. */
+static void
+stop_fronts(runner *r)
+{
+	RUN_EACH_FRONT(r, f)
+		if (f->ops->stop)
+			f->ops->stop(f->self);
+}
+
+void
+run_fatal(runner *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	stop_fronts(r);
+	if (fmt) {
+		fputs("chorus: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fflush(stdout);
+	exit(code);
+}
+
 void
 run_store_failed(runner *r)
 {
-	term_stop();
-	fprintf(stderr, "chorus: %s\n", store_error(r->store));
-	fflush(stdout);
-	exit(CHORUS_EXIT_IO);
+	run_fatal(r, CHORUS_EXIT_IO, "%s", store_error(r->store));
 }
 
 /* Make the batch durable, then let out what followed it. */
@@ -85,11 +103,9 @@ end_batch(runner *r)
 	if (store_commit(r->store) != 0)
 		run_store_failed(r);
 	net_flush(r->net);
-	if (r->gate)
-		gate_flush(r->gate);
-	for (size_t off = 0; off < r->nlines; off += strlen(r->lines + off) + 1)
-		term_print(r->lines + off);
-	r->nlines = 0;
+	RUN_EACH_FRONT(r, f)
+		if (f->ops->flush)
+			f->ops->flush(f->self);
 }
 
 static void
@@ -107,34 +123,10 @@ static void
 io_event(void *ctx, const event *ev)
 {
 	runner *r = ctx;
-	char line[EVENT_LINE_MAX + 16], stamp[16]; /* (16: the --timestamps prefix) */
-	size_t off = 0;
-	event e = *ev;
 
-	if (r->opts->chatter)
-		return; /* a chatterbox prints only its result */
-	if (r->gate)
-		gate_event(r->gate, ev); /* an IRC client's answers go to it alone (node_ask) */
-	if (r->opts->timestamps) {
-		time_t t = time(NULL);
-		struct tm tm;
-		localtime_r(&t, &tm);
-		off = strftime(line, sizeof line, "%H:%M:%S ", &tm);
-	}
-	if (ev->kind == EVENT_LATE) {
-		time_t t = (time_t)(ev->time / 1000);
-		struct tm tm;
-		localtime_r(&t, &tm);
-		strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
-		e.stamp = stamp;
-	}
-	size_t len = off + event_format(&e, line + off, sizeof line - off) + 1;
-	if (r->caplines - r->nlines < len) {
-		r->caplines = (r->nlines + len) * 2;
-		r->lines = xrealloc(r->lines, r->caplines);
-	}
-	memcpy(r->lines + r->nlines, line, len);
-	r->nlines += len;
+	RUN_EACH_FRONT(r, f)
+		if (f->ops->event)
+			f->ops->event(f->self, ev);
 }
 
 static void
@@ -163,10 +155,11 @@ io_exit(void *ctx, int code)
 		return;
 	r->exiting = true;
 	r->exit_code = code;
-	if (r->gate)
-		gate_close(r->gate);
+	RUN_EACH_FRONT(r, f)
+		if (f->ops->leave)
+			f->ops->leave(f->self);
 	end_batch(r);
-	term_stop();
+	stop_fronts(r);
 	uv_close((uv_handle_t *)&r->prepare, NULL);
 	uv_timer_stop(&r->tick);
 	uv_close((uv_handle_t *)&r->tick, NULL);
@@ -181,8 +174,9 @@ io_guest(void *ctx, int what, const char *nick, const char *arg)
 {
 	runner *r = ctx;
 
-	if (r->gate)
-		gate_guest(r->gate, what, nick, arg);
+	RUN_EACH_FRONT(r, f)
+		if (f->ops->guest)
+			f->ops->guest(f->self, what, nick, arg);
 }
 
 static size_t
@@ -215,11 +209,8 @@ net_up(void *ctx, uint32_t link, bool outgoing, const char *host, const uint8_t 
 	runner *r = ctx;
 
 	/* A completed handshake: the peer holds our secret. */
-	if (r->keep_secret && keep_secret(r) != 0) {
-		term_stop();
-		fflush(stdout);
-		exit(CHORUS_EXIT_IO);
-	}
+	if (r->keep_secret && keep_secret(r) != 0)
+		run_fatal(r, CHORUS_EXIT_IO, NULL);
 	node_link_up(r->core, now_of(r), link, outgoing, host, binding);
 }
 
@@ -246,31 +237,15 @@ net_log(void *ctx, const char *line)
 }
 
 static void
-term_line(void *ctx, const char *line, size_t len)
-{
-	runner *r = ctx;
-
-	uv_update_time(r->loop);
-	node_input(r->core, now_of(r), line, len);
-}
-
-static void
-term_eof(void *ctx)
-{
-	runner *r = ctx;
-
-	node_leave(r->core, now_of(r));
-}
-
-static void
 on_tick(uv_timer_t *t)
 {
 	runner *r = t->data;
 
 	node_tick(r->core, now_of(r));
 	net_sweep(r->net);
-	if (r->gate)
-		gate_sweep(r->gate);
+	RUN_EACH_FRONT(r, f)
+		if (f->ops->sweep)
+			f->ops->sweep(f->self);
 }
 
 /*
@@ -285,11 +260,8 @@ net_refused(void *ctx, uint32_t link, bool outgoing)
 	(void)link;
 	if (!outgoing || node_announced(r->core))
 		return;
-	term_stop();
-	fprintf(stderr, "chorus: authentication failed: the chat has another secret\n");
-	fflush(stdout);
 	store_close(r->store);
-	exit(CHORUS_EXIT_AUTH);
+	run_fatal(r, CHORUS_EXIT_AUTH, "authentication failed: the chat has another secret");
 }
 
 /* The loop is about to wait: end the pass's batch; pace the input. */
@@ -304,13 +276,14 @@ on_prepare(uv_prepare_t *p)
 	if (r->exiting)
 		return;
 	end_batch(r);
-	if (r->opts->chatter && chatter_turn(r->opts->chatter, r->core, r->store, now_of(r)))
-		node_leave(r->core, now_of(r));
+	RUN_EACH_FRONT(r, f)
+		if (f->ops->turn && f->ops->turn(f->self, now_of(r)))
+			node_leave(r->core, now_of(r));
 	bool busy = node_busy(r->core);
 	if (busy != r->held)
-		term_hold(busy);
-	if (r->gate)
-		gate_hold(r->gate, busy);
+		RUN_EACH_FRONT(r, f)
+			if (f->ops->hold)
+				f->ops->hold(f->self, busy);
 	r->held = busy;
 }
 
@@ -331,35 +304,45 @@ any_host(const char *host)
 	return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
 }
 
-static bool
-loopback(const char *host)
+/*
+ * Room in the open-file limit for every connection the budgets allow (the
+ * usual soft limit, 1,024, is below them): otherwise a flood runs the
+ * process out of descriptors, and then it refuses everyone.
+ */
+static void
+open_files(rlim_t want)
 {
-	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "localhost") == 0;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		fprintf(stderr, "chorus: only %llu open files allowed (ulimit -n); the connection "
+			"budgets need %llu\n", (unsigned long long)rl.rlim_cur,
+			(unsigned long long)want);
 }
 
-/* --irc: the gateway, on the node's core and store. */
+/*
+ * The front ends asked for, made on the new core before it starts (its
+ * first events are theirs); room in the open-file limit for them all.
+ */
 static int
-start_gate(runner *r)
+make_fronts(runner *r)
 {
-	const node_opts *o = r->opts;
-	char name[80];
-	int err;
-	gate_config gc = {.host = strcmp(o->irc_host, "localhost") ? o->irc_host : "127.0.0.1",
-			  .port = o->irc_port, .channel = o->irc_channel, .name = name,
-			  .need_pass = !loopback(o->irc_host), .register_ms = o->irc_register_ms,
-			  .ping_ms = o->irc_ping_ms};
+	front_env env = {r->loop, r->core, r->opts, r->pass_check};
+	unsigned files = NET_FILES + 64;
 
-	snprintf(name, sizeof name, "%s.chorus", o->nick);
-	memcpy(gc.check, r->pass_check, sizeof gc.check);
-	r->gate = gate_new(r->loop, r->core, r->store, &gc, &err);
-	if (err != 0) {
-		fprintf(stderr, "chorus: cannot accept IRC clients on %s:%u: %s\n", o->irc_host,
-			o->irc_port, uv_strerror(err));
-		return 1;
+	for (int i = 0; i < r->nplugs && r->nfronts < RUN_MAX_FRONTS; i++) {
+		int rc = r->plugs[i].make(r->plugs[i].arg, &env, &r->fronts[r->nfronts]);
+		if (rc < 0)
+			return 1;
+		if (rc > 0)
+			files += r->fronts[r->nfronts++].files;
 	}
-	fprintf(stderr, "chorus: IRC clients welcome on %s:%u, channel %s%s\n", o->irc_host,
-		gate_port(r->gate), o->irc_channel, gc.need_pass ? " (PASS: the secret)" : "");
+	open_files(files);
 	return 0;
 }
 
@@ -382,14 +365,16 @@ start(runner *r, const ident *id, uint16_t port)
 		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
 		.guest = io_guest,
 	};
-	term_callbacks tc = {r, term_line, term_eof};
 
 	run_store_io(&io);
 	if (store_get_mark(r->store, &cfg.mark_hlc, &cfg.mark_sender) != 0)
 		run_store_failed(r);
 	cfg.peers = r->peers;
 	cfg.npeers = r->npeers;
-	r->core = node_new(&cfg, &io, now_of(r));
+	r->core = node_create(&cfg, &io);
+	if (make_fronts(r) != 0)
+		return 1;
+	node_start(r->core, now_of(r));
 	uv_prepare_init(r->loop, &r->prepare);
 	r->prepare.data = r;
 	uv_prepare_start(&r->prepare, on_prepare);
@@ -401,12 +386,6 @@ start(runner *r, const ident *id, uint16_t port)
 	r->sigint.data = r->sigterm.data = r;
 	uv_signal_start(&r->sigint, on_signal, SIGINT);
 	uv_signal_start(&r->sigterm, on_signal, SIGTERM);
-	if (o->irc && start_gate(r) != 0)
-		return 1;
-	if (term_start(r->loop, &tc, o->headless) != 0) {
-		fprintf(stderr, "chorus: cannot read standard input\n");
-		return 1;
-	}
 	return 0;
 }
 
@@ -470,29 +449,8 @@ give_up(runner *r, int code)
 	return code;
 }
 
-/*
- * Room in the open-file limit for every connection the budgets allow (the
- * usual soft limit, 1,024, is below them): otherwise a flood runs the
- * process out of descriptors, and then it refuses everyone.
- */
-static void
-open_files(rlim_t want)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
-		return;
-	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-		getrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur < want)
-		fprintf(stderr, "chorus: only %llu open files allowed (ulimit -n); the connection "
-			"budgets need %llu\n", (unsigned long long)rl.rlim_cur,
-			(unsigned long long)want);
-}
-
 int
-run_node(const node_opts *o)
+run_node(const node_opts *o, const front_plug *plugs, int nplugs)
 {
 	static runner r;
 	net_callbacks nc = {&r, net_up, net_down, net_frame, net_log, net_refused};
@@ -501,6 +459,8 @@ run_node(const node_opts *o)
 	int rc;
 
 	r.opts = o;
+	r.plugs = plugs;
+	r.nplugs = nplugs;
 	r.started_ms = run_wall_ms(); /* before the store and the key: "since we started" */
 	/* Nothing is created before the listen: a failed start leaves no trace. */
 	if ((rc = ident_open(&r.id, o->data_dir, o->nick)) != 0)
@@ -512,7 +472,6 @@ run_node(const node_opts *o)
 	if ((rc = find_secret(&r, psk)) != 0)
 		return give_up(&r, rc);
 	signal(SIGPIPE, SIG_IGN);
-	open_files(NET_FILES + (o->irc ? GATE_FILES : 0) + 64);
 	r.loop = uv_default_loop();
 	r.net = net_new(r.loop, &nc, psk, o->handshake_ms);
 	sodium_memzero(psk, sizeof psk);
@@ -528,11 +487,12 @@ run_node(const node_opts *o)
 	if ((rc = start(&r, &r.id, port)) != 0)
 		return rc;
 	uv_run(r.loop, UV_RUN_DEFAULT);
+	RUN_EACH_FRONT(&r, f)
+		if (f->ops->free)
+			f->ops->free(f->self);
 	node_free(r.core);
-	gate_free(r.gate);
 	store_close(r.store);
 	secret_wipe(&r.secret);
-	free(r.lines);
 	fflush(stdout);
 	return r.exit_code;
 }

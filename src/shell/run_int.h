@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "gate.h"
+#include "front.h"
 #include "ident.h"
 #include "net.h"
 #include "node.h"
@@ -19,6 +19,7 @@
 #include "store.h"
 
 #define RUN_MAX_PEERS 16 /* remembered members dialled by a restart without --join */
+#define RUN_MAX_FRONTS 4
 
 typedef struct runner {
 	uv_loop_t *loop;
@@ -27,11 +28,11 @@ typedef struct runner {
 	uint64_t started_ms; /* the wall clock when run_node began */
 	net *net;
 	store *store;
-	gate *gate;         /* the IRC gateway (--irc), or NULL */
+	const front_plug *plugs; /* the front ends asked for */
+	int nplugs;
+	front fronts[RUN_MAX_FRONTS]; /* those made, in that order */
+	int nfronts;
 	uint8_t pass_check[SECRET_CHECK]; /* the secret's check value, for PASS */
-	char *lines;        /* printed lines gathered in this pass, each NUL-ended */
-	size_t nlines;
-	size_t caplines;
 	bool held;          /* input paused: too much of ours in flight */
 	node_peer peers[RUN_MAX_PEERS]; /* remembered members, without --join */
 	int npeers;
@@ -46,6 +47,15 @@ typedef struct runner {
 	bool exiting;
 } runner;
 
+/* Every front end made, in order. */
+#define RUN_EACH_FRONT(r, f) for (front *f = (r)->fronts; f < (r)->fronts + (r)->nfronts; f++)
+
+/*
+ * The node cannot go on: give back what the front ends borrowed (the
+ * terminal), say why on stderr (unless fmt is NULL: it was said) and exit
+ * with code.  Nothing of the current batch leaves the process.
+ */
+void run_fatal(runner *r, int code, const char *fmt, ...);
 /* The store cannot take the batch: say why and stop, sending nothing of it. */
 void run_store_failed(runner *r);
 /* The wall clock, ms since 1970. */

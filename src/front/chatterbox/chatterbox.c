@@ -14,6 +14,7 @@
 
 #include "chatter.h"
 #include "exit_code.h"
+#include "node.h"
 #include "opts.h"
 #include "run.h"
 
@@ -22,7 +23,7 @@
 
 enum phase { CONNECTING, SENDING, WAITING, DONE };
 
-struct chatter_run {
+typedef struct chatter_run {
 	uint64_t rng;           /* the generator's state */
 	unsigned send_ms, wait_ms, tick_ms, connect_ms;
 	int npeers;             /* the others in the peers file */
@@ -32,7 +33,8 @@ struct chatter_run {
 	uint64_t next_send;     /* with --tick-duration */
 	uint64_t sent;
 	bool verbose;
-};
+	node *core;             /* the node it drives (set by its maker) */
+} chatter_run;
 
 static const char usage_text[] =
 	"usage: chorus chatterbox [-h HOST] [-p PORT] [--peer-config-file FILE]\n"
@@ -194,12 +196,12 @@ count_one(void *arg, const hist_rec *r)
 }
 
 static void
-finish(chatter_run *c, store *st)
+finish(chatter_run *c)
 {
 	chatter_sum sum = {0};
 	char line[128];
 
-	store_scan(st, count_one, &sum);
+	node_scan(c->core, count_one, &sum);
 	chatter_result(&sum, line, sizeof line);
 	puts(line);
 	fflush(stdout);
@@ -246,19 +248,26 @@ wall_now(void)
  * that starts late joins it in progress, so that all stop together.
  */
 static uint64_t
-send_end(chatter_run *c, store *st, uint64_t now)
+send_end(chatter_run *c, uint64_t now)
 {
 	uint64_t first = 0, wall = wall_now();
 
-	store_scan(st, first_one, &first); /* stops at the first */
+	node_scan(c->core, first_one, &first); /* stops at the first */
 	if (first == 0 || first > wall)
 		return now + c->send_ms;
 	return wall - first >= c->send_ms ? now : now + c->send_ms - (wall - first);
 }
 
-bool
-chatter_turn(chatter_run *c, node *core, store *st, uint64_t now)
+/*
+ * One turn of the loop (after the batch was committed): start sending,
+ * send what the node takes, print the result when it is time.  True when
+ * the run is over and the node should leave.
+ */
+static bool
+turn(void *self, uint64_t now)
 {
+	chatter_run *c = self;
+	node *core = c->core;
 	uint64_t ids[MAX_PEERS + 1];
 
 	if (c->started == 0)
@@ -273,7 +282,7 @@ chatter_turn(chatter_run *c, node *core, store *st, uint64_t now)
 		    node_history_count(core) == 0 && now < c->started + c->connect_ms)
 			return false;
 		c->phase = SENDING;
-		c->phase_end = send_end(c, st, now);
+		c->phase_end = send_end(c, now);
 		c->next_send = now;
 		/* fall through */
 	case SENDING:
@@ -288,12 +297,25 @@ chatter_turn(chatter_run *c, node *core, store *st, uint64_t now)
 	case WAITING:
 		if (now < c->phase_end)
 			return false;
-		finish(c, st);
+		finish(c);
 		return true;
 	case DONE:
 		return false;
 	}
 	return false;
+}
+
+static const front_ops chatter_ops = {.turn = turn};
+
+/* The chatterbox as the node's one front end: it prints only its result. */
+static int
+chatter_front(void *arg, const front_env *env, front *out)
+{
+	chatter_run *c = arg;
+
+	c->core = env->core;
+	*out = (front){&chatter_ops, c, 0};
+	return 1;
 }
 
 static int
@@ -313,7 +335,8 @@ chatter_main(int argc, char **argv)
 	args a = {.host = "127.0.0.1", .port = 3000, .peers = "peers.json"};
 	peer peers[MAX_PEERS + 1];
 	node_opts o = {.heartbeat_ms = 200, .timeout_ms = 1000, .headless = true,
-		       .seeds_are_peers = true, .chatter = &c};
+		       .seeds_are_peers = true};
+	front_plug plug = {chatter_front, &c};
 	char nick[16], dir[] = "/tmp/chorus-chatterbox-XXXXXX";
 	int rc = parse(argc, argv, &a, &c), n, self = -1;
 
@@ -351,7 +374,7 @@ chatter_main(int argc, char **argv)
 	o.data_dir = dir;
 	setenv("CHORUS_SECRET", getenv("CHORUS_SECRET") ? getenv("CHORUS_SECRET")
 							  : "chorus chatterbox", 1);
-	rc = run_node(&o);
+	rc = run_node(&o, &plug, 1);
 	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	return rc;
 }

@@ -8,22 +8,7 @@
 #ifndef CHORUS_CHATTERBOX_H
 #define CHORUS_CHATTERBOX_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "node.h"
-#include "store.h"
-
-typedef struct chatter_run chatter_run;
-
 /* `chorus chatterbox [OPTIONS]`: the process exit code. */
 int chatter_main(int argc, char **argv);
-
-/*
- * One turn of the loop (after the batch was committed): start sending,
- * send what the node takes, print the result when it is time.  True when
- * the run is over and the node should leave.
- */
-bool chatter_turn(chatter_run *c, node *core, store *st, uint64_t now);
 
 #endif

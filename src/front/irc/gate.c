@@ -457,12 +457,11 @@ gate_guest(gate *g, int what, const char *nick, const char *arg)
 /* --- life ---------------------------------------------------------------------- */
 
 gate *
-gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *cfg, int *err)
+gate_new(uv_loop_t *loop, node *core, const gate_config *cfg, int *err)
 {
 	gate *g = xcalloc(1, sizeof *g);
 	g->loop = loop;
 	g->core = core;
-	g->st = st;
 	g->cfg = *cfg;
 	snprintf(g->name, sizeof g->name, "%s", cfg->name);
 	snprintf(g->channel, sizeof g->channel, "%s", cfg->channel);

@@ -29,9 +29,9 @@
 #include <uv.h>
 
 #include "event.h"
+#include "front.h"
 #include "node.h"
 #include "secret.h"
-#include "store.h"
 
 #define GATE_MAX_CLIENTS 1024        /* registered clients */
 #define GATE_MAX_UNREGISTERED 256    /* connections not registered yet */
@@ -57,7 +57,7 @@ typedef struct gate_config {
  * Listen.  *err: 0, or the libuv error that kept it from listening (the
  * gateway then takes no one; the caller reports it and gives up).
  */
-gate *gate_new(uv_loop_t *loop, node *core, store *st, const gate_config *c, int *err);
+gate *gate_new(uv_loop_t *loop, node *core, const gate_config *c, int *err);
 uint16_t gate_port(const gate *g);
 
 /*
@@ -81,5 +81,8 @@ void gate_hold(gate *g, bool busy);
 /* The node leaves: say goodbye to every client and close. */
 void gate_close(gate *g);
 void gate_free(gate *g);
+
+/* The gateway as a front end (gate_front.c): made when the options say --irc. */
+int gate_front(void *arg, const front_env *env, front *out);
 
 #endif

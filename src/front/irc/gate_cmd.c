@@ -112,7 +112,7 @@ replay_missed(gate_client *c, uint64_t since)
 	node_shown_key(c->g->core, &p.shown_hlc, &p.shown_sender);
 	gate_sendf(c, ":%s NOTICE %s :replaying what was said while you were away", c->g->name,
 		   c->nick);
-	store_recent(c->g->st, GATE_REPLAY, replay_one, &p);
+	node_recent(c->g->core, GATE_REPLAY, replay_one, &p);
 }
 
 static void

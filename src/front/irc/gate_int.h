@@ -38,7 +38,6 @@ typedef struct gate_client {
 struct gate {
 	uv_loop_t *loop;
 	node *core;
-	store *st;
 	gate_config cfg;
 	char name[GATE_NAME_MAX + 1];
 	char channel[GATE_NAME_MAX + 1];
