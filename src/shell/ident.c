@@ -12,13 +12,6 @@
 
 #include "exit_code.h"
 
-static int
-fail(const char *what, const char *path)
-{
-	fprintf(stderr, "chorus: cannot %s %s: %s\n", what, path, strerror(errno));
-	return CHORUS_EXIT_IO;
-}
-
 /* mkdir -p with mode 0700 for the directories it creates. */
 static int
 make_dirs(char *path)
@@ -61,7 +54,7 @@ ident_fail(ident *out, int code)
 }
 
 int
-ident_open(ident *out, const char *dir, const char *nick)
+ident_open(ident *out, const char *dir, const char *nick, failure *f)
 {
 	char err[4096 + 512];
 	int rc;
@@ -70,40 +63,36 @@ ident_open(ident *out, const char *dir, const char *nick)
 	if (dir)
 		snprintf(out->dir, sizeof out->dir, "%s", dir);
 	else if (default_dir(out->dir, sizeof out->dir, nick) != 0) {
-		fprintf(stderr, "chorus: no data directory: set --data, XDG_DATA_HOME or HOME\n");
-		return CHORUS_EXIT_USAGE;
+		return failure_set(f, CHORUS_EXIT_USAGE,
+				   "no data directory: set --data, XDG_DATA_HOME or HOME");
 	}
 	if ((rc = store_exists(out->dir, err, sizeof err)) == 0)
 		return 0;
-	if (rc < 0 || (out->store = store_open(out->dir, err, sizeof err)) == NULL) {
-		fprintf(stderr, "chorus: %s\n", err);
-		return CHORUS_EXIT_IO;
-	}
+	if (rc < 0 || (out->store = store_open(out->dir, err, sizeof err)) == NULL)
+		return failure_set(f, CHORUS_EXIT_IO, "%s", err);
 	if (store_get_identity(out->store, &out->who) != 1) {
-		fprintf(stderr, "chorus: %s\n", store_error(out->store));
-		return ident_fail(out, CHORUS_EXIT_IO);
+		failure_set(f, CHORUS_EXIT_IO, "%s", store_error(out->store));
+		return ident_fail(out, f->code);
 	}
 	if (strcasecmp(out->who.nick, nick) != 0) {
-		fprintf(stderr, "chorus: data directory %s belongs to \"%s\", not \"%s\"\n",
-			out->dir, out->who.nick, nick);
-		return ident_fail(out, CHORUS_EXIT_USAGE);
+		failure_set(f, CHORUS_EXIT_USAGE, "data directory %s belongs to \"%s\", not \"%s\"",
+			    out->dir, out->who.nick, nick);
+		return ident_fail(out, f->code);
 	}
 	return 0;
 }
 
 int
-ident_create(ident *out, const char *nick)
+ident_create(ident *out, const char *nick, failure *f)
 {
 	char err[4096 + 512];
 
 	if (make_dirs(out->dir) != 0)
-		return fail("create data directory", out->dir);
+		return failure_io(f, "create data directory", out->dir);
 	crypto_sign_keypair(out->who.pk, out->who.sk);
 	out->who.id = sign_id(out->who.pk);
 	snprintf(out->who.nick, sizeof out->who.nick, "%s", nick);
-	if ((out->store = store_create(out->dir, &out->who, err, sizeof err)) == NULL) {
-		fprintf(stderr, "chorus: %s\n", err);
-		return CHORUS_EXIT_IO;
-	}
+	if ((out->store = store_create(out->dir, &out->who, err, sizeof err)) == NULL)
+		return failure_set(f, CHORUS_EXIT_IO, "%s", err);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "failure.h"
 #include "store.h"
 
 typedef struct ident {
@@ -27,17 +28,17 @@ typedef struct ident {
  * it holds a store, open it (store_open's checks) and read the identity.
  * A directory without a store is left as it is (out->store NULL): nothing
  * is created until ident_create, so that a start that fails before it
- * leaves no trace.  On failure prints why on stderr and returns the exit
- * code: 1 for I/O and a store refused as damaged, 2 when the directory
- * belongs to another nick or none can be named; 0 on success.
+ * leaves no trace.  0, or the exit code with why in *f: 1 for I/O and a
+ * store refused as damaged, 2 when the directory belongs to another nick
+ * or none can be named.
  */
-int ident_open(ident *out, const char *dir, const char *nick);
+int ident_open(ident *out, const char *dir, const char *nick, failure *f);
 
 /*
  * After ident_open found no store: make the directory (mode 0700, and its
  * parents) and a store holding a new identity for nick.  0, or the exit
- * code (1) after printing why.
+ * code (1) with why in *f.
  */
-int ident_create(ident *out, const char *nick);
+int ident_create(ident *out, const char *nick, failure *f);
 
 #endif

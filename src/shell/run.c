@@ -189,18 +189,26 @@ io_pending(void *ctx, uint32_t link)
 
 /* --- the network's and the user's callbacks ---------------------------- */
 
-/* The secret is the chat's (a member proved it, or we made the chat): keep it. */
+/* The store failed before the loop ran: why, in r->fail. */
+static int
+store_failure(runner *r)
+{
+	return failure_set(&r->fail, CHORUS_EXIT_IO, "%s", store_error(r->store));
+}
+
+/*
+ * The secret is the chat's (a member proved it, or we made the chat): keep
+ * it.  0, or the exit code with why in r->fail.
+ */
 static int
 keep_secret(runner *r)
 {
+	int rc;
+
 	r->keep_secret = false;
-	if (secret_keep(&r->secret, r->id.dir) != 0)
-		return 1;
-	if (store_set_secret_kept(r->store) != 0) {
-		fprintf(stderr, "chorus: %s\n", store_error(r->store));
-		return 1;
-	}
-	return 0;
+	if ((rc = secret_keep(&r->secret, r->id.dir, &r->fail)) != 0)
+		return rc;
+	return store_set_secret_kept(r->store) != 0 ? store_failure(r) : 0;
 }
 
 static void
@@ -210,7 +218,7 @@ net_up(void *ctx, uint32_t link, bool outgoing, const char *host, const uint8_t 
 
 	/* A completed handshake: the peer holds our secret. */
 	if (r->keep_secret && keep_secret(r) != 0)
-		run_fatal(r, CHORUS_EXIT_IO, NULL);
+		run_fatal(r, r->fail.code, "%s", r->fail.why);
 	node_link_up(r->core, now_of(r), link, outgoing, host, binding);
 }
 
@@ -401,13 +409,11 @@ find_secret(runner *r, uint8_t psk[SEAL_KEY])
 	int kept = r->store ? store_secret_kept(r->store) : 0;
 	int rc;
 
-	if (kept < 0) {
-		fprintf(stderr, "chorus: %s\n", store_error(r->store));
-		return 1;
-	}
+	if (kept < 0)
+		return store_failure(r);
 	rc = secret_find(&r->secret, r->id.dir, o->secret_file, o->njoin == 0 && r->npeers == 0,
-			 kept == 1);
-	if (rc == 0 && (rc = secret_derive(&r->secret, psk, r->pass_check)) != 0)
+			 kept == 1, &r->fail);
+	if (rc == 0 && (rc = secret_derive(&r->secret, psk, r->pass_check, &r->fail)) != 0)
 		secret_wipe(&r->secret);
 	r->keep_secret = rc == 0;
 	return rc;
@@ -424,25 +430,22 @@ settle_data(runner *r)
 	int rc;
 
 	if (r->store == NULL) {
-		if ((rc = ident_create(&r->id, o->nick)) != 0)
+		if ((rc = ident_create(&r->id, o->nick, &r->fail)) != 0)
 			return rc;
 		r->store = r->id.store;
 	}
 	if (o->njoin != 0 || r->npeers != 0)
 		return 0;
-	if (keep_secret(r) != 0)
-		return 1;
-	if (store_commit(r->store) != 0) {
-		fprintf(stderr, "chorus: %s\n", store_error(r->store));
-		return 1;
-	}
-	return 0;
+	if ((rc = keep_secret(r)) != 0)
+		return rc;
+	return store_commit(r->store) != 0 ? store_failure(r) : 0;
 }
 
-/* A start that failed before the loop ran: close what was opened. */
+/* A start that failed before the loop ran: say why, close what was opened. */
 static int
 give_up(runner *r, int code)
 {
+	failure_print(&r->fail, stderr);
 	secret_wipe(&r->secret);
 	store_close(r->store);
 	r->store = NULL;
@@ -463,8 +466,8 @@ run_node(const node_opts *o, const front_plug *plugs, int nplugs)
 	r.nplugs = nplugs;
 	r.started_ms = run_wall_ms(); /* before the store and the key: "since we started" */
 	/* Nothing is created before the listen: a failed start leaves no trace. */
-	if ((rc = ident_open(&r.id, o->data_dir, o->nick)) != 0)
-		return rc;
+	if ((rc = ident_open(&r.id, o->data_dir, o->nick, &r.fail)) != 0)
+		return give_up(&r, rc);
 	r.store = r.id.store;
 	/* Without --join, the members met in an earlier run are the way in. */
 	if (r.store && o->njoin == 0 && (r.npeers = store_peers(r.store, r.peers, RUN_MAX_PEERS)) < 0)
@@ -477,8 +480,8 @@ run_node(const node_opts *o, const front_plug *plugs, int nplugs)
 	sodium_memzero(psk, sizeof psk);
 	rc = net_listen(r.net, o->listen_host, o->listen_port, &port);
 	if (rc != 0) {
-		fprintf(stderr, "chorus: cannot listen on %s:%u: %s\n", o->listen_host,
-			o->listen_port, uv_strerror(rc));
+		failure_set(&r.fail, CHORUS_EXIT_IO, "cannot listen on %s:%u: %s", o->listen_host,
+			    o->listen_port, uv_strerror(rc));
 		return give_up(&r, CHORUS_EXIT_IO);
 	}
 	if ((rc = settle_data(&r)) != 0)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "failure.h"
 #include "front.h"
 #include "ident.h"
 #include "net.h"
@@ -43,6 +44,7 @@ typedef struct runner {
 	uv_timer_t tick;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
+	failure fail;       /* why a step of the start failed */
 	int exit_code;
 	bool exiting;
 } runner;

@@ -56,13 +56,6 @@ keep(const char *dir, const text *t)
 	return 0;
 }
 
-static int
-io_error(const char *what, const char *path)
-{
-	fprintf(stderr, "chorus: cannot %s %s: %s\n", what, path, strerror(errno));
-	return CHORUS_EXIT_IO;
-}
-
 /* A new chat: a new random secret, kept later (secret_keep). */
 static void
 make(text *t)
@@ -78,39 +71,35 @@ make(text *t)
 
 /* The secret the store says was kept is not there: damage, not a new chat. */
 static int
-lost(const char *dir)
+lost(const char *dir, failure *f)
 {
-	fprintf(stderr,
-		"chorus: %s/secret is missing or empty, yet %s holds this node's history: "
-		"no new chat is made over it\n"
-		"chorus: give the chat's secret with --secret-file or CHORUS_SECRET (any "
-		"member's data directory has it in \"secret\"), or start a new chat with "
-		"another --data directory\n",
-		dir, dir);
-	return CHORUS_EXIT_IO;
+	failure_set(f, CHORUS_EXIT_IO, "%s/secret is missing or empty, yet %s holds this "
+		    "node's history: no new chat is made over it", dir, dir);
+	snprintf(f->hint, sizeof f->hint, "give the chat's secret with --secret-file or "
+		 "CHORUS_SECRET (any member's data directory has it in \"secret\"), or start a "
+		 "new chat with another --data directory");
+	return f->code;
 }
 
 /* The one in the data directory, or a new one. */
 static int
-find_kept(const char *dir, bool new_chat, bool was_kept, text *t)
+find_kept(const char *dir, bool new_chat, bool was_kept, text *t, failure *f)
 {
 	char kept[4200];
 	int rc;
 
 	snprintf(kept, sizeof kept, "%s/secret", dir);
 	if ((rc = read_file(kept, t)) < 0)
-		return io_error("read", kept);
+		return failure_io(f, "read", kept);
 	if (rc > 0 && t->len > 0) {
 		t->kept = true;
 		return 0;
 	}
 	if (was_kept)
-		return lost(dir);
-	if (!new_chat) {
-		fprintf(stderr, "chorus: authentication failed: no secret "
-				"(give --secret-file or CHORUS_SECRET)\n");
-		return CHORUS_EXIT_AUTH;
-	}
+		return lost(dir, f);
+	if (!new_chat)
+		return failure_set(f, CHORUS_EXIT_AUTH, "authentication failed: no secret "
+				   "(give --secret-file or CHORUS_SECRET)");
 	make(t);
 	return 0;
 }
@@ -130,7 +119,7 @@ is_kept(const char *dir, const text *t)
 }
 
 static int
-find(const char *dir, const char *file, bool new_chat, bool was_kept, text *t)
+find(const char *dir, const char *file, bool new_chat, bool was_kept, text *t, failure *f)
 {
 	const char *env = getenv("CHORUS_SECRET");
 	int rc;
@@ -138,24 +127,20 @@ find(const char *dir, const char *file, bool new_chat, bool was_kept, text *t)
 	if (file) {
 		if ((rc = read_file(file, t)) <= 0) {
 			if (rc < 0)
-				return io_error("read", file);
-			fprintf(stderr, "chorus: no secret file %s\n", file);
-			return CHORUS_EXIT_USAGE;
+				return failure_io(f, "read", file);
+			return failure_set(f, CHORUS_EXIT_USAGE, "no secret file %s", file);
 		}
 	} else if (env && *env) {
-		if (strlen(env) > SECRET_MAX) {
-			fprintf(stderr, "chorus: CHORUS_SECRET is over %d bytes\n", SECRET_MAX);
-			return CHORUS_EXIT_USAGE;
-		}
+		if (strlen(env) > SECRET_MAX)
+			return failure_set(f, CHORUS_EXIT_USAGE, "CHORUS_SECRET is over %d bytes",
+					   SECRET_MAX);
 		t->len = strlen(env);
 		memcpy(t->s, env, t->len + 1);
 	} else {
-		return find_kept(dir, new_chat, was_kept, t);
+		return find_kept(dir, new_chat, was_kept, t, f);
 	}
-	if (t->len == 0) {
-		fprintf(stderr, "chorus: the secret is empty\n");
-		return CHORUS_EXIT_USAGE;
-	}
+	if (t->len == 0)
+		return failure_set(f, CHORUS_EXIT_USAGE, "the secret is empty");
 	t->kept = is_kept(dir, t);
 	return 0;
 }
@@ -174,34 +159,33 @@ secret_wipe(secret *s)
 }
 
 int
-secret_find(secret *out, const char *dir, const char *file, bool new_chat, bool was_kept)
+secret_find(secret *out, const char *dir, const char *file, bool new_chat, bool was_kept,
+	    failure *f)
 {
 	int rc;
 
 	secret_wipe(out);
-	if ((rc = find(dir, file, new_chat, was_kept, out)) != 0)
+	if ((rc = find(dir, file, new_chat, was_kept, out, f)) != 0)
 		secret_wipe(out);
 	return rc;
 }
 
 int
-secret_derive(const secret *s, uint8_t psk[SEAL_KEY], uint8_t check[SECRET_CHECK])
+secret_derive(const secret *s, uint8_t psk[SEAL_KEY], uint8_t check[SECRET_CHECK], failure *f)
 {
 	secret_check_of(s->s, s->len, check);
-	if (seal_psk(s->s, s->len, psk) != 0) {
-		fprintf(stderr, "chorus: out of memory deriving the secret's key\n");
-		return 1;
-	}
+	if (seal_psk(s->s, s->len, psk) != 0)
+		return failure_set(f, CHORUS_EXIT_IO, "out of memory deriving the secret's key");
 	return 0;
 }
 
 int
-secret_keep(secret *s, const char *dir)
+secret_keep(secret *s, const char *dir, failure *f)
 {
 	int rc = 0;
 
 	if (!s->kept && keep(dir, s) != 0)
-		rc = io_error("write the secret to", dir);
+		rc = failure_io(f, "write the secret to", dir);
 	else if (s->made)
 		fprintf(stderr,
 			"chorus: a new chat; its secret is in %s/secret\n"

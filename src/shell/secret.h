@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "failure.h"
 #include "seal.h"
 
 #define SECRET_MAX 4096
@@ -39,25 +40,26 @@ typedef struct secret {
  * Find (or, new_chat, make) the secret for the node in dir, writing
  * nothing.  new_chat: this node would start a chat of its own.  was_kept:
  * the store says dir held the chat's secret; finding it missing or empty
- * there is then refused.  On failure prints why and returns the exit code
- * (1 I/O or a missing kept secret, 2 usage, 5 no secret); out holds
- * nothing then.
+ * there is then refused.  0, or the exit code with why in *f (1 I/O or a
+ * missing kept secret, 2 usage, 5 no secret); out holds nothing then.
  */
-int secret_find(secret *out, const char *dir, const char *file, bool new_chat, bool was_kept);
+int secret_find(secret *out, const char *dir, const char *file, bool new_chat, bool was_kept,
+		failure *f);
 
 /*
  * Derive the secret's key into psk, and its check value (a keyed BLAKE2b
- * hash, for the IRC gateway's PASS) into check.  0, or 1 after printing
- * why (out of memory).
+ * hash, for the IRC gateway's PASS) into check.  0, or 1 with why in *f
+ * (out of memory).
  */
-int secret_derive(const secret *s, uint8_t psk[SEAL_KEY], uint8_t check[SECRET_CHECK]);
+int secret_derive(const secret *s, uint8_t psk[SEAL_KEY], uint8_t check[SECRET_CHECK],
+		  failure *f);
 
 /*
  * Keep s in dir/secret (mode 0600, through a temporary file, fsynced)
  * unless it is there already; a made secret is announced on stderr.
- * Then s is wiped, whatever the outcome.  0, or 1 after printing why.
+ * Then s is wiped, whatever the outcome.  0, or 1 with why in *f.
  */
-int secret_keep(secret *s, const char *dir);
+int secret_keep(secret *s, const char *dir, failure *f);
 
 /* Forget the secret (zeroed). */
 void secret_wipe(secret *s);
