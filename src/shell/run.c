@@ -346,7 +346,7 @@ make_fronts(runner *r)
 	for (int i = 0; i < r->nplugs && r->nfronts < RUN_MAX_FRONTS; i++) {
 		int rc = r->plugs[i].make(r->plugs[i].arg, &env, &r->fronts[r->nfronts]);
 		if (rc < 0)
-			return 1;
+			return CHORUS_EXIT_IO;
 		if (rc > 0)
 			files += r->fronts[r->nfronts++].files;
 	}
@@ -359,6 +359,7 @@ start(runner *r, const ident *id, uint16_t port)
 {
 	const node_opts *o = r->opts;
 	uint64_t now_wall = run_wall_ms();
+	int rc;
 	node_config cfg = {
 		.id = id->who.id, .sign_pk = id->who.pk, .sign_sk = id->who.sk,
 		.inc = now_wall, .nick = o->nick,
@@ -380,8 +381,8 @@ start(runner *r, const ident *id, uint16_t port)
 	cfg.peers = r->peers;
 	cfg.npeers = r->npeers;
 	r->core = node_create(&cfg, &io);
-	if (make_fronts(r) != 0)
-		return 1;
+	if ((rc = make_fronts(r)) != 0)
+		return rc;
 	node_start(r->core, now_of(r));
 	uv_prepare_init(r->loop, &r->prepare);
 	r->prepare.data = r;
