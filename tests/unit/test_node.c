@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "inject.h"
 #include "node.h"
 #include "memstore.h"
 #include "wire.h"
@@ -897,11 +898,8 @@ test_restart_from_the_store_repeats_nothing(void **state)
 static void
 inject(fake *f, uint32_t l, uint64_t now, const wire_msg *m)
 {
-	wire_buf w = {0};
-
-	wire_encode(&w, m);
-	call_frame(f, now, l, w.data + WIRE_HEADER, w.len - WIRE_HEADER);
-	wire_buf_free(&w);
+	inject_msg(f->n, now, l, m);
+	node_flush(f->n, now);
 }
 
 static void
@@ -1222,7 +1220,7 @@ test_forged_records_are_refused(void **state)
 {
 	(void)state;
 	static fake a, b, c;
-	wire_msg chat, sigm = {.type = WIRE_SIG};
+	wire_msg chat, sigm;
 	hist_sig sig = {.sender = 0};
 	hist_rec r = {.seq = 1, .hlc = 3100ull << HLC_SHIFT, .text = "I owe you", .len = 9};
 
@@ -1238,11 +1236,7 @@ test_forged_records_are_refused(void **state)
 	sign_chain(sig.chain, &r);
 	memcpy(sig.pk, keys[2], SIGN_PK);
 	sign_head(&sig, keys[2] + SIGN_PK);
-	sigm.u.sig.sender = sig.sender;
-	sigm.u.sig.seq = sig.seq;
-	sigm.u.sig.chain = sig.chain;
-	sigm.u.sig.pk = sig.pk;
-	sigm.u.sig.sig = sig.sig;
+	inject_sig_msg(&sigm, &sig);
 	inject(&a, 103, 3311, &sigm);
 	assert_non_null(strstr(a.last_log, "do not match its signature"));
 	assert_int_equal(count_line(&a, "[bob] I owe you"), 0);
