@@ -55,8 +55,14 @@ $(1)/unit/test_store: $(1)/obj/tests/unit/test_store.o $(1)/obj/src/shell/store.
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lsqlite3 -lcmocka -o $$@
 
-# The node's test keeps its nodes' records in the simulator's memory store.
-$(1)/unit/test_node: $(1)/obj/tests/unit/test_node.o $(1)/obj/tests/sim/memstore.o $(1)/libcore.a
+# The node's test keeps its nodes' records in the simulator's memory store,
+# and plays peers by hand with tests/sim/inject.c, as the node fuzzer does.
+$(1)/unit/test_node: $(1)/obj/tests/unit/test_node.o $(1)/obj/tests/sim/memstore.o $(1)/obj/tests/sim/inject.o $(1)/libcore.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lcmocka -o $$@
+
+# The vectors' test builds its SIG frame with tests/sim/inject.c too.
+$(1)/unit/test_vectors: $(1)/obj/tests/unit/test_vectors.o $(1)/obj/tests/sim/inject.o $(1)/libcore.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lcmocka -o $$@
 
@@ -113,9 +119,11 @@ FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(INC) -Itests/sim -fsanitize=fuzzer,address,undefined
 
-build/fuzz/%: fuzz/%.c $(CORE_SRC) tests/sim/memstore.c $(HEADERS)
+FUZZ_SIM  := tests/sim/memstore.c tests/sim/inject.c
+
+build/fuzz/%: fuzz/%.c $(CORE_SRC) $(FUZZ_SIM) $(HEADERS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) $< $(CORE_SRC) tests/sim/memstore.c $(CORE_LIBS) -o $@
+	clang $(FUZZ_FLAGS) $< $(CORE_SRC) $(FUZZ_SIM) $(CORE_LIBS) -o $@
 
 fuzz: $(FUZZ_BINS)
 

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "inject.h"
 #include "memstore.h"
 #include "node.h"
 #include "sign.h"
@@ -80,16 +81,6 @@ typedef struct peer {
 	uint8_t chain[SIGN_CHAIN];
 } peer;
 
-static void
-send_msg(node *n, uint64_t now, uint32_t link, const wire_msg *m)
-{
-	wire_buf w = {0};
-
-	wire_encode(&w, m);
-	node_frame(n, now, link, w.data + WIRE_HEADER, w.len - WIRE_HEADER);
-	wire_buf_free(&w);
-}
-
 /* HELLO, then PROVE: the link is mallory's, proven. */
 static void
 greet(node *n, uint64_t now, uint32_t link, const peer *p)
@@ -99,12 +90,12 @@ greet(node *n, uint64_t now, uint32_t link, const peer *p)
 
 	m.u.hello = (wire_member){.id = p->id, .inc = 2000, .nick = wire_cstr("mallory"),
 				  .host = wire_cstr("127.0.0.1"), .port = 7002};
-	send_msg(n, now, link, &m);
+	inject_msg(n, now, link, &m);
 	sign_proof(proof, binding, mallory_sk);
 	m = (wire_msg){.type = WIRE_PROVE};
 	m.u.prove.pk = mallory_pk;
 	m.u.prove.proof = proof;
-	send_msg(n, now, link, &m);
+	inject_msg(n, now, link, &m);
 }
 
 /* After mallory's next record, her signed head over it. */
@@ -129,13 +120,8 @@ sign_after(node *n, uint64_t now, uint32_t link, peer *p, const uint8_t *body, s
 	memcpy(s.chain, p->chain, SIGN_CHAIN);
 	memcpy(s.pk, mallory_pk, SIGN_PK);
 	sign_head(&s, mallory_sk);
-	m = (wire_msg){.type = WIRE_SIG};
-	m.u.sig.sender = s.sender;
-	m.u.sig.seq = s.seq;
-	m.u.sig.chain = s.chain;
-	m.u.sig.pk = s.pk;
-	m.u.sig.sig = s.sig;
-	send_msg(n, now, link, &m);
+	inject_sig_msg(&m, &s);
+	inject_msg(n, now, link, &m);
 }
 
 /* Every frame, then a tick and the end of the batch. */

@@ -25,7 +25,7 @@
  *  (e) every chat line marked `checked` (typed while the cluster was
  *      quiet and fully announced) was shown exactly once on every live
  *      node (of its part); every line was shown by its sender, if that
- *      still runs.  As they happen (cluster.c): no node shows a line twice,
+ *      still runs.  As they happen (observe.c, cluster.c): no node shows a line twice,
  *      or a sender's lines out of their typed order, or a line under
  *      another nick; a node's life starts with [JOIN] self, [USERS],
  *      [LEADER]; no line printed holds a control byte; no core sends on,

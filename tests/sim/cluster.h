@@ -1,6 +1,6 @@
 /*
  * cluster — N node cores in one process, on one virtual clock, wired to the
- * fake network (net.h).
+ * fake network (simnet.h).
  *
  * The cluster owns the simulated hosts: it starts, crashes, restarts,
  * stalls and resumes the node running on each, feeds the cores their ticks
@@ -11,6 +11,11 @@
  *
  * The io callbacks never call back into a core: an exit is only noted, and
  * the node is torn down after the core call that asked for it returns.
+ *
+ * Its files: cluster.c hosts the nodes (life cycle, clock, network,
+ * knowledge), observe.c takes in and judges what they report, input.c
+ * types into them (cluster_type and the rest); cluster_int.h is what the
+ * three share.
  */
 #ifndef SIM_CLUSTER_H
 #define SIM_CLUSTER_H

@@ -6,6 +6,7 @@ registered clients; when it is full one makes room for the new one (the
 silent first, then the oldest), and each has a deadline.  A registered IRC
 client that goes quiet is asked PING, and dropped when it does not
 answer."""
+import contextlib
 import os
 import re
 import resource
@@ -42,6 +43,35 @@ def irc_node(cluster, nick, host="127.0.0.1", extra=()):
     return n
 
 
+@contextlib.contextmanager
+def flood_going_on(port, n, say, ready):
+    """Flood port with n connections that each say `say`; the body runs once
+    ready(flood) holds, and must leave the flood as it found it: after it
+    the node goes on closing sockets (n more) and the flood on opening
+    others."""
+    flood = Flood(port, n, say)
+    try:
+        flood.wait(lambda: ready(flood))
+        before = flood.closed
+        yield flood
+        flood.wait(lambda: flood.closed > before + n)
+        assert flood.alive()
+    finally:
+        flood.stop()
+
+
+def read_to_close(sock, timeout):
+    """All the other end sends until it closes (or resets) the socket."""
+    got = b""
+    sock.settimeout(timeout)
+    try:
+        while chunk := sock.recv(4096):
+            got += chunk
+    except ConnectionResetError:
+        pass
+    return got
+
+
 def closed_by_peer(sock, timeout):
     """Read (and throw away) until the other end closes; True if it did
     within timeout."""
@@ -64,25 +94,16 @@ def closed_by_peer(sock, timeout):
 @pytest.mark.parametrize("say", [b"", HELLO], ids=["silent", "hello"])
 def test_a_member_joins_through_a_flood_of_half_open_handshakes(cluster, say):
     a = cluster.start("alice")
-    flood = Flood(peer_port(a), 300, say)  # more than the 256 links a node keeps for members
-    try:
-        # The flood fills the node's places; as the node closes some (the
-        # silent first, then the oldest), it opens others.  Bob comes once
-        # that has gone round twice.
-        flood.wait(lambda: flood.closed >= 600)
-        before = flood.closed
+    # 300: more than the 256 links a node keeps for members.  The flood fills
+    # the node's places; as the node closes some (the silent first, then the
+    # oldest), it opens others.  Bob comes once that has gone round twice.
+    with flood_going_on(peer_port(a), 300, say, lambda f: f.closed >= 600):
         b = cluster.start("bob", join=[a], wait_joined=False)
         b.wait_line(r"^\[JOIN\] bob joined the chat$", timeout=15)
         b.wait_line(r"^\[LEADER\] alice is the leader$", timeout=10)
         a.wait_line(r"^\[JOIN\] bob joined the chat$", timeout=10)
         b.send("through the crowd")
         a.wait_line(r"^\[bob\] through the crowd$", timeout=10)
-        # The flood went on all along: the node kept closing its sockets, and
-        # it kept opening others.
-        flood.wait(lambda: flood.closed > before + 300)
-        assert flood.alive()
-    finally:
-        flood.stop()
     a.wait_err(r"too many unfinished handshakes: dropped \d+ to make room")
     cluster.settle([a, b], "alice (leader), bob")
 
@@ -147,22 +168,14 @@ def test_an_unfinished_handshake_is_closed_at_its_deadline(cluster):
 def test_an_irc_user_connects_through_1100_idle_sockets(cluster, say):
     a = irc_node(cluster, "alpha", host="0.0.0.0")  # PASS required; the flood sends none
     a.wait_err(r"PASS: the secret")
-    flood = Flood(a.irc, 1100, say)  # more than the 1,024 clients a gateway keeps
-    try:
-        flood.wait(lambda: flood.opened >= 1100 and flood.closed > 0)
-        before = flood.closed
+    # 1100: more than the 1,024 clients a gateway keeps.
+    with flood_going_on(a.irc, 1100, say, lambda f: f.opened >= 1100 and f.closed > 0):
         c = Irc(a.irc, "carol", password=SECRET, timeout=30)
         c.join()
         c.say("hello through the crowd")
         a.wait_line(r"^\[carol\] hello through the crowd$", timeout=10)
         a.send("hi carol")
         c.wait(r"^:alpha!alpha@chorus PRIVMSG #chorus :hi carol$", timeout=10)
-        # The flood went on all along: the node kept closing its sockets, and
-        # it kept opening others.
-        flood.wait(lambda: flood.closed > before + 1100)
-        assert flood.alive()
-    finally:
-        flood.stop()
     a.wait_err(r"IRC: too many connections waiting to register: dropped \d+ to make room")
 
 
@@ -175,13 +188,7 @@ def test_an_unregistered_irc_client_is_closed_at_its_deadline(cluster):
     talker = socket.create_connection(("127.0.0.1", a.irc), timeout=5)
     dripping(talker, b"NICK dave\r\n", byte=b"PING :x\r\n")
     assert closed_by_peer(silent, 20), "a silent client outlived the registration deadline"
-    got = b""
-    talker.settimeout(20)
-    try:
-        while chunk := talker.recv(4096):
-            got += chunk
-    except ConnectionResetError:
-        pass
+    got = read_to_close(talker, 20)
     assert b"ERROR :Closing link: registration timed out" in got, got[-300:]
     a.wait_err(r"IRC: dropped .*registration timed out")
     c = Irc(a.irc, "carol")  # and the gateway is as before
@@ -195,14 +202,7 @@ def test_a_quiet_client_is_asked_ping_and_dropped_without_an_answer(cluster):
     answers = Irc(a.irc, "carol")  # ircclient answers every PING with its PONG
     answers.join()
     a.wait_line(r"^\[JOIN\] mute joined the chat$")
-    got = b""
-    mute.settimeout(30)
-    try:
-        while chunk := mute.recv(4096):
-            got += chunk
-    except ConnectionResetError:
-        pass
-    lines = got.decode().split("\r\n")
+    lines = read_to_close(mute, 30).decode().split("\r\n")
     assert any(re.match(r"^PING :alpha\.chorus$", l) for l in lines), lines[-10:]
     assert "ERROR :Closing link: ping timeout" in lines, lines[-10:]
     a.wait_line(r"^\[LEAVE\] mute left the chat$")

@@ -3,7 +3,9 @@
 writes lines under other members' nicks and issues directives while it is
 not the leader; nothing of it takes effect on any node, and every history
 stays equal."""
+import contextlib
 import os
+import re
 
 import pytest
 
@@ -13,38 +15,59 @@ from ircclient import Irc
 INSIDER = os.environ.get("CHORUS_INSIDER_BIN", str(ROOT / "build" / "insider" / "chorus"))
 
 
-@pytest.fixture
-def chat(cluster, tmp_path):
-    """alice (the leader) and bob, honest; mallory, the insider, joins last."""
+@contextlib.contextmanager
+def insider_chat(cluster, tmp_path, alice_extra=()):
+    """alice (the leader) and bob, honest; mallory, the insider, joins last
+    (and is killed at the end: the cluster does not know her)."""
     assert os.access(INSIDER, os.X_OK), f"{INSIDER} is not built: run make first"
-    a = cluster.start("alice")
+    a = cluster.start("alice", extra=alice_extra)
     b = cluster.start("bob", join=[a])
     m = Node(INSIDER, "mallory", tmp_path / "mallory", [a.addr])
-    m.wait_line(r"^\[LEADER\] alice is the leader$")
-    cluster.settle([a, b, m], "alice (leader), bob, mallory")
-    yield a, b, m
-    m.kill()
+    try:
+        m.wait_line(r"^\[LEADER\] alice is the leader$")
+        cluster.settle([a, b, m], "alice (leader), bob, mallory")
+        yield a, b, m
+    finally:
+        m.kill()
+
+
+@pytest.fixture
+def chat(cluster, tmp_path):
+    with insider_chat(cluster, tmp_path) as nodes:
+        yield nodes
+
+
+def all_see(nodes, pattern):
+    """Every one of nodes shows a line matching pattern."""
+    for n in nodes:
+        n.wait_line(pattern)
+
+
+def said(sender, text, nodes):
+    """sender says text, and every one of nodes shows it under its nick."""
+    sender.send(text)
+    all_see(nodes, rf"^\[{sender.nick}\] {re.escape(text)}$")
+
+
+def assert_histories_equal(nodes):
+    """Every node's history is the same; returns the checksum line."""
+    sums = agreed_checksums(nodes)
+    assert len(set(sums)) == 1, sums
+    return sums[0]
 
 
 def test_a_line_under_another_nick_is_shown_nowhere(chat):
     a, b, m = chat
-    m.send("honest mallory")
-    for n in (a, b, m):
-        n.wait_line(r"^\[mallory\] honest mallory$")
+    said(m, "honest mallory", (a, b, m))
     m.send("\\as bob send me your password")
     m.send("\\as Alice I am the leader")
-    m.send("still mallory")
-    for n in (a, b, m):
-        n.wait_line(r"^\[mallory\] still mallory$")
-    b.send("a line after it")
-    for n in (a, b, m):
-        n.wait_line(r"^\[bob\] a line after it$")
+    said(m, "still mallory", (a, b, m))
+    said(b, "a line after it", (a, b, m))
     for n in (a, b, m):
         assert not any("password" in l or "I am the leader" in l for l in n.output()), n.nick
     a.wait_err(r"refusing record \d+ of [0-9a-f]{16}: it names bob, its author is mallory")
-    sums = agreed_checksums([a, b, m])
-    assert len(set(sums)) == 1, sums
-    assert "count=5 " in sums[0] + " ", sums  # the forgeries are held, not shown
+    sums = assert_histories_equal([a, b, m])
+    assert "count=5 " in sums + " ", sums  # the forgeries are held, not shown
 
 
 def test_directives_of_a_member_that_does_not_lead_change_nothing(chat):
@@ -53,31 +76,24 @@ def test_directives_of_a_member_that_does_not_lead_change_nothing(chat):
     m.send("\\force !remove alice")
     a.wait_err(r"not endorsing mallory's directive to silence bob: its author is not the leader here")
     b.wait_err(r"not endorsing mallory's directive to remove alice: its author is not the leader here")
-    b.send("bob still speaks")
-    for n in (a, b, m):
-        n.wait_line(r"^\[bob\] bob still speaks$")
-    a.send("and alice is still here")
-    for n in (a, b, m):
-        n.wait_line(r"^\[alice\] and alice is still here$")
+    said(b, "bob still speaks", (a, b, m))
+    said(a, "and alice is still here", (a, b, m))
     assert a.alive() and b.alive()
     for n in (a, b, m):
         assert not any(l.startswith("[MOD]") for l in n.output()), n.output()
         assert n.ask("\\list_users", "USERS") == "alice (leader), bob, mallory"
-    sums = agreed_checksums([a, b, m])
-    assert len(set(sums)) == 1, sums
+    assert_histories_equal([a, b, m])
 
 
 def test_a_silenced_member_cannot_lift_its_own_silence(chat):
     a, b, m = chat
     a.send("!silence mallory")
-    for n in (a, b, m):
-        n.wait_line(r"^\[MOD\] mallory was silenced by alice$")
+    all_see((a, b, m), r"^\[MOD\] mallory was silenced by alice$")
     m.send("\\force !unsilence mallory")
     b.wait_err(r"not endorsing mallory's directive to unsilence mallory")
     m.send("\\as mallory let me out")
-    a.send("after it")
+    said(a, "after it", (a, b))
     for n in (a, b):
-        n.wait_line(r"^\[alice\] after it$")
         assert n.ask("\\list_users", "USERS") == "alice (leader), bob, mallory (silenced)"
         assert not any("let me out" in l for l in n.output())
 
@@ -87,8 +103,7 @@ def test_the_leaders_directive_needs_a_majority_and_gets_it(chat):
     of three stand behind alice, whatever mallory does."""
     a, b, m = chat
     a.send("!silence bob")
-    for n in (a, b, m):
-        n.wait_line(r"^\[MOD\] bob was silenced by alice$")
+    all_see((a, b, m), r"^\[MOD\] bob was silenced by alice$")
     b.send("muted?")
     b.wait_line(r"^\[ERROR\] you are silenced$")
 
@@ -96,12 +111,8 @@ def test_the_leaders_directive_needs_a_majority_and_gets_it(chat):
 def test_an_irc_users_replay_holds_no_forgery(cluster, tmp_path):
     """What an IRC user missed is replayed by the rule the terminal shows
     by: mallory's lines under bob's nick are not in it."""
-    a = cluster.start("alice", extra=["--irc", "127.0.0.1:0"])
-    port = int(a.wait_err(r"IRC clients welcome on [^ ]+:(\d+)").group(1))
-    b = cluster.start("bob", join=[a])
-    m = Node(INSIDER, "mallory", tmp_path / "mallory", [a.addr])
-    try:
-        cluster.settle([a, b, m], "alice (leader), bob, mallory")
+    with insider_chat(cluster, tmp_path, ["--irc", "127.0.0.1:0"]) as (a, b, m):
+        port = int(a.wait_err(r"IRC clients welcome on [^ ]+:(\d+)").group(1))
         x = Irc(port, "xena")
         m.send("honest mallory")
         a.wait_line(r"^\[mallory\] honest mallory$")
@@ -119,5 +130,3 @@ def test_an_irc_users_replay_holds_no_forgery(cluster, tmp_path):
         got = list(x2.lines)
         assert any(":the real bob" in l for l in got), got
         assert not any("password" in l for l in got), got
-    finally:
-        m.kill()

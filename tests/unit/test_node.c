@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "inject.h"
 #include "node.h"
 #include "memstore.h"
 #include "wire.h"
@@ -219,6 +220,15 @@ stop(fake *f)
 		free(f->out[i].buf);
 	node_free(f->n);
 	memstore_free(&f->store);
+}
+
+/* The end of a test of three nodes. */
+static void
+stop3(fake *a, fake *b, fake *c)
+{
+	stop(a);
+	stop(b);
+	stop(c);
 }
 
 /* Forget what f sent so far (a link that lost it, or frames not wanted). */
@@ -699,9 +709,7 @@ test_three_nodes_and_leader_crash(void **state)
 	}
 	input(&b, 4001, "\\is_leader");
 	assert_string_equal(last_line(&b), "[IS_LEADER] yes");
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 /* Carry frames among alice (b:1/101, c:2/103), bob and carol until quiet. */
@@ -740,9 +748,7 @@ test_messages_wait_for_the_announce(void **state)
 	assert_string_equal(c.lines[3], "[bob] early");
 	assert_int_equal(count_line(&a, "[bob] early"), 1);
 	assert_int_equal(count_line(&b, "[bob] early"), 1);
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 static void
@@ -783,9 +789,7 @@ test_lost_frames_are_pulled_from_any_member(void **state)
 		assert_int_equal(count_line(f, "[alice] after"), 1);
 		assert_true(node_history_count(f->n) == 2);
 	}
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 /*
@@ -819,9 +823,7 @@ test_a_line_said_while_the_program_started_is_news(void **state)
 	assert_int_equal(count_line(&c, "[HISTORY] [alice] before carol"), 1);
 	assert_int_equal(count_line(&c, "[alice] while carol started"), 1);
 	assert_int_equal(count_line(&c, "[HISTORY] [alice] while carol started"), 0);
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 static void
@@ -897,11 +899,8 @@ test_restart_from_the_store_repeats_nothing(void **state)
 static void
 inject(fake *f, uint32_t l, uint64_t now, const wire_msg *m)
 {
-	wire_buf w = {0};
-
-	wire_encode(&w, m);
-	call_frame(f, now, l, w.data + WIRE_HEADER, w.len - WIRE_HEADER);
-	wire_buf_free(&w);
+	inject_msg(f->n, now, l, m);
+	node_flush(f->n, now);
 }
 
 static void
@@ -1151,9 +1150,7 @@ test_a_record_under_another_nick_is_refused(void **state)
 	assert_string_equal(da, db);
 	assert_string_equal(da, dc);
 	assert_true(node_history_count(c.n) == 4);
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 /*
@@ -1185,9 +1182,7 @@ test_a_guest_line_from_a_node_that_does_not_host_the_guest_is_refused(void **sta
 	assert_int_equal(count_line(&c, "[HISTORY] [xena] from xena"), 1);
 	assert_int_equal(count_line(&c, "[HISTORY] [xena] not xena"), 0);
 	assert_int_equal(node_history_count(a.n), node_history_count(c.n));
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 /*
@@ -1212,9 +1207,7 @@ test_a_first_record_cannot_claim_a_silent_member(void **state)
 	input(&b, 3610, "the real bob");
 	mesh3(&a, &b, &c, 3650, 3800);
 	assert_true(all_show(&a, &b, &c, "[bob] the real bob", 1));
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 static void
@@ -1222,7 +1215,7 @@ test_forged_records_are_refused(void **state)
 {
 	(void)state;
 	static fake a, b, c;
-	wire_msg chat, sigm = {.type = WIRE_SIG};
+	wire_msg chat, sigm;
 	hist_sig sig = {.sender = 0};
 	hist_rec r = {.seq = 1, .hlc = 3100ull << HLC_SHIFT, .text = "I owe you", .len = 9};
 
@@ -1238,11 +1231,7 @@ test_forged_records_are_refused(void **state)
 	sign_chain(sig.chain, &r);
 	memcpy(sig.pk, keys[2], SIGN_PK);
 	sign_head(&sig, keys[2] + SIGN_PK);
-	sigm.u.sig.sender = sig.sender;
-	sigm.u.sig.seq = sig.seq;
-	sigm.u.sig.chain = sig.chain;
-	sigm.u.sig.pk = sig.pk;
-	sigm.u.sig.sig = sig.sig;
+	inject_sig_msg(&sigm, &sig);
 	inject(&a, 103, 3311, &sigm);
 	assert_non_null(strstr(a.last_log, "do not match its signature"));
 	assert_int_equal(count_line(&a, "[bob] I owe you"), 0);
@@ -1273,9 +1262,7 @@ test_forged_records_are_refused(void **state)
 	mesh3(&a, &b, &c, 3450, 4500);
 	assert_int_equal(count_line(&a, "[bob] pay alice 10"), 1);
 	assert_int_equal(count_line(&c, "[bob] pay alice 10"), 1);
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 /*
@@ -1320,9 +1307,7 @@ test_records_whose_signature_was_on_a_broken_link_are_pulled_again(void **state)
 		settle(&a, 103, &c, 2, t);
 	}
 	assert_true(node_history_count(a.n) == 1); /* long before 3310 + timeout */
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 static void
@@ -1367,9 +1352,7 @@ test_directives_are_records_enforced_everywhere(void **state)
 	assert_int_equal(count_line(&b, "[MOD] carol was removed by alice"), 1);
 	input(&b, 4410, "\\list_users");
 	assert_string_equal(last_line(&b), "[USERS] alice (leader), bob");
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 static void
@@ -1392,9 +1375,7 @@ test_restarted_member_old_link_is_dropped(void **state)
 	assert_true(a.nclosed >= 1 && a.closed[a.nclosed - 1] == 101);
 	pump(&b2, 1, &a, 104, 5012);
 	assert_int_equal(count_line(&a, "[bob] new one"), 1);
-	stop(&a);
-	stop(&b);
-	stop(&b2);
+	stop3(&a, &b, &b2);
 }
 
 static void
@@ -1621,9 +1602,7 @@ test_a_node_cannot_take_an_online_guests_nick(void **state)
 	/* The user keeps the nick. */
 	ticks(&a, 3100, 3100);
 	assert_int_equal(a.guest_notice[0], '\0');
-	stop(&a);
-	stop(&b);
-	stop(&c);
+	stop3(&a, &b, &c);
 }
 
 int

@@ -28,6 +28,7 @@
 
 #include "guest.h"
 #include "hist.h"
+#include "inject.h"
 #include "member.h"
 #include "seal.h"
 #include "sign.h"
@@ -238,6 +239,34 @@ mix(uint64_t x)
 	return x;
 }
 
+/*
+ * One of the document's identities, "id.<who>": its seed (the bytes from
+ * first on), its public key, with hash the key's hash (of which the id is
+ * the first 8 bytes), and its id, put in that order; returns the id.
+ */
+static uint64_t
+identity(char who, uint8_t first, bool hash, uint8_t *pk, uint8_t *sk)
+{
+	uint8_t seed[32], h[32];
+	char name[16];
+
+	pattern(seed, sizeof seed, first);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	snprintf(name, sizeof name, "id.%c.seed", who);
+	put(name, seed, sizeof seed);
+	snprintf(name, sizeof name, "id.%c.pk", who);
+	put(name, pk, SIGN_PK);
+	if (hash) {
+		crypto_generichash(h, sizeof h, pk, SIGN_PK, NULL, 0);
+		snprintf(name, sizeof name, "id.%c.hash", who);
+		put(name, h, sizeof h);
+	}
+	uint64_t id = sign_id(pk);
+	snprintf(name, sizeof name, "id.%c", who);
+	put_u64(name, id);
+	return id;
+}
+
 /* The scenario of docs/protocol.md's "Test vectors". */
 #define A_INC 1718000000000ull  /* alice's incarnation: her start, ms since 1970 */
 #define B_INC 1718000100000ull
@@ -247,10 +276,9 @@ mix(uint64_t x)
 static void
 compute(void)
 {
-	uint8_t psk[SEAL_KEY], ra[SEAL_KEY], rb[SEAL_KEY], seed[32];
+	uint8_t psk[SEAL_KEY], ra[SEAL_KEY], rb[SEAL_KEY];
 	uint8_t apk[SIGN_PK], ask[SIGN_SK], bpk[SIGN_PK], bsk[SIGN_SK], cpk[SIGN_PK], csk[SIGN_SK];
 	static uint8_t unit[4 + SEAL_MAX_PLAIN + SEAL_TAG];
-	uint8_t h[32];
 	static const char secret[] = "correct horse battery staple";
 	seal a, b;
 
@@ -261,26 +289,9 @@ compute(void)
 	put("psk", psk, sizeof psk);
 
 	/* Identities. */
-	pattern(seed, sizeof seed, 0x40);
-	crypto_sign_seed_keypair(apk, ask, seed);
-	put("id.a.seed", seed, sizeof seed);
-	put("id.a.pk", apk, sizeof apk);
-	crypto_generichash(h, sizeof h, apk, sizeof apk, NULL, 0);
-	put("id.a.hash", h, sizeof h);
-	uint64_t A = sign_id(apk);
-	put_u64("id.a", A);
-	pattern(seed, sizeof seed, 0x60);
-	crypto_sign_seed_keypair(bpk, bsk, seed);
-	put("id.b.seed", seed, sizeof seed);
-	put("id.b.pk", bpk, sizeof bpk);
-	uint64_t B = sign_id(bpk);
-	put_u64("id.b", B);
-	pattern(seed, sizeof seed, 0x80);
-	crypto_sign_seed_keypair(cpk, csk, seed);
-	put("id.c.seed", seed, sizeof seed);
-	put("id.c.pk", cpk, sizeof cpk);
-	uint64_t C = sign_id(cpk);
-	put_u64("id.c", C);
+	uint64_t A = identity('a', 0x40, true, apk, ask);
+	uint64_t B = identity('b', 0x60, false, bpk, bsk);
+	uint64_t C = identity('c', 0x80, false, cpk, csk);
 
 	/* The handshake: A (alice) and B (bob), each with its fixed "random". */
 	pattern(ra, sizeof ra, 0x20);
@@ -471,12 +482,7 @@ compute(void)
 	assert_true(sign_check(&sig));
 	assert_int_equal(crypto_sign_verify_detached(sig.sig, head_msg, sizeof head_msg, apk), 0);
 	put("head.sig", sig.sig, sizeof sig.sig);
-	*m = (wire_msg){.type = WIRE_SIG};
-	m->u.sig.sender = sig.sender;
-	m->u.sig.seq = sig.seq;
-	m->u.sig.chain = sig.chain;
-	m->u.sig.pk = sig.pk;
-	m->u.sig.sig = sig.sig;
+	inject_sig_msg(m, &sig);
 	put_frame("frame.sig", m, NULL);
 
 	/* The member digest of alice's table once bob is in. */

@@ -1,0 +1,63 @@
+/* report — see report.h. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+void
+report_account(scenario *s)
+{
+	cluster *c = s->c;
+	sim_stats *st = s->stats;
+
+	st->quiet += s->quiet && !s->failover;
+	st->lines += (unsigned long)c->nlines;
+	st->renames += (unsigned long)c->renames;
+	st->takeovers += (unsigned long)c->takeovers;
+	for (int k = 0; k < c->nlines; k++) {
+		st->checked += c->lines[k].checked;
+		st->guest_lines += c->lines[k].guest;
+	}
+	for (int i = 0; i < c->n; i++)
+		st->clashes += (unsigned long)c->nodes[i].exits[3];
+	for (int i = 0; i < c->n; i++)
+		st->lates += (unsigned long)c->nodes[i].lates;
+	st->frames += simnet_delivered(c->net);
+	st->splits += c->parts > 1;
+	st->insiders += c->insider >= 0;
+	st->forgeries += (unsigned long)c->forgeries;
+}
+
+void
+report_seed(const cluster *c, uint64_t seed, bool per_seed)
+{
+	bool ok = !c->failed;
+
+	if (!ok)
+		printf("sim: seed %" PRIu64 " FAILED at %.3f s: %s\n", seed,
+		       (double)(c->now - SIM_T0) / 1000, c->why);
+	if (per_seed)
+		printf("seed %" PRIu64 " %s end %.3f s lines %d frames %llu events %016llx frames %016llx\n",
+		       seed, ok ? "ok" : "FAILED", (double)(c->now - SIM_T0) / 1000, c->nlines,
+		       (unsigned long long)simnet_delivered(c->net), (unsigned long long)c->events_hash,
+		       (unsigned long long)c->frames_hash);
+}
+
+void
+report_summary(const sim_stats *st, uint64_t first, uint64_t last, bool one, uint64_t virtual_ms,
+	       double cpu)
+{
+	printf("sim: %" PRIu64 " seed%s ok (%.1f virtual s, %.1f s cpu)\n", last - first + 1,
+	       one ? "" : "s", (double)virtual_ms / 1000, cpu);
+	printf("sim: %lu quiet runs, %lu failovers; %lu kills, %lu power-offs, %lu restarts "
+	       "(%lu without --join), %lu leaves, "
+	       "%lu link breaks, %lu partitions, %lu stalls, %lu nick clashes lost; "
+	       "%lu lines typed (%lu by guests; %lu guests taken over, %lu renamed), %lu checked everywhere, %lu shown late, %lu directives; "
+	       "%lu insiders forged %lu lines and directives; %lu frames delivered; "
+	       "%lu runs ended split by knowledge (judged per part)\n",
+	       st->quiet, st->failovers, st->kills, st->poweroffs, st->restarts,
+	       st->recalls, st->leaves,
+	       st->breaks, st->partitions, st->stalls, st->clashes, st->lines,
+	       st->guest_lines, st->takeovers, st->renames, st->checked, st->lates, st->directives, st->insiders, st->forgeries, st->frames,
+	       st->splits);
+}
