@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "be.h"
 #include "crypto.h"
 
 _Static_assert(SIGN_PK == CRYPTO_SIGN_PK && SIGN_SK == CRYPTO_SIGN_SK && SIGN_SIG == CRYPTO_SIG,
@@ -10,24 +11,14 @@ _Static_assert(SIGN_PK == CRYPTO_SIGN_PK && SIGN_SK == CRYPTO_SIGN_SK && SIGN_SI
 
 static const uint8_t domain[] = "chorus signed chain, version 1";
 
-static void
-be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 uint64_t
 sign_id(const uint8_t pk[SIGN_PK])
 {
 	uint8_t h[32];
-	uint64_t id = 0;
+	uint64_t id;
 
 	crypto_hash2(h, sizeof h, NULL, 0, pk, SIGN_PK, "", 0);
-	for (int i = 0; i < 8; i++)
-		id = id << 8 | h[i];
+	id = be_get64(h);
 	return id ? id : 1;
 }
 
@@ -40,14 +31,11 @@ sign_chain(uint8_t chain[SIGN_CHAIN], const hist_rec *r)
 
 	memcpy(p, chain, SIGN_CHAIN);
 	p += SIGN_CHAIN;
-	be64(p, r->sender);
-	be64(p + 8, r->seq);
-	be64(p + 16, r->hlc);
+	be_put64(p, r->sender);
+	be_put64(p + 8, r->seq);
+	be_put64(p + 16, r->hlc);
 	p[24] = (uint8_t)nlen;
-	p[25] = (uint8_t)(r->len >> 24);
-	p[26] = (uint8_t)(r->len >> 16);
-	p[27] = (uint8_t)(r->len >> 8);
-	p[28] = (uint8_t)r->len;
+	be_put32(p + 25, (uint32_t)r->len);
 	p[29] = r->kind;
 	p += 30;
 	memcpy(p, r->nick, nlen);
@@ -60,8 +48,8 @@ static void
 message(const hist_sig *s, uint8_t *m)
 {
 	memcpy(m, domain, sizeof domain);
-	be64(m + sizeof domain, s->sender);
-	be64(m + sizeof domain + 8, s->seq);
+	be_put64(m + sizeof domain, s->sender);
+	be_put64(m + sizeof domain + 8, s->seq);
 	memcpy(m + sizeof domain + 16, s->chain, SIGN_CHAIN);
 }
 
