@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "xalloc.h"
 
 void
@@ -173,7 +174,7 @@ seed_failed(node *n, peer_link *l, uint64_t now, const char *why)
 	node_log(n, NODE_LOG_ALWAYS, "cannot join through %s:%u (%s); retrying in %.1f s",
 		 s->host, s->port, why, (double)s->backoff / 1000);
 	s->next_try = now + s->backoff;
-	s->backoff = s->backoff * 2 > NODE_BACKOFF_MAX * 2 ? NODE_BACKOFF_MAX * 2 : s->backoff * 2;
+	s->backoff = backoff_next(s->backoff, NODE_BACKOFF_MAX * 2);
 }
 
 /*
@@ -197,7 +198,7 @@ node_link_gone(node *n, peer_link *l, uint64_t now, const char *why)
 	if (t && t->connecting) {
 		t->connecting = false;
 		t->next_try = now + t->backoff;
-		t->backoff = t->backoff * 2 > NODE_BACKOFF_MAX ? NODE_BACKOFF_MAX : t->backoff * 2;
+		t->backoff = backoff_next(t->backoff, NODE_BACKOFF_MAX);
 	}
 	*l = n->links.v[--n->links.len];
 }
