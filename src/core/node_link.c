@@ -133,12 +133,6 @@ node_send(node *n, uint32_t link_id, const wire_msg *m)
 	n->io.send(n->io.ctx, link_id, n->out.data, n->out.len);
 }
 
-bool
-node_linked(node *n, const member *m)
-{
-	return link_to(n, m->id) != NULL;
-}
-
 void
 node_send_to(node *n, const member *m, const wire_msg *msg)
 {
