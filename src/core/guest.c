@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "crypto.h"
 #include "xalloc.h"
 
@@ -20,7 +21,6 @@ hash_folded(const char *domain, const char *a, size_t alen, const char *b, size_
 {
 	uint8_t buf[2 * NICK_MAX + 2 * GUEST_TAG_MAX], out[8];
 	size_t o = 0;
-	uint64_t v = 0;
 
 	for (size_t i = 0; i < alen && o < sizeof buf; i++)
 		buf[o++] = (uint8_t)(a[i] >= 'A' && a[i] <= 'Z' ? a[i] - 'A' + 'a' : a[i]);
@@ -29,9 +29,7 @@ hash_folded(const char *domain, const char *a, size_t alen, const char *b, size_
 	for (size_t i = 0; i < blen && o < sizeof buf; i++)
 		buf[o++] = (uint8_t)b[i];
 	crypto_hash2(out, sizeof out, domain, strlen(domain), buf, o, "", 0);
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | out[i];
-	return v;
+	return be_get64(out);
 }
 
 uint64_t

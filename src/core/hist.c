@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "crypto.h"
 #include "xalloc.h"
 
@@ -121,23 +122,14 @@ hist_pend_drop(hist_author *a, int k)
 /* --- records ------------------------------------------------------------ */
 
 static void
-put_be64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (unsigned char)v;
-		v >>= 8;
-	}
-}
-
-static void
 add_digest(hist *h, const hist_rec *r)
 {
-	unsigned char head[25], out[16];
+	uint8_t head[25], out[16];
 	uint64_t lane[2];
 
-	put_be64(head, r->sender);
-	put_be64(head + 8, r->seq);
-	put_be64(head + 16, r->hlc);
+	be_put64(head, r->sender);
+	be_put64(head + 8, r->seq);
+	be_put64(head + 16, r->hlc);
 	head[24] = r->kind;
 	crypto_hash2(out, sizeof out, NULL, 0, head, sizeof head, r->text, r->len);
 	memcpy(lane, out, sizeof lane);

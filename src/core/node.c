@@ -428,12 +428,6 @@ node_announced(const node *n)
 }
 
 uint64_t
-node_id(const node *n)
-{
-	return n->cfg.id;
-}
-
-uint64_t
 node_leader(const node *n)
 {
 	return member_leader(&n->members)->id;
@@ -469,12 +463,6 @@ node_has_nick(const node *n, const char *nick)
 			return true;
 	}
 	return false;
-}
-
-const char *
-node_nick(const node *n)
-{
-	return n->nick;
 }
 
 uint64_t

@@ -230,13 +230,11 @@ void node_each_user(const node *n, node_user_fn *fn, void *arg);
 
 bool node_done(const node *n);
 bool node_announced(const node *n);
-uint64_t node_id(const node *n);
 uint64_t node_leader(const node *n);
 /* Ids of the live members in seniority order; returns how many (<= cap). */
 int node_members(const node *n, uint64_t *ids, int cap);
 /* Whether this node's table holds a live member with this nick (folded). */
 bool node_has_nick(const node *n, const char *nick);
-const char *node_nick(const node *n);
 /* Records held (the agreed history as far as this node has it). */
 uint64_t node_history_count(const node *n);
 /* The history digest, 32 hex digits (buf: at least 33 bytes). */

@@ -347,7 +347,6 @@ void node_link_check(const node *n, bool deep);
 void node_link_gone(node *n, peer_link *l, uint64_t now, const char *why);
 void node_send(node *n, uint32_t link, const wire_msg *m);
 void node_send_to(node *n, const member *m, const wire_msg *msg);
-bool node_linked(node *n, const member *m);
 void node_broadcast(node *n, const wire_msg *msg);
 void node_close_link(node *n, peer_link *l);
 void node_close_member(node *n, member *m);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "xalloc.h"
 
 void
@@ -132,12 +133,6 @@ node_send(node *n, uint32_t link_id, const wire_msg *m)
 	n->io.send(n->io.ctx, link_id, n->out.data, n->out.len);
 }
 
-bool
-node_linked(node *n, const member *m)
-{
-	return link_to(n, m->id) != NULL;
-}
-
 void
 node_send_to(node *n, const member *m, const wire_msg *msg)
 {
@@ -173,7 +168,7 @@ seed_failed(node *n, peer_link *l, uint64_t now, const char *why)
 	node_log(n, NODE_LOG_ALWAYS, "cannot join through %s:%u (%s); retrying in %.1f s",
 		 s->host, s->port, why, (double)s->backoff / 1000);
 	s->next_try = now + s->backoff;
-	s->backoff = s->backoff * 2 > NODE_BACKOFF_MAX * 2 ? NODE_BACKOFF_MAX * 2 : s->backoff * 2;
+	s->backoff = backoff_next(s->backoff, NODE_BACKOFF_MAX * 2);
 }
 
 /*
@@ -197,7 +192,7 @@ node_link_gone(node *n, peer_link *l, uint64_t now, const char *why)
 	if (t && t->connecting) {
 		t->connecting = false;
 		t->next_try = now + t->backoff;
-		t->backoff = t->backoff * 2 > NODE_BACKOFF_MAX ? NODE_BACKOFF_MAX : t->backoff * 2;
+		t->backoff = backoff_next(t->backoff, NODE_BACKOFF_MAX);
 	}
 	*l = n->links.v[--n->links.len];
 }

@@ -1,65 +1,46 @@
 /* sign — see sign.h. */
 #include "sign.h"
 
-#include <sodium.h>
 #include <string.h>
 
-static const uint8_t domain[] = "chorus signed chain, version 1";
+#include "be.h"
+#include "crypto.h"
 
-static void
-be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
+_Static_assert(SIGN_PK == CRYPTO_SIGN_PK && SIGN_SK == CRYPTO_SIGN_SK && SIGN_SIG == CRYPTO_SIG,
+	       "sign.h's sizes are crypto.h's");
+
+static const uint8_t domain[] = "chorus signed chain, version 1";
 
 uint64_t
 sign_id(const uint8_t pk[SIGN_PK])
 {
 	uint8_t h[32];
-	uint64_t id = 0;
+	uint64_t id;
 
-	crypto_generichash(h, sizeof h, pk, SIGN_PK, NULL, 0);
-	for (int i = 0; i < 8; i++)
-		id = id << 8 | h[i];
+	crypto_hash2(h, sizeof h, NULL, 0, pk, SIGN_PK, "", 0);
+	id = be_get64(h);
 	return id ? id : 1;
 }
 
 void
 sign_chain(uint8_t chain[SIGN_CHAIN], const hist_rec *r)
 {
-	/* The fixed part, the nick and (when it fits) the text in one buffer. */
-	uint8_t buf[SIGN_CHAIN + 30 + NICK_MAX + 4096], *p = buf;
+	/* The old chain, the fixed part and the nick; then the text. */
+	uint8_t buf[SIGN_CHAIN + 30 + NICK_MAX], *p = buf;
 	size_t nlen = strnlen(r->nick, sizeof r->nick - 1);
-	bool whole = r->len <= 4096;
 
 	memcpy(p, chain, SIGN_CHAIN);
 	p += SIGN_CHAIN;
-	be64(p, r->sender);
-	be64(p + 8, r->seq);
-	be64(p + 16, r->hlc);
+	be_put64(p, r->sender);
+	be_put64(p + 8, r->seq);
+	be_put64(p + 16, r->hlc);
 	p[24] = (uint8_t)nlen;
-	p[25] = (uint8_t)(r->len >> 24);
-	p[26] = (uint8_t)(r->len >> 16);
-	p[27] = (uint8_t)(r->len >> 8);
-	p[28] = (uint8_t)r->len;
+	be_put32(p + 25, (uint32_t)r->len);
 	p[29] = r->kind;
 	p += 30;
 	memcpy(p, r->nick, nlen);
 	p += nlen;
-	if (whole) {
-		memcpy(p, r->text, r->len);
-		p += r->len;
-		crypto_generichash(chain, SIGN_CHAIN, buf, (size_t)(p - buf), NULL, 0);
-		return;
-	}
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, SIGN_CHAIN);
-	crypto_generichash_update(&st, buf, (size_t)(p - buf));
-	crypto_generichash_update(&st, (const uint8_t *)r->text, r->len);
-	crypto_generichash_final(&st, chain, SIGN_CHAIN);
+	crypto_hash2(chain, SIGN_CHAIN, NULL, 0, buf, (size_t)(p - buf), r->text, r->len);
 }
 
 /* What is signed: the domain, the author, the sequence, the chain. */
@@ -67,8 +48,8 @@ static void
 message(const hist_sig *s, uint8_t *m)
 {
 	memcpy(m, domain, sizeof domain);
-	be64(m + sizeof domain, s->sender);
-	be64(m + sizeof domain + 8, s->seq);
+	be_put64(m + sizeof domain, s->sender);
+	be_put64(m + sizeof domain + 8, s->seq);
 	memcpy(m + sizeof domain + 16, s->chain, SIGN_CHAIN);
 }
 
@@ -80,7 +61,7 @@ sign_head(hist_sig *s, const uint8_t sk[SIGN_SK])
 	uint8_t m[MESSAGE_LEN];
 
 	message(s, m);
-	crypto_sign_detached(s->sig, NULL, m, sizeof m, sk);
+	crypto_ed25519_sign(s->sig, m, sizeof m, sk);
 }
 
 bool
@@ -91,7 +72,7 @@ sign_check(const hist_sig *s)
 	if (sign_id(s->pk) != s->sender)
 		return false;
 	message(s, m);
-	return crypto_sign_verify_detached(s->sig, m, sizeof m, s->pk) == 0;
+	return crypto_ed25519_check(s->sig, m, sizeof m, s->pk);
 }
 
 static const uint8_t proof_domain[] = "chorus link proof, version 1";
@@ -109,7 +90,7 @@ sign_proof(uint8_t proof[SIGN_SIG], const uint8_t binding[SIGN_CHAIN], const uin
 	uint8_t m[sizeof proof_domain + SIGN_CHAIN];
 
 	proof_message(m, binding);
-	crypto_sign_detached(proof, NULL, m, sizeof m, sk);
+	crypto_ed25519_sign(proof, m, sizeof m, sk);
 }
 
 bool
@@ -121,5 +102,5 @@ sign_proof_check(const uint8_t proof[SIGN_SIG], const uint8_t binding[SIGN_CHAIN
 	if (sign_id(pk) != id)
 		return false;
 	proof_message(m, binding);
-	return crypto_sign_verify_detached(proof, m, sizeof m, pk) == 0;
+	return crypto_ed25519_check(proof, m, sizeof m, pk);
 }

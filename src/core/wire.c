@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "xalloc.h"
 
 /* --- output ------------------------------------------------------------ */
@@ -38,12 +39,7 @@ put_space(wire_buf *b, size_t n)
 static void
 put_be(wire_buf *b, uint64_t v, int bytes)
 {
-	uint8_t *p = put_space(b, (size_t)bytes);
-
-	for (int i = bytes - 1; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
+	be_put(put_space(b, (size_t)bytes), v, (size_t)bytes);
 }
 
 static void
@@ -166,11 +162,7 @@ wire_encode(wire_buf *out, const wire_msg *msg)
 	put_fields(out, msg);
 
 	size_t body = out->len - start - WIRE_HEADER;
-	uint8_t *hdr = out->data + start;
-	hdr[0] = (uint8_t)(body >> 24);
-	hdr[1] = (uint8_t)(body >> 16);
-	hdr[2] = (uint8_t)(body >> 8);
-	hdr[3] = (uint8_t)body;
+	be_put32(out->data + start, (uint32_t)body);
 }
 
 /* --- input ------------------------------------------------------------- */
@@ -185,7 +177,7 @@ typedef struct cursor {
 static uint64_t
 get_be(cursor *c, int bytes)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
 	if (c->err)
 		return 0;
@@ -193,8 +185,7 @@ get_be(cursor *c, int bytes)
 		c->err = WIRE_ETRUNC;
 		return 0;
 	}
-	for (int i = 0; i < bytes; i++)
-		v = (v << 8) | c->p[i];
+	v = be_get(c->p, (size_t)bytes);
 	c->p += bytes;
 	c->left -= (size_t)bytes;
 	return v;
@@ -337,8 +328,7 @@ wire_frame_split(const uint8_t *buf, size_t len, size_t *frame_len)
 {
 	if (len < WIRE_HEADER)
 		return 0;
-	size_t body = ((size_t)buf[0] << 24) | ((size_t)buf[1] << 16) |
-		      ((size_t)buf[2] << 8) | buf[3];
+	size_t body = be_get32(buf);
 	if (body == 0 || body > WIRE_MAX_BODY)
 		return WIRE_ETOOBIG;
 	if (len - WIRE_HEADER < body)

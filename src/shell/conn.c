@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "backoff.h"
 #include "xalloc.h"
 
 #define CONN_KEEP_IN (4 * CONN_READ_CHUNK)  /* a larger read buffer is freed when empty */
@@ -358,8 +359,8 @@ conn_backoff(int tried, int naddrs)
 
 	/* Once round the addresses at the least delay, then twice as long each round. */
 	for (int k = naddrs; k < tried && delay < CONN_RETRY_MAX; k += naddrs)
-		delay *= 2;
-	return delay > CONN_RETRY_MAX ? CONN_RETRY_MAX : delay;
+		delay = backoff_next(delay, CONN_RETRY_MAX);
+	return delay;
 }
 
 /* --- listening ---------------------------------------------------------------------- */

@@ -11,17 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "wire.h"
 #include "xalloc.h"
-
-static void
-put_len(uint8_t *p, size_t len)
-{
-	p[0] = (uint8_t)(len >> 24);
-	p[1] = (uint8_t)(len >> 16);
-	p[2] = (uint8_t)(len >> 8);
-	p[3] = (uint8_t)len;
-}
 
 /* The handshake failed: a stranger, or a peer with another secret. */
 static void
@@ -71,7 +63,7 @@ on_unit(net_peer *p, const uint8_t *u, size_t len)
 			return;
 		}
 		plen = seal_confirm(&p->sl, confirm + UNIT_HEADER);
-		put_len(confirm, plen);
+		be_put32(confirm, (uint32_t)plen);
 		conn_write(p->c, confirm, UNIT_HEADER + plen);
 		return;
 	case SEAL_WAIT_CONFIRM:
@@ -118,7 +110,7 @@ seal_read(conn *c, void *state, uint8_t *in, size_t inlen)
 	(void)c;
 	while (!p->closing && inlen - off >= UNIT_HEADER) {
 		const uint8_t *b = in + off;
-		size_t len = ((size_t)b[0] << 24) | ((size_t)b[1] << 16) | ((size_t)b[2] << 8) | b[3];
+		size_t len = be_get32(b);
 		if (len == 0 || len > SEAL_MAX_PLAIN + SEAL_TAG ||
 		    (!p->open && len > NET_HANDSHAKE_UNIT)) {
 			net_logf(p->net, "dropping link from %s: %s", p->host, "unit length out of bounds");
@@ -149,14 +141,13 @@ seal_flush(conn *c, void *state, const uint8_t *out, size_t outlen)
 		/* Whole frames, as many as fit a record (a frame always does). */
 		while (off + take < outlen) {
 			const uint8_t *f = out + off + take;
-			size_t flen = WIRE_HEADER + (((size_t)f[0] << 24) | ((size_t)f[1] << 16) |
-						     ((size_t)f[2] << 8) | f[3]);
+			size_t flen = WIRE_HEADER + be_get32(f);
 			if (take > 0 && take + flen > SEAL_MAX_PLAIN)
 				break;
 			take += flen;
 		}
 		size_t rlen = seal_close(&p->sl, out + off, take, buf + o + UNIT_HEADER);
-		put_len(buf + o, rlen);
+		be_put32(buf + o, (uint32_t)rlen);
 		o += UNIT_HEADER + rlen;
 		off += take;
 	}
@@ -175,7 +166,7 @@ net_seal_start(net_peer *p)
 	randombytes_buf(random, sizeof random);
 	seal_init(&p->sl, p->net->psk, random);
 	sodium_memzero(random, sizeof random);
-	put_len(hello, SEAL_HELLO);
+	be_put32(hello, SEAL_HELLO);
 	seal_hello(&p->sl, hello + UNIT_HEADER);
 	conn_write(p->c, hello, sizeof hello);
 }
