@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "event.h"
+#include "exit_code.h"
 #include "guest.h"
 #include "irc.h"
 #include "irc_num.h"
@@ -265,7 +266,7 @@ on_kick(thin *t, const irc_msg *m)
 	if (!mine(t, m->params[1]))
 		return;
 	printf_(t, "[REMOVED] removed by %s", esc(t, who(m)));
-	t->io.exit(t->io.ctx, 4);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_REMOVED);
 }
 
 static void
@@ -309,7 +310,7 @@ on_nick_in_use(thin *t, const irc_msg *m)
 	}
 	snprintf(line, sizeof line, "nick \"%s\" is taken", t->nick);
 	t->io.note(t->io.ctx, line);
-	t->io.exit(t->io.ctx, 3);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_NICK_TAKEN);
 }
 
 static void
@@ -317,7 +318,7 @@ on_bad_nick(thin *t, const irc_msg *m)
 {
 	(void)m;
 	t->io.note(t->io.ctx, "invalid nick");
-	t->io.exit(t->io.ctx, 2);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_USAGE);
 }
 
 static void
@@ -326,7 +327,7 @@ on_bad_pass(thin *t, const irc_msg *m)
 	(void)m;
 	t->io.note(t->io.ctx, "authentication failed: give the chat's secret "
 			      "(--secret-file or CHORUS_SECRET)");
-	t->io.exit(t->io.ctx, 5);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_AUTH);
 }
 
 static void
@@ -334,7 +335,7 @@ on_banned(thin *t, const irc_msg *m)
 {
 	(void)m;
 	printf_(t, "[REMOVED] removed by the leader");
-	t->io.exit(t->io.ctx, 4);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_REMOVED);
 }
 
 /* --- dispatch --------------------------------------------------------------------- */
@@ -456,7 +457,7 @@ finish(thin *t)
 	if (t->ever_joined)
 		printf_(t, "[LEAVE] %s left the chat", t->nick);
 	sendf(t, "QUIT :bye");
-	t->io.exit(t->io.ctx, 0);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_LEFT);
 }
 
 void
