@@ -278,6 +278,31 @@ test_renamed_after_a_clash(void **state)
 	thin_free(t);
 }
 
+/* What came from the network is escaped once: by event_format, or for a nick by thin. */
+static void
+test_escapes_once(void **state)
+{
+	fake f;
+	thin *t = start(&f);
+
+	(void)state;
+	join(t);
+	hear(t, ":ev\x1bil!x@chorus JOIN #chorus");
+	assert_string_equal(last_shown(&f), "[JOIN] ev\\eil joined the chat");
+	hear(t, ":ev\x1bil!x@chorus QUIT :bye");
+	assert_string_equal(last_shown(&f), "[LEAVE] ev\\eil left the chat");
+	type(t, "tab\there");
+	/* the gateway echoes it escaped, as a node shows it */
+	hear(t, "@msgid=0a-01 :tina!tina@chorus PRIVMSG #chorus :tab\\there");
+	assert_string_equal(last_shown(&f), "[tina] tab\\there");
+	assert_int_equal(thin_pending(t), 0);
+	hear(t, ":n.chorus NOTICE #chorus :[MOD] \x1b[2J");
+	assert_string_equal(last_shown(&f), "[MOD] \\e[2J");
+	hear(t, ":ev\x1bil!x@chorus KICK #chorus tina :removed");
+	assert_string_equal(last_shown(&f), "[REMOVED] removed by ev\\eil");
+	thin_free(t);
+}
+
 static void
 test_answers_ping(void **state)
 {
@@ -304,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_quit_waits_for_lines_typed_last),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_renamed_after_a_clash),
+		cmocka_unit_test(test_escapes_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
