@@ -24,6 +24,10 @@
 #define EVENT_ESCAPED_MAX (4 * WIRE_MAX_TEXT + 1)
 #define EVENT_LINE_MAX    (EVENT_ESCAPED_MAX + 256)
 
+/*
+ * Each kind and its line.  RENAMED is chorus connect's alone (thin.c): the
+ * gateway gave its user another nick after a clash; a node never prints it.
+ */
 #define EVENT_KINDS(X)                                    \
 	X(JOIN, "[JOIN] %s joined the chat")              \
 	X(LEAVE, "[LEAVE] %s left the chat")              \
@@ -42,7 +46,8 @@
 	X(HISTORY, "[HISTORY] [%s] %s")                   \
 	X(LATE, "[LATE %s] [%s] %s")                      \
 	X(MOD, "[MOD] %s")                                \
-	X(REMOVED, "[REMOVED] removed by %s")
+	X(REMOVED, "[REMOVED] removed by %s")             \
+	X(RENAMED, "[INFO] your nick was taken by another user; you are now %s")
 
 typedef enum event_kind {
 #define EVENT_ENUM(name, fmt) EVENT_##name,

@@ -62,6 +62,13 @@ test_spec_lines(void **state)
 	assert_string_equal(fmt(EVENT_ERROR, NULL, "unknown command: \\x"),
 			    "[ERROR] unknown command: \\x");
 	assert_string_equal(fmt(EVENT_HELP, NULL, "\\help  this"), "\\help  this");
+	assert_string_equal(fmt(EVENT_MOD, NULL, "bob was silenced by alice"),
+			    "[MOD] bob was silenced by alice");
+	assert_string_equal(fmt(EVENT_REMOVED, "alice", NULL), "[REMOVED] removed by alice");
+	assert_string_equal(fmt(EVENT_REMOVED, "the leader", NULL),
+			    "[REMOVED] removed by the leader");
+	assert_string_equal(fmt(EVENT_RENAMED, "Guest12345", NULL),
+			    "[INFO] your nick was taken by another user; you are now Guest12345");
 	assert_string_equal(msg("alice", "hello, world", 12), "[alice] hello, world");
 }
 

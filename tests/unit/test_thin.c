@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "exit_code.h"
 #include "thin.h"
 
 #define MAX_LINES 64
@@ -193,7 +194,7 @@ test_quit_waits_for_lines_typed_last(void **state)
 	thin_quit(t);
 	assert_int_equal(f.code, -1);
 	hear(t, "@msgid=07-01 :tina!tina@chorus PRIVMSG #chorus :last words");
-	assert_int_equal(f.code, 0);
+	assert_int_equal(f.code, CHORUS_EXIT_LEFT);
 	assert_string_equal(last_shown(&f), "[LEAVE] tina left the chat");
 	assert_true(sent(&f, "QUIT :bye"));
 	thin_free(t);
@@ -203,7 +204,7 @@ test_quit_waits_for_lines_typed_last(void **state)
 	type(t, "never confirmed");
 	thin_quit(t);
 	thin_quit(t); /* the second time: at once */
-	assert_int_equal(f.code, 0);
+	assert_int_equal(f.code, CHORUS_EXIT_LEFT);
 	thin_free(t);
 }
 
@@ -216,13 +217,26 @@ test_refusals(void **state)
 	(void)state;
 	thin_connected(t);
 	hear(t, ":n.chorus 433 * tina :Nickname is already in use");
-	assert_int_equal(f.code, 3);
+	assert_int_equal(f.code, CHORUS_EXIT_NICK_TAKEN);
 	thin_free(t);
 
 	t = start(&f);
 	thin_connected(t);
 	hear(t, ":n.chorus 464 * :Password incorrect");
-	assert_int_equal(f.code, 5);
+	assert_int_equal(f.code, CHORUS_EXIT_AUTH);
+	thin_free(t);
+
+	t = start(&f);
+	thin_connected(t);
+	hear(t, ":n.chorus 432 * tina :Erroneous nickname");
+	assert_int_equal(f.code, CHORUS_EXIT_USAGE);
+	thin_free(t);
+
+	t = start(&f);
+	thin_connected(t);
+	hear(t, ":n.chorus 465 tina :You are banned from this server");
+	assert_string_equal(last_shown(&f), "[REMOVED] removed by the leader");
+	assert_int_equal(f.code, CHORUS_EXIT_REMOVED);
 	thin_free(t);
 
 	/* Back after a failover, the nick may still be held: wait, not exit. */
@@ -243,7 +257,7 @@ test_refusals(void **state)
 	assert_int_equal(thin_pending(t), 0);
 	hear(t, ":alpha!alpha@chorus KICK #chorus tina :removed by alpha");
 	assert_string_equal(last_shown(&f), "[REMOVED] removed by alpha");
-	assert_int_equal(f.code, 4);
+	assert_int_equal(f.code, CHORUS_EXIT_REMOVED);
 	thin_free(t);
 }
 
@@ -261,6 +275,31 @@ test_renamed_after_a_clash(void **state)
 	type(t, "still me");
 	hear(t, "@msgid=09-01 :Guest12345!Guest12345@chorus PRIVMSG #chorus :still me");
 	assert_int_equal(thin_pending(t), 0);
+	thin_free(t);
+}
+
+/* What came from the network is escaped once: by event_format, or for a nick by thin. */
+static void
+test_escapes_once(void **state)
+{
+	fake f;
+	thin *t = start(&f);
+
+	(void)state;
+	join(t);
+	hear(t, ":ev\x1bil!x@chorus JOIN #chorus");
+	assert_string_equal(last_shown(&f), "[JOIN] ev\\eil joined the chat");
+	hear(t, ":ev\x1bil!x@chorus QUIT :bye");
+	assert_string_equal(last_shown(&f), "[LEAVE] ev\\eil left the chat");
+	type(t, "tab\there");
+	/* the gateway echoes it escaped, as a node shows it */
+	hear(t, "@msgid=0a-01 :tina!tina@chorus PRIVMSG #chorus :tab\\there");
+	assert_string_equal(last_shown(&f), "[tina] tab\\there");
+	assert_int_equal(thin_pending(t), 0);
+	hear(t, ":n.chorus NOTICE #chorus :[MOD] \x1b[2J");
+	assert_string_equal(last_shown(&f), "[MOD] \\e[2J");
+	hear(t, ":ev\x1bil!x@chorus KICK #chorus tina :removed");
+	assert_string_equal(last_shown(&f), "[REMOVED] removed by ev\\eil");
 	thin_free(t);
 }
 
@@ -290,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_quit_waits_for_lines_typed_last),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_renamed_after_a_clash),
+		cmocka_unit_test(test_escapes_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

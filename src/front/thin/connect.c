@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "conn.h"
+#include "exit_code.h"
 #include "nick.h"
 #include "opts.h"
 #include "secret.h"
@@ -247,10 +248,11 @@ static int
 usage_error(const char *what)
 {
 	fprintf(stderr, "chorus connect: %s\nTry 'chorus connect --help'.\n", what);
-	return 2;
+	return CHORUS_EXIT_USAGE;
 }
 
-static int
+/* The addresses into c; NULL, or what is wrong with them. */
+static const char *
 parse_addrs(connect_client *c, const char *list)
 {
 	char buf[1024], *save = NULL;
@@ -258,13 +260,13 @@ parse_addrs(connect_client *c, const char *list)
 	snprintf(buf, sizeof buf, "%s", list);
 	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (c->naddrs == CONNECT_MAX_ADDRS)
-			return usage_error("too many addresses");
+			return "too many addresses";
 		addr *a = &c->addrs[c->naddrs];
 		if (!opts_split_addr(tok, a->host, sizeof a->host, &a->port) || a->port == 0)
-			return usage_error("addresses are HOST:PORT, separated by commas");
+			return "addresses are HOST:PORT, separated by commas";
 		c->naddrs++;
 	}
-	return c->naddrs ? 0 : usage_error("an address is required");
+	return c->naddrs ? NULL : "an address is required";
 }
 
 /* The secret as a password: the file's text (one line), or CHORUS_SECRET. */
@@ -297,7 +299,8 @@ connect_main(int argc, char **argv)
 	static connect_client c;
 	const char *secret_file = NULL;
 	char session[16];
-	int k, rc;
+	const char *bad;
+	int k;
 
 	opterr = 0;
 	optind = 1;
@@ -305,8 +308,8 @@ connect_main(int argc, char **argv)
 		switch (k) {
 		case 's': secret_file = optarg; break;
 		case 'v': c.verbose = true; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'V': printf("chorus %s\n", CHORUS_VERSION); return 0;
+		case 'h': fputs(usage_text, stdout); return CHORUS_EXIT_LEFT;
+		case 'V': printf("chorus %s\n", CHORUS_VERSION); return CHORUS_EXIT_LEFT;
 		default: return usage_error("invalid option");
 		}
 	}
@@ -314,12 +317,12 @@ connect_main(int argc, char **argv)
 		return usage_error("a NICK and the nodes' HOST:PORT list are expected");
 	if (nick_check(argv[optind], strlen(argv[optind])))
 		return usage_error(nick_check(argv[optind], strlen(argv[optind])));
-	if ((rc = parse_addrs(&c, argv[optind + 1])) != 0)
-		return rc;
+	if ((bad = parse_addrs(&c, argv[optind + 1])) != NULL)
+		return usage_error(bad);
 	char *pass = password(secret_file);
 	if (secret_file && pass == NULL) {
 		fprintf(stderr, "chorus connect: cannot read %s\n", secret_file);
-		return 1;
+		return CHORUS_EXIT_IO;
 	}
 	snprintf(session, sizeof session, "%08x", randombytes_random());
 	thin_io io = {&c, io_send, io_print, note, io_retry, io_exit};
@@ -338,7 +341,7 @@ connect_main(int argc, char **argv)
 	term_callbacks tc = {&c, term_line, term_eof};
 	if (term_start(c.loop, &tc, false) != 0) {
 		fprintf(stderr, "chorus connect: cannot read standard input\n");
-		return 1;
+		return CHORUS_EXIT_IO;
 	}
 	dial(&c);
 	uv_run(c.loop, UV_RUN_DEFAULT);

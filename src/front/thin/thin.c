@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "event.h"
+#include "exit_code.h"
 #include "guest.h"
 #include "irc.h"
 #include "irc_num.h"
@@ -94,22 +95,35 @@ sendf(thin *t, const char *fmt, ...)
 		t->io.send(t->io.ctx, line, (size_t)k < sizeof line ? (size_t)k : sizeof line - 1);
 }
 
+/*
+ * The screen's lines are the node's: an event, as event_format words it
+ * (SPEC section 4).  event_format escapes a message's text; a nick it
+ * takes as it is (a node's nicks are checked), so a nick from the
+ * gateway is given to it escaped (esc).
+ */
 static void
-printf_(thin *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-printf_(thin *t, const char *fmt, ...)
+show(thin *t, const event *ev)
 {
 	char line[EVENT_LINE_MAX];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
+	event_format(ev, line, sizeof line);
 	t->io.print(t->io.ctx, line);
 }
 
-/* Untrusted text for the screen. */
+/* An event that names one user: JOIN, LEAVE, REMOVED (by whom), RENAMED. */
+static void
+show_nick(thin *t, event_kind kind, const char *nick)
+{
+	show(t, &(event){.kind = kind, .nick = nick});
+}
+
+static void
+show_error(thin *t, const char *why)
+{
+	show(t, &(event){.kind = EVENT_ERROR, .text = why});
+}
+
+/* Untrusted text for the screen, in t->esc. */
 static const char *
 esc(thin *t, irc_str s)
 {
@@ -190,12 +204,13 @@ on_privmsg(thin *t, const irc_msg *m)
 			return; /* replayed, and seen already */
 		snprintf(t->last_id, sizeof t->last_id, "%s", id);
 	}
-	const char *text = esc(t, m->params[1]);
 	char nick[NICK_MAX + 1];
 	snprintf(nick, sizeof nick, "%.*s", (int)(from.len > NICK_MAX ? NICK_MAX : from.len), from.ptr);
-	printf_(t, "[%s] %s", nick, text);
+	show(t, &(event){.kind = EVENT_MESSAGE, .nick = nick, .text = m->params[1].ptr,
+			 .text_len = m->params[1].len});
+	/* Pending lines are kept escaped, as the screen shows them. */
 	if (mine(t, from))
-		acknowledge(t, text);
+		acknowledge(t, esc(t, m->params[1]));
 }
 
 static void
@@ -204,7 +219,7 @@ joined(thin *t)
 	t->joined = true;
 	if (!t->ever_joined) {
 		t->ever_joined = true;
-		printf_(t, "[JOIN] %s joined the chat", t->nick);
+		show_nick(t, EVENT_JOIN, t->nick);
 		sendf(t, "PRIVMSG " THIN_CHANNEL " :\\list_users");
 	}
 	for (int i = 0; i < t->npend; i++)
@@ -224,10 +239,13 @@ on_ping(thin *t, const irc_msg *m)
 static void
 on_notice(thin *t, const irc_msg *m)
 {
-	/* The gateway's lines ([LOST], [MOD], answers to commands) as they are. */
+	/*
+	 * The gateway's lines ([LOST], [MOD], answers to commands): the node's
+	 * event_format made them; shown as they are, escaped.
+	 */
 	if ((m->prefix.len == 0 || !memchr(m->prefix.ptr, '!', m->prefix.len)) &&
 	    m->params[1].len && m->params[1].ptr[0] == '[')
-		printf_(t, "%s", esc(t, m->params[1]));
+		t->io.print(t->io.ctx, esc(t, m->params[1]));
 }
 
 static void
@@ -236,7 +254,7 @@ on_join(thin *t, const irc_msg *m)
 	irc_str from = who(m);
 
 	if (!mine(t, from))
-		printf_(t, "[JOIN] %s joined the chat", esc(t, from));
+		show_nick(t, EVENT_JOIN, esc(t, from));
 }
 
 /* QUIT and PART. */
@@ -246,7 +264,7 @@ on_leave(thin *t, const irc_msg *m)
 	irc_str from = who(m);
 
 	if (!mine(t, from))
-		printf_(t, "[LEAVE] %s left the chat", esc(t, from));
+		show_nick(t, EVENT_LEAVE, esc(t, from));
 }
 
 static void
@@ -256,7 +274,7 @@ on_nick(thin *t, const irc_msg *m)
 		return;
 	snprintf(t->nick, sizeof t->nick, "%.*s",
 		 (int)(m->params[0].len > NICK_MAX ? NICK_MAX : m->params[0].len), m->params[0].ptr);
-	printf_(t, "[INFO] your nick was taken by another user; you are now %s", t->nick);
+	show_nick(t, EVENT_RENAMED, t->nick);
 }
 
 static void
@@ -264,8 +282,8 @@ on_kick(thin *t, const irc_msg *m)
 {
 	if (!mine(t, m->params[1]))
 		return;
-	printf_(t, "[REMOVED] removed by %s", esc(t, who(m)));
-	t->io.exit(t->io.ctx, 4);
+	show_nick(t, EVENT_REMOVED, esc(t, who(m)));
+	t->io.exit(t->io.ctx, CHORUS_EXIT_REMOVED);
 }
 
 static void
@@ -292,9 +310,9 @@ on_cannot_send(thin *t, const irc_msg *m)
 
 	if (t->npend > 0)
 		acknowledge(t, t->pend[0].esc);
-	printf_(t, "[ERROR] %s", strcmp(m->command, IRC_ERR_INPUTTOOLONG) == 0 ? "message too long" :
-		why.len && memmem(why.ptr, why.len, "silenced", 8) ? "you are silenced" :
-		"cannot send");
+	show_error(t, strcmp(m->command, IRC_ERR_INPUTTOOLONG) == 0 ? "message too long" :
+		      why.len && memmem(why.ptr, why.len, "silenced", 8) ? "you are silenced" :
+		      "cannot send");
 }
 
 static void
@@ -309,7 +327,7 @@ on_nick_in_use(thin *t, const irc_msg *m)
 	}
 	snprintf(line, sizeof line, "nick \"%s\" is taken", t->nick);
 	t->io.note(t->io.ctx, line);
-	t->io.exit(t->io.ctx, 3);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_NICK_TAKEN);
 }
 
 static void
@@ -317,7 +335,7 @@ on_bad_nick(thin *t, const irc_msg *m)
 {
 	(void)m;
 	t->io.note(t->io.ctx, "invalid nick");
-	t->io.exit(t->io.ctx, 2);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_USAGE);
 }
 
 static void
@@ -326,15 +344,15 @@ on_bad_pass(thin *t, const irc_msg *m)
 	(void)m;
 	t->io.note(t->io.ctx, "authentication failed: give the chat's secret "
 			      "(--secret-file or CHORUS_SECRET)");
-	t->io.exit(t->io.ctx, 5);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_AUTH);
 }
 
 static void
 on_banned(thin *t, const irc_msg *m)
 {
 	(void)m;
-	printf_(t, "[REMOVED] removed by the leader");
-	t->io.exit(t->io.ctx, 4);
+	show_nick(t, EVENT_REMOVED, "the leader"); /* as a node says it (node_recv.c) */
+	t->io.exit(t->io.ctx, CHORUS_EXIT_REMOVED);
 }
 
 /* --- dispatch --------------------------------------------------------------------- */
@@ -412,19 +430,19 @@ thin_input(thin *t, const char *line, size_t len)
 		if (t->joined)
 			sendf(t, "PRIVMSG " THIN_CHANNEL " :%.*s", (int)len, line);
 		else
-			printf_(t, "[ERROR] not connected to a node yet");
+			show_error(t, "not connected to a node yet");
 		return;
 	}
 	if (len > WIRE_MAX_TEXT - GUEST_TAG_MAX - 1) {
-		printf_(t, "[ERROR] message too long");
+		show_error(t, "message too long");
 		return;
 	}
 	if (!utf8_valid(line, len)) {
-		printf_(t, "[ERROR] message is not valid UTF-8");
+		show_error(t, "message is not valid UTF-8");
 		return;
 	}
 	if (t->npend == THIN_MAX_PENDING) {
-		printf_(t, "[ERROR] too many lines waiting for a node");
+		show_error(t, "too many lines waiting for a node");
 		return;
 	}
 	if (t->npend == t->cappend) {
@@ -454,9 +472,9 @@ finish(thin *t)
 		t->io.note(t->io.ctx, line);
 	}
 	if (t->ever_joined)
-		printf_(t, "[LEAVE] %s left the chat", t->nick);
+		show_nick(t, EVENT_LEAVE, t->nick);
 	sendf(t, "QUIT :bye");
-	t->io.exit(t->io.ctx, 0);
+	t->io.exit(t->io.ctx, CHORUS_EXIT_LEFT);
 }
 
 void

@@ -37,7 +37,7 @@ typedef struct thin_io {
 	 * nick for the session we lost: it has not seen the old node die yet).
 	 */
 	void (*retry)(void *ctx, const char *why);
-	/* Done: the shell closes and exits with this code. */
+	/* Done: the shell closes and exits with this code (CHORUS_EXIT_*, exit_code.h). */
 	void (*exit)(void *ctx, int code);
 } thin_io;
 
