@@ -15,6 +15,10 @@
  *   - sealed units (net_seal.c): the handshake, then sealed records;
  *   - next: WebSocket frames, AMQP frames — a framer each.
  *
+ * Beneath the framing, a transport carries the bytes (conn_int.h): TCP
+ * (conn_tcp.c: dialling, listening, accepting) is the one there is; a
+ * stream carried by a message broker is the next, under the same framers.
+ *
  * A framer says how many bytes to read next, takes whole frames from the
  * bytes held (handing them up as it likes), and may turn what was
  * gathered into wire bytes at each flush (seal: records).

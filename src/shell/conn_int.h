@@ -9,8 +9,31 @@
 #include "conn.h"
 #include "lines.h"
 
+/*
+ * A transport: how a conn's bytes reach the other end.  TCP (conn_tcp.c)
+ * is the one there is; a stream carried by a message broker is the next.
+ * The transport's state follows struct conn in one allocation (conn_new's
+ * size); it reports back through conn_room/conn_took (bytes read),
+ * conn_fail and conn_gone.
+ */
+typedef struct conn_transport {
+	/* Read, or stop reading (c->reading says which is wanted). */
+	void (*reading)(conn *c, bool on);
+	/*
+	 * Write bytes: what cannot go at once is queued, unless c->now (then
+	 * dropped), and a queue that would pass c->cap fails c (CONN_EQUEUE).
+	 */
+	void (*write)(conn *c, const void *data, size_t len);
+	/* Bytes written but not yet on their way. */
+	size_t (*queued)(const conn *c);
+	/* Close (after the queue, for CONN_FLUSH); conn_gone once closed. */
+	void (*close)(conn *c, conn_close_how how);
+	/* Bytes arrived and not read yet. */
+	bool (*unread)(const conn *c);
+} conn_transport;
+
 struct conn {
-	uv_tcp_t tcp;           /* first: the handle's data points back here */
+	const conn_transport *t;
 	uv_loop_t *loop;
 	const conn_handlers *h;
 	void *data;             /* the owner's */
@@ -18,7 +41,6 @@ struct conn {
 	void *fs;               /* the framer's state */
 	lines *split;           /* the lines framer's state */
 	char host[64];
-	bool resolving;         /* a name lookup is in flight: the handle waits for it */
 	bool up;                /* connected */
 	bool reading;
 	bool failed;            /* fail ran: no more reading */
@@ -32,7 +54,18 @@ struct conn {
 	size_t outlen, outcap;
 };
 
+/* A conn of size bytes (struct conn first, then the transport's state). */
+conn *conn_new(uv_loop_t *loop, size_t size, const conn_transport *t, const conn_handlers *h,
+	       void *data);
+/* A conn the owner never got (its start failed): no callback will run. */
+void conn_disown(conn *c);
+/* Where the transport reads to: *cap bytes at the returned address. */
+uint8_t *conn_room(conn *c, size_t *cap);
+/* n bytes were read there: the framer takes what it can. */
+void conn_took(conn *c, size_t n);
 /* Stop reading and tell the owner (fail), once; never after conn_close. */
 void conn_fail(conn *c, int err);
+/* The transport is closed: gone runs, and c is freed. */
+void conn_gone(conn *c);
 
 #endif
