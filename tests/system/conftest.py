@@ -203,3 +203,13 @@ def cluster(chorus_bin, tmp_path):
     yield Cluster()
     for n in nodes:
         n.kill()
+
+
+@pytest.fixture(scope="session")
+def broker():
+    """One private RabbitMQ broker for the whole test session (see broker.py:
+    own node name, ports, epmd and temp dir; stopped by PID at the end).
+    Imported here so that tests without a broker do not need pika."""
+    from broker import Broker
+    with Broker() as b:
+        yield b
