@@ -312,6 +312,16 @@ node_ask(node *n, uint64_t now, const char *line, size_t len, node_answer_fn *an
 }
 
 void
+node_add_seed(node *n, uint64_t now, const char *host, uint16_t port)
+{
+	if (!n->cfg.seeds_are_peers || n->phase == PHASE_DONE ||
+	    !node_link_add_seed(n, host, port))
+		return;
+	node_dial_seeds(n, now);
+	assert_node_state(n);
+}
+
+void
 node_leave(node *n, uint64_t now)
 {
 	leave(n, now);

@@ -57,7 +57,8 @@ typedef struct node_config {
 	/*
 	 * The seeds are peers, not ways in (a cluster whose nodes all start
 	 * at once, chatterbox): start as if first, and keep dialling each
-	 * seed, in every phase, until a link to it is bound.
+	 * seed, in every phase, until a link to it is bound.  More may come
+	 * later (node_add_seed: the members a roll call found).
 	 */
 	bool seeds_are_peers;
 	/*
@@ -181,6 +182,12 @@ void node_input(node *n, uint64_t now, const char *line, size_t len);
 typedef void node_answer_fn(void *arg, const event *ev);
 void node_ask(node *n, uint64_t now, const char *line, size_t len, node_answer_fn *answer,
 	      void *arg);
+/*
+ * A peer found after the start (a broker's roll call answered): dialled
+ * like the seeds, if seeds_are_peers and there is room (NODE_MAX_SEEDS);
+ * else ignored.
+ */
+void node_add_seed(node *n, uint64_t now, const char *host, uint16_t port);
 /* Leave gracefully (end of input, a signal). */
 void node_leave(node *n, uint64_t now);
 /*

@@ -329,6 +329,8 @@ void node_nick_taken(node *n);
 /* The --join addresses of cfg, parsed; whether there are any. */
 void node_link_seeds(node *n, const node_config *cfg);
 bool node_link_has_seeds(const node *n);
+/* One more seed (not there yet, and room for it): true when added. */
+bool node_link_add_seed(node *n, const char *host, uint16_t port);
 void node_link_free(node *n);
 peer_link *node_link(node *n, uint32_t id);
 /* The i-th link, or NULL past the last (links move as others close). */

@@ -34,6 +34,22 @@ node_link_seeds(node *n, const node_config *cfg)
 }
 
 bool
+node_link_add_seed(node *n, const char *host, uint16_t port)
+{
+	node_links *k = &n->links;
+
+	if (k->nseeds == NODE_MAX_SEEDS || strlen(host) > WIRE_MAX_HOST || port == 0)
+		return false;
+	for (int i = 0; i < k->nseeds; i++)
+		if (k->seeds[i].port == port && strcmp(k->seeds[i].host, host) == 0)
+			return false;
+	node_seed *s = &k->seeds[k->nseeds++];
+	*s = (node_seed){.port = port, .backoff = NODE_BACKOFF_MIN};
+	snprintf(s->host, sizeof s->host, "%s", host);
+	return true;
+}
+
+bool
 node_link_has_seeds(const node *n)
 {
 	return n->links.nseeds > 0;

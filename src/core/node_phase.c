@@ -111,18 +111,24 @@ node_enter(node *n, node_phase to, uint64_t now)
  * The joiner is ready once no member it learned of is still pending, and
  * every one it is linked to has reported its clock (so that a joiner whose
  * clock is far off learns it before it announces itself: node_hist.c).
+ * One whose seeds are peers (starting too, or found by a roll call) waits
+ * for the deadline unless it has met one of them: until then, it cannot
+ * know that it is first.
  */
 static bool
 join_complete(node *n, uint64_t now)
 {
+	bool met = false;
+
 	if (now >= n->join_deadline)
 		return true;
 	for (int i = 1; i < n->members.len; i++) {
 		const member *m = &n->members.v[i];
 		if (m->state == MEMBER_PENDING || (m->state == MEMBER_ALIVE && !m->reported))
 			return false;
+		met |= m->state == MEMBER_ALIVE;
 	}
-	return true;
+	return met || !n->cfg.seeds_are_peers;
 }
 
 /*

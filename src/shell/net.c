@@ -198,12 +198,10 @@ evict_one(net *t)
 	peer_close(ps[i]); /* accepted, not open: the core never knew it */
 }
 
+/* A connection accepted (or a stream a broker carries): a stranger until its handshake. */
 static void
-on_accept(void *ctx, conn_listener *l)
+adopt(net *t, conn *c)
 {
-	net *t = ctx;
-	conn *c = conn_accept(l, &peer_handlers, NULL);
-
 	if (c == NULL)
 		return;
 	net_peer *p = peer_new(t, c, false, conn_host(c));
@@ -212,6 +210,24 @@ on_accept(void *ctx, conn_listener *l)
 	p->unfinished = true;
 	t->nunfinished++;
 	peer_start(p);
+}
+
+static void
+on_accept(void *ctx, conn_listener *l)
+{
+	adopt(ctx, conn_accept(l, &peer_handlers, NULL));
+}
+
+void
+net_broker_open(net *t, broker *b)
+{
+	adopt(t, broker_take(b, &peer_handlers, NULL));
+}
+
+void
+net_use_broker(net *t, broker *b)
+{
+	t->broker = b;
 }
 /* Links that count against NET_MAX_LINKS: open ones, and our own dials. */
 static int
@@ -254,9 +270,13 @@ net_listen(net *t, const char *host, uint16_t port, uint16_t *bound)
 uint32_t
 net_connect(net *t, const char *host, uint16_t port)
 {
-	conn *c;
+	conn *c = NULL;
 
-	if (conn_connect(t->loop, host, port, &peer_handlers, NULL, &c) != 0)
+	if (broker_is_host(host))
+		c = t->broker ? broker_dial(t->broker, host, &peer_handlers, NULL) : NULL;
+	else if (conn_connect(t->loop, host, port, &peer_handlers, NULL, &c) != 0)
+		c = NULL;
+	if (c == NULL)
 		return t->next_id++; /* nothing follows: as if it had never been */
 	return peer_new(t, c, true, host)->id;
 }

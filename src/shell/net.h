@@ -42,6 +42,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "broker.h"
 #include "seal.h"
 
 #define NET_MAX_LINKS 256        /* members' links (handshake done) and our own dials */
@@ -73,6 +74,14 @@ net *net_new(uv_loop_t *loop, const net_callbacks *cb, const uint8_t psk[SEAL_KE
 
 /* Listen on host:port; *bound receives the actual port.  0 or -errno. */
 int net_listen(net *t, const char *host, uint16_t port, uint16_t *bound);
+
+/*
+ * Links through a broker too (not owned): a host "~ID" is dialled through
+ * it, and the streams it announces (broker_callbacks.open: call
+ * net_broker_open) are accepted like connections.
+ */
+void net_use_broker(net *t, broker *b);
+void net_broker_open(net *t, broker *b);
 
 /* Start a connect; up or down follows. */
 uint32_t net_connect(net *t, const char *host, uint16_t port);

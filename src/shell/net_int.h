@@ -34,6 +34,7 @@ struct net {
 	uv_loop_t *loop;
 	net_callbacks cb;
 	conn_listener *listener;
+	broker *broker;         /* --broker: the streams it carries are links too, or NULL */
 	uint8_t psk[SEAL_KEY];
 	uint8_t *plain;         /* an opened record, SEAL_MAX_PLAIN bytes */
 	int npeers;             /* every link, closing ones too */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker.h"
 #include "exit_code.h"
 #include "nick.h"
 
@@ -22,6 +23,9 @@ static const char usage_text[] =
 	"  -d, --data DIR           identity, history and settings of this node\n"
 	"                           (default $XDG_DATA_HOME/chorus/NICK, else ~/.local/share/chorus/NICK)\n"
 	"      --secret-file FILE   the chat's shared secret (also: env CHORUS_SECRET)\n"
+	"      --broker URL         reach the chat through a RabbitMQ broker, found by roll call:\n"
+	"                           amqp://[USER:PASS@]HOST[:PORT][/VHOST] (repeatable: the nodes\n"
+	"                           of one RabbitMQ cluster; also env CHORUS_BROKER); needs the secret\n"
 	"      --heartbeat-ms N     heartbeat period (default 200)\n"
 	"      --timeout-ms N       silence after which a peer counts as failed (default 1000)\n"
 	"      --handshake-ms N     time a peer connection has to prove the secret (default 10000)\n"
@@ -88,7 +92,7 @@ parse_ms(const char *s, unsigned *out)
 }
 
 enum { OPT_SECRET = 256, OPT_HB, OPT_TIMEOUT, OPT_TS, OPT_HEADLESS, OPT_IRC, OPT_CHANNEL,
-       OPT_HANDSHAKE, OPT_IRC_REGISTER, OPT_IRC_PING };
+       OPT_HANDSHAKE, OPT_IRC_REGISTER, OPT_IRC_PING, OPT_BROKER };
 
 static const struct option long_opts[] = {
 	{"listen", required_argument, NULL, 'l'},
@@ -104,6 +108,7 @@ static const struct option long_opts[] = {
 	{"irc-channel", required_argument, NULL, OPT_CHANNEL},
 	{"irc-register-ms", required_argument, NULL, OPT_IRC_REGISTER},
 	{"irc-ping-ms", required_argument, NULL, OPT_IRC_PING},
+	{"broker", required_argument, NULL, OPT_BROKER},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -118,6 +123,7 @@ parse_one(int c, node_opts *o)
 		if (!opts_split_addr(optarg, o->listen_host, sizeof o->listen_host,
 				     &o->listen_port))
 			return usage_error("--listen wants HOST:PORT, not '%s'", optarg);
+		o->listen_given = true;
 		return 0;
 	case 'j': {
 		char host[64];
@@ -164,11 +170,44 @@ parse_one(int c, node_opts *o)
 		if (!parse_ms(optarg, &o->irc_ping_ms))
 			return usage_error("--irc-ping-ms wants 10..600000, not '%s'", optarg);
 		return 0;
+	case OPT_BROKER:
+		if (!broker_url_ok(optarg))
+			return usage_error("--broker wants amqp://[USER:PASS@]HOST[:PORT][/VHOST], "
+					   "not '%s'", optarg);
+		if (o->nbroker == OPTS_MAX_BROKERS)
+			return usage_error("%s", "too many --broker URLs");
+		o->broker[o->nbroker++] = optarg;
+		return 0;
 	case 'v': o->verbose = true; return 0;
 	case 'h': fputs(usage_text, stdout); return -1;
 	case 'V': printf("chorus %s\n", CHORUS_VERSION); return -1;
 	default: return usage_error("%s", "invalid option");
 	}
+}
+
+/* --broker (or CHORUS_BROKER): the chat is found by roll call, not --join. */
+static int
+broker_opts(node_opts *o)
+{
+	const char *env = getenv("CHORUS_BROKER");
+
+	if (o->nbroker == 0 && env && *env) {
+		if (!broker_url_ok(env))
+			return usage_error("CHORUS_BROKER wants amqp://[USER:PASS@]HOST[:PORT][/VHOST], "
+					   "not '%s'", env);
+		o->broker[o->nbroker++] = env;
+	}
+	if (o->nbroker == 0)
+		return 0;
+	if (o->njoin)
+		return usage_error("%s", "--broker and --join do not go together: a node on a "
+				   "broker finds the chat by roll call");
+	if (!o->listen_given) { /* peers come through the broker: no port of ours is needed */
+		snprintf(o->listen_host, sizeof o->listen_host, "127.0.0.1");
+		o->listen_port = 0;
+	}
+	o->seeds_are_peers = true;
+	return 0;
 }
 
 int
@@ -193,5 +232,5 @@ opts_parse(int argc, char **argv, node_opts *o)
 		return usage_error("invalid nick: %s", why);
 	if (o->timeout_ms <= o->heartbeat_ms)
 		return usage_error("%s", "--timeout-ms must be longer than --heartbeat-ms");
-	return 0;
+	return broker_opts(o);
 }

@@ -13,11 +13,13 @@
 #include <stdint.h>
 
 #define OPTS_MAX_JOIN 16
+#define OPTS_MAX_BROKERS 8
 
 typedef struct node_opts {
 	const char *nick;
 	char listen_host[64];
 	uint16_t listen_port;
+	bool listen_given;     /* --listen was given */
 	const char *join[OPTS_MAX_JOIN];
 	int njoin;
 	const char *data_dir; /* NULL: the default under XDG_DATA_HOME */
@@ -35,6 +37,8 @@ typedef struct node_opts {
 	unsigned irc_register_ms; /* for an IRC client to register */
 	unsigned irc_ping_ms;     /* a quiet IRC client gets PING, then as long to answer */
 	bool seeds_are_peers;  /* the --join list are peers starting too */
+	const char *broker[OPTS_MAX_BROKERS]; /* --broker URLs (or CHORUS_BROKER): one RabbitMQ cluster */
+	int nbroker;
 } node_opts;
 
 int opts_parse(int argc, char **argv, node_opts *o);

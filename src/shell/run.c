@@ -287,12 +287,67 @@ on_prepare(uv_prepare_t *p)
 	RUN_EACH_FRONT(r, f)
 		if (f->ops->turn && f->ops->turn(f->self, now_of(r)))
 			node_leave(r->core, now_of(r));
+	if (r->broker && !r->roll_answered && node_announced(r->core)) {
+		r->roll_answered = true;
+		broker_joined(r->broker);
+	}
 	bool busy = node_busy(r->core);
 	if (busy != r->held)
 		RUN_EACH_FRONT(r, f)
 			if (f->ops->hold)
 				f->ops->hold(f->self, busy);
 	r->held = busy;
+}
+
+/* --- the broker's callbacks (--broker) ------------------------------------ */
+
+static void
+broker_open(void *ctx, broker *b)
+{
+	runner *r = ctx;
+
+	net_broker_open(r->net, b);
+}
+
+static void
+broker_here(void *ctx, const char *host)
+{
+	runner *r = ctx;
+
+	if (r->core)
+		node_add_seed(r->core, now_of(r), host, BROKER_PORT);
+}
+
+static void
+broker_down(void *ctx, const char *why)
+{
+	runner *r = ctx;
+	char text[300];
+	event ev = {.kind = EVENT_ERROR, .text = text};
+
+	ev.text_len = (size_t)snprintf(text, sizeof text, "broker unreachable: %s", why);
+	io_event(r, &ev);
+}
+
+/*
+ * --broker: connect (the chat's exchanges are named from its key psk), or
+ * why not in r->fail.
+ */
+static int
+start_broker(runner *r, const uint8_t psk[SEAL_KEY])
+{
+	broker_callbacks cb = {r, broker_open, broker_here, broker_down};
+	char err[300];
+
+	if (r->opts->nbroker == 0)
+		return 0;
+	r->broker = broker_new(r->loop, r->opts->broker[0], psk, r->started_ms, &cb, err,
+			       sizeof err);
+	if (r->broker == NULL)
+		return failure_set(&r->fail, CHORUS_EXIT_IO, "cannot reach the broker %s: %s",
+				   r->opts->broker[0], err);
+	net_use_broker(r->net, r->broker);
+	return 0;
 }
 
 static void
@@ -380,10 +435,16 @@ start(runner *r, const ident *id, uint16_t port)
 		run_store_failed(r);
 	cfg.peers = r->peers;
 	cfg.npeers = r->npeers;
+	if (r->broker) { /* reached through the broker alone */
+		cfg.host = broker_host(r->broker);
+		cfg.port = BROKER_PORT;
+	}
 	r->core = node_create(&cfg, &io);
 	if ((rc = make_fronts(r)) != 0)
 		return rc;
 	node_start(r->core, now_of(r));
+	if (r->broker)
+		broker_roll_call(r->broker);
 	uv_prepare_init(r->loop, &r->prepare);
 	r->prepare.data = r;
 	uv_prepare_start(&r->prepare, on_prepare);
@@ -412,7 +473,8 @@ find_secret(runner *r, uint8_t psk[SEAL_KEY])
 
 	if (kept < 0)
 		return store_failure(r);
-	rc = secret_find(&r->secret, r->id.dir, o->secret_file, o->njoin == 0 && r->npeers == 0,
+	rc = secret_find(&r->secret, r->id.dir, o->secret_file,
+			 o->njoin == 0 && r->npeers == 0 && o->nbroker == 0,
 			 kept == 1, &r->fail);
 	if (rc == 0 && (rc = secret_derive(&r->secret, psk, r->pass_check, &r->fail)) != 0)
 		secret_wipe(&r->secret);
@@ -435,7 +497,7 @@ settle_data(runner *r)
 			return rc;
 		r->store = r->id.store;
 	}
-	if (o->njoin != 0 || r->npeers != 0)
+	if (o->njoin != 0 || r->npeers != 0 || o->nbroker != 0)
 		return 0;
 	if ((rc = keep_secret(r)) != 0)
 		return rc;
@@ -471,14 +533,17 @@ run_node(const node_opts *o, const front_plug *plugs, int nplugs)
 		return give_up(&r, rc);
 	r.store = r.id.store;
 	/* Without --join, the members met in an earlier run are the way in. */
-	if (r.store && o->njoin == 0 && (r.npeers = store_peers(r.store, r.peers, RUN_MAX_PEERS)) < 0)
+	if (r.store && o->njoin == 0 && o->nbroker == 0 && (r.npeers = store_peers(r.store, r.peers, RUN_MAX_PEERS)) < 0)
 		run_store_failed(&r);
 	if ((rc = find_secret(&r, psk)) != 0)
 		return give_up(&r, rc);
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = uv_default_loop();
 	r.net = net_new(r.loop, &nc, psk, o->handshake_ms);
+	rc = start_broker(&r, psk);
 	sodium_memzero(psk, sizeof psk);
+	if (rc != 0)
+		return give_up(&r, rc);
 	rc = net_listen(r.net, o->listen_host, o->listen_port, &port);
 	if (rc != 0) {
 		failure_set(&r.fail, CHORUS_EXIT_IO, "cannot listen on %s:%u: %s", o->listen_host,
@@ -495,6 +560,7 @@ run_node(const node_opts *o, const front_plug *plugs, int nplugs)
 		if (f->ops->free)
 			f->ops->free(f->self);
 	node_free(r.core);
+	broker_free(r.broker);
 	store_close(r.store);
 	secret_wipe(&r.secret);
 	fflush(stdout);

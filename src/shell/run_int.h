@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "broker.h"
 #include "failure.h"
 #include "front.h"
 #include "ident.h"
@@ -28,6 +29,8 @@ typedef struct runner {
 	node *core;
 	uint64_t started_ms; /* the wall clock when run_node began */
 	net *net;
+	broker *broker;     /* --broker, or NULL */
+	bool roll_answered; /* broker: we answer every roll call (in the chat) */
 	store *store;
 	const front_plug *plugs; /* the front ends asked for */
 	int nplugs;

@@ -1,0 +1,85 @@
+/*
+ * broker — a node's way to the chat through a RabbitMQ broker (--broker,
+ * SPEC section 10), on librabbitmq (rabbitmq-c) fitted to the libuv loop:
+ * one AMQP connection, its socket watched with uv_poll and read with the
+ * library's non-blocking frame calls; publishes are written at once.
+ *
+ * The broker carries streams, not messages of the chat: a link to a
+ * member is a conn (conn.h) whose transport is this broker, under the
+ * same framer as on TCP (net_seal: the handshake keyed by the chat's
+ * secret, then sealed records).  So the broker sees only ciphertext, and
+ * nothing of the core changes.
+ *
+ * Names.  A chat's exchanges are named from its key, never its secret:
+ * chorus.TAG.all (fanout: the roll call) and chorus.TAG.to (direct:
+ * streams), TAG = 16 hex digits of a keyed BLAKE2b of the chat's key.  Each
+ * node has one exclusive queue, chorus.TAG.ID (ID: 16 random hex digits),
+ * gone with its connection, bound to both; its address, as members
+ * gossip it, is host "~ID" port BROKER_PORT.
+ *
+ * A stream's messages (AMQP properties): type "open", "data" or "close";
+ * reply_to the sender's ID; correlation_id "ID.N", the dialler's ID and
+ * its stream number.  Everything is published with mandatory set: a
+ * message for a queue that is gone comes back (basic.return) and that
+ * stream fails at once, as a TCP reset would.
+ *
+ * Roll call.  broker_roll_call publishes "roll" on the fanout exchange,
+ * with the caller's start time (timestamp, ms).  A member answers "here"
+ * to it; a node that is itself still waiting answers only a caller that
+ * started after it (earlier time, then lower ID, wins), so two nodes that
+ * start together find each other and one of them founds the chat.
+ */
+#ifndef CHORUS_BROKER_H
+#define CHORUS_BROKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "conn.h"
+
+#define BROKER_PORT 1          /* the port in a broker address (members need one) */
+#define BROKER_ID_LEN 16       /* hex digits of a node's ID on the broker */
+
+typedef struct broker broker;
+
+typedef struct broker_callbacks {
+	void *ctx;
+	/* A member opened a stream to us: take it with broker_take. */
+	void (*open)(void *ctx, broker *b);
+	/* A roll call was answered: a member (or an older newcomer) at host "~ID". */
+	void (*here)(void *ctx, const char *host);
+	/* The broker cannot be reached, or the connection to it was lost. */
+	void (*down)(void *ctx, const char *why);
+} broker_callbacks;
+
+/*
+ * Connect to url (amqp://[USER:PASS@]HOST[:PORT][/VHOST]) and set up the
+ * chat's exchanges (named from key, 32 bytes) and our queue; started
+ * (wall ms) orders roll calls.  NULL with why in err.
+ */
+broker *broker_new(uv_loop_t *loop, const char *url, const uint8_t key[32], uint64_t started,
+		   const broker_callbacks *cb, char *err, size_t errcap);
+/* Our address: "~ID" (with BROKER_PORT). */
+const char *broker_host(const broker *b);
+/* Whether host is a broker address ("~ID"). */
+bool broker_is_host(const char *host);
+
+/* Ask who is in the chat: here follows for each that answers. */
+void broker_roll_call(broker *b);
+/* We are in the chat now: answer every roll call. */
+void broker_joined(broker *b);
+
+/* Open a stream to the node at host "~ID": up or fail follows.  NULL if not. */
+conn *broker_dial(broker *b, const char *host, const conn_handlers *h, void *data);
+/* The stream that open announced (reading not started), or NULL. */
+conn *broker_take(broker *b, const conn_handlers *h, void *data);
+
+/* Close the connection: every stream fails first. */
+void broker_free(broker *b);
+
+/* Whether url is one broker_new can parse (for the command line). */
+bool broker_url_ok(const char *url);
+
+#endif

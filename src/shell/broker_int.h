@@ -1,0 +1,69 @@
+/*
+ * broker_int — what broker.c (the AMQP session, the roll call) and
+ * broker_stream.c (the streams, a conn transport) share.  Nothing else
+ * includes it.
+ */
+#ifndef CHORUS_BROKER_INT_H
+#define CHORUS_BROKER_INT_H
+
+#include <amqp.h>
+
+#include "broker.h"
+#include "conn_int.h"
+
+typedef struct broker_stream broker_stream;
+
+/* A stream opened to us and not taken yet (broker_take). */
+typedef struct broker_offer {
+	char peer[BROKER_ID_LEN + 1];
+	char corr[2 * BROKER_ID_LEN];
+} broker_offer;
+
+struct broker {
+	uv_loop_t *loop;
+	broker_callbacks cb;
+	char *url;
+	amqp_connection_state_t amqp; /* NULL while not connected */
+	uv_poll_t poll;               /* its socket */
+	bool polling;                 /* the poll handle is open */
+	bool lost;                    /* the connection is going: poll closing */
+	bool freed;
+	int handles;                  /* left to close, once freed */
+	uv_timer_t retry;
+	uint64_t backoff;
+	uint64_t started;             /* orders roll calls */
+	bool rolling;                 /* a roll call was asked for */
+	bool joined;                  /* in the chat: answer every roll call */
+	char id[BROKER_ID_LEN + 1];
+	char host[BROKER_ID_LEN + 2]; /* "~ID" */
+	char queue[64];
+	char ex_all[40];              /* fanout: roll calls */
+	char ex_to[40];               /* direct: streams, answers */
+	/* broker_stream.c's */
+	broker_stream *streams;       /* open ones */
+	broker_stream *dead;          /* closed, freed at the next kick */
+	uint32_t next_stream;
+	broker_offer offer;           /* the one open is announcing */
+	bool offered;
+	uv_timer_t kick;              /* deferred work: ups, held bytes, frees */
+};
+
+/* Publish one message; 0, or -1 (the connection is then lost). */
+int broker_publish(broker *b, const char *exchange, const char *to, const char *type,
+		   const char *corr, const void *body, size_t len);
+/* The connection is lost: every stream fails, and we try again later. */
+void broker_lost(broker *b, const char *why);
+/* An AMQP string as a C string, cut to cap. */
+void broker_prop(amqp_bytes_t v, char *buf, size_t cap);
+
+void broker_streams_init(broker *b);
+/* A stream message ("open", "data", "close") came. */
+void broker_stream_message(broker *b, const char *type, const amqp_message_t *m);
+/* A message came back: its stream's peer is gone. */
+void broker_stream_returned(broker *b, const amqp_message_t *m);
+/* Every open stream fails (the connection is lost). */
+void broker_streams_fail(broker *b);
+/* Close the streams' handle (freed: done runs). */
+void broker_streams_close(broker *b, uv_close_cb done);
+
+#endif
