@@ -1,0 +1,101 @@
+"""Broker mode (SPEC section 10): nodes that reach the chat through a
+RabbitMQ broker alone, found by roll call.  One private broker for the
+session (broker.py); every test runs its own chat on it, named by a secret
+of its own, so the tests stay apart as two chats on one broker must."""
+import re
+import secrets
+import time
+
+from conftest import agreed_checksums
+
+
+def on_broker(cluster, broker, secret):
+    """start(nick) on this broker, in the chat of this secret."""
+    def start(nick, wait_joined=True):
+        return cluster.start(nick, extra=["--broker", broker.url], secret=secret,
+                             wait_joined=wait_joined)
+    return start
+
+
+def test_three_nodes_found_by_roll_call(cluster, broker):
+    start = on_broker(cluster, broker, secrets.token_hex(8))
+    a = start("alice")
+    assert a.wait_line(r"^\[USERS\] .*")[2].group(0) == "[USERS] alice (leader)"
+    b = start("bob")
+    c = start("carol")
+    assert c.wait_line(r"^\[USERS\] .*")[2].group(0) == "[USERS] alice (leader), bob, carol"
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    b.send("hello over the broker")
+    for n in (a, b, c):
+        n.wait_line(r"^\[bob\] hello over the broker$")
+    sums = agreed_checksums([a, b, c])
+    assert len(set(sums)) == 1, sums
+
+
+def test_taken_nick_exits_3(cluster, broker):
+    start = on_broker(cluster, broker, secrets.token_hex(8))
+    a = start("alice")
+    b = start("bob")
+    cluster.settle([a, b], "alice (leader), bob")
+    late = start("BOB", wait_joined=False)
+    assert late.wait_exit() == 3
+    cluster.settle([a, b], "alice (leader), bob")
+
+
+def test_two_chats_on_one_broker_stay_apart(cluster, broker):
+    one = on_broker(cluster, broker, secrets.token_hex(8))
+    two = on_broker(cluster, broker, secrets.token_hex(8))
+    a, b = one("alice"), one("bob")
+    c = two("carol")
+    d = two("dave")
+    cluster.settle([a, b], "alice (leader), bob")
+    cluster.settle([c, d], "carol (leader), dave")
+    a.send("only for the first chat")
+    b.wait_line(r"^\[alice\] only for the first chat$")
+    time.sleep(0.5)
+    assert not any("only for the first chat" in l for n in (c, d) for l in n.output())
+
+
+def test_leader_killed_one_new_leader(cluster, broker):
+    start = on_broker(cluster, broker, secrets.token_hex(8))
+    a = start("alice")
+    b = start("bob")
+    c = start("carol")
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    a.kill()
+    for n in (b, c):
+        n.wait_line(r"^\[LEADER\] bob is the leader$", timeout=5)
+    cluster.settle([b, c], "bob (leader), carol")
+    c.send("after the failover")
+    b.wait_line(r"^\[carol\] after the failover$")
+    sums = agreed_checksums([b, c])
+    assert len(set(sums)) == 1, sums
+
+
+def test_broker_restarted_mid_chat_loses_nothing(cluster, broker):
+    start = on_broker(cluster, broker, secrets.token_hex(8))
+    a, b, c = start("alice"), start("bob"), start("carol")
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    for i in range(5):
+        b.send(f"before {i}")
+    for n in (a, c):
+        n.wait_line(r"^\[bob\] before 4$")
+    broker.kill()
+    for n in (a, b, c):
+        n.wait_line(r"^\[ERROR\] broker unreachable: ", timeout=10)
+    for i in range(5):
+        c.send(f"while down {i}")  # kept (SPEC 5.10), shown [LATE] once the broker is back
+    broker.restart()
+    for i in range(5):
+        a.send(f"after {i}")
+    for n in (a, b, c):
+        n.wait_line(r"^(\[LATE [0-9:]+\] )?\[carol\] while down 4$", timeout=30)
+        n.wait_line(r"^\[alice\] after 4$", timeout=30)
+    cluster.settle([a, b, c], "alice (leader), bob, carol", timeout=20)
+    sums = agreed_checksums([a, b, c], timeout=20)
+    assert len(set(sums)) == 1, sums
+    assert "count=15 " in sums[0], sums
+    for n in (a, b, c):
+        said = [re.sub(r"^\[LATE [0-9:]+\] ", "", l) for l in n.output()]
+        said = [l for l in said if l.startswith(("[bob] ", "[carol] ", "[alice] "))]
+        assert len(said) == len(set(said)) == 15, said
