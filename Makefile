@@ -37,10 +37,10 @@ SIM_SRC   := $(wildcard tests/sim/*.c)
 # the simulator's code it tests with) and the libraries UNIT_LIBS_<group>;
 # a group with neither links the core alone.
 unit_group = $(word 2,$(subst _, ,$(1)))
-# The node's test keeps its nodes' records in the simulator's memory
-# store, and plays peers by hand with tests/sim/inject.c, as the node
+# The node's tests keep their nodes' records in the simulator's memory
+# store, and play peers by hand with tests/sim/inject.c, as the node
 # fuzzer does.
-UNIT_NEEDS_node    := tests/sim/memstore.c tests/sim/inject.c
+UNIT_NEEDS_node    := tests/unit/node_fixture.c tests/sim/memstore.c tests/sim/inject.c
 # The store's test also needs the store (shell code) and SQLite.
 UNIT_NEEDS_store   := src/shell/store.c src/shell/store_file.c
 UNIT_LIBS_store    := -lsqlite3
