@@ -41,6 +41,7 @@ unit_group = $(word 2,$(subst _, ,$(1)))
 # store, and play peers by hand with tests/sim/inject.c, as the node
 # fuzzer does.
 UNIT_NEEDS_node    := tests/unit/node_fixture.c tests/sim/memstore.c tests/sim/inject.c
+UNIT_NEEDS_seal    := tests/unit/seal_fixture.c
 # The store's test also needs the store (shell code) and SQLite.
 UNIT_NEEDS_store   := src/shell/store.c src/shell/store_file.c
 UNIT_LIBS_store    := -lsqlite3
