@@ -42,8 +42,8 @@ unit_group = $(word 2,$(subst _, ,$(1)))
 # fuzzer does.
 UNIT_NEEDS_node    := tests/unit/node_fixture.c tests/sim/memstore.c tests/sim/inject.c
 UNIT_NEEDS_seal    := tests/unit/seal_fixture.c
-# The store's test also needs the store (shell code) and SQLite.
-UNIT_NEEDS_store   := src/shell/store.c src/shell/store_file.c
+# The store's tests also need the store (shell code) and SQLite.
+UNIT_NEEDS_store   := tests/unit/store_fixture.c src/shell/store.c src/shell/store_file.c
 UNIT_LIBS_store    := -lsqlite3
 # The vectors' test builds its SIG frame with tests/sim/inject.c too.
 UNIT_NEEDS_vectors := tests/sim/inject.c
