@@ -45,8 +45,9 @@ UNIT_NEEDS_seal    := tests/unit/seal_fixture.c
 # The store's tests also need the store (shell code) and SQLite.
 UNIT_NEEDS_store   := tests/unit/store_fixture.c src/shell/store.c src/shell/store_file.c
 UNIT_LIBS_store    := -lsqlite3
-# The vectors' test builds its SIG frame with tests/sim/inject.c too.
-UNIT_NEEDS_vectors := tests/sim/inject.c
+# The vectors' tests share the hex kept; the code's builds its SIG frame
+# with tests/sim/inject.c too.
+UNIT_NEEDS_vectors := tests/unit/vectors_kept.c tests/sim/inject.c
 
 # Two build trees: build/ (normal) and build/san/ (ASan + UBSan).
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
