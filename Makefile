@@ -26,7 +26,28 @@ CORE_SRC  := $(wildcard src/core/*.c) $(FRONT_PURE)
 SHELL_SRC := $(wildcard src/shell/*.c) $(filter-out $(FRONT_PURE),$(wildcard src/front/*/*.c))
 HEADERS   := $(wildcard src/core/*.h src/shell/*.h src/front/*/*.h)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNITS     := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
+UNIT_BINS := $(addprefix build/unit/,$(UNITS)) $(addprefix build/san/unit/,$(UNITS))
 SIM_SRC   := $(wildcard tests/sim/*.c)
+
+# Each unit test, tests/unit/test_*.c, is its own binary.  They come in
+# groups, named by the word after test_ (test_node_join.c is of the group
+# node): each test of a group links, besides the core, the sources
+# UNIT_NEEDS_<group> names (the group's shared fixture, and the shell's or
+# the simulator's code it tests with) and the libraries UNIT_LIBS_<group>;
+# a group with neither links the core alone.
+unit_group = $(word 2,$(subst _, ,$(1)))
+# The node's tests keep their nodes' records in the simulator's memory
+# store, and play peers by hand with tests/sim/inject.c, as the node
+# fuzzer does.
+UNIT_NEEDS_node    := tests/unit/node_fixture.c tests/sim/memstore.c tests/sim/inject.c
+UNIT_NEEDS_seal    := tests/unit/seal_fixture.c
+# The store's tests also need the store (shell code) and SQLite.
+UNIT_NEEDS_store   := tests/unit/store_fixture.c src/shell/store.c src/shell/store_file.c
+UNIT_LIBS_store    := -lsqlite3
+# The vectors' tests share the hex kept; the code's builds its SIG frame
+# with tests/sim/inject.c too.
+UNIT_NEEDS_vectors := tests/unit/vectors_kept.c tests/sim/inject.c
 
 # Two build trees: build/ (normal) and build/san/ (ASan + UBSan).
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
@@ -36,7 +57,7 @@ all: build/chorus
 .SECONDARY:
 
 define tree
-$(1)/obj/%.o: %.c $$(HEADERS) $$(wildcard tests/sim/*.h)
+$(1)/obj/%.o: %.c $$(HEADERS) $$(wildcard tests/sim/*.h tests/unit/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE) $$(TEST_INC) $$(CFLAGS) $(2) -c $$< -o $$@
 
@@ -46,25 +67,14 @@ $(1)/chorus: $(call obj,$(1),$(CORE_SRC) $(SHELL_SRC))
 $(1)/libcore.a: $(call obj,$(1),$(CORE_SRC))
 	rm -f $$@ && ar rcs $$@ $$^
 
+# A unit test is its own binary: its object, what its group needs
+# (UNIT_NEEDS_*) and the core, the core last for every object before it
+# to call into.
 $(1)/unit/%: $(1)/obj/tests/unit/%.o $(1)/libcore.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lcmocka -o $$@
-
-# The store's test also needs the store (shell code) and SQLite.
-$(1)/unit/test_store: $(1)/obj/tests/unit/test_store.o $(1)/obj/src/shell/store.o $(1)/obj/src/shell/store_file.o $(1)/libcore.a
-	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lsqlite3 -lcmocka -o $$@
-
-# The node's test keeps its nodes' records in the simulator's memory store,
-# and plays peers by hand with tests/sim/inject.c, as the node fuzzer does.
-$(1)/unit/test_node: $(1)/obj/tests/unit/test_node.o $(1)/obj/tests/sim/memstore.o $(1)/obj/tests/sim/inject.o $(1)/libcore.a
-	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lcmocka -o $$@
-
-# The vectors' test builds its SIG frame with tests/sim/inject.c too.
-$(1)/unit/test_vectors: $(1)/obj/tests/unit/test_vectors.o $(1)/obj/tests/sim/inject.o $(1)/libcore.a
-	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -lcmocka -o $$@
+	$$(CC) $$(CFLAGS) $(2) $$(filter %.o,$$^) $$(filter %.a,$$^) $$(CORE_LIBS) $$(UNIT_LIBS) -lcmocka -o $$@
+$(foreach t,$(UNITS),$(eval $(1)/unit/$(t): $(call obj,$(1),$(UNIT_NEEDS_$(call unit_group,$(t))))))
+$(foreach t,$(UNITS),$(eval $(1)/unit/$(t): UNIT_LIBS := $(UNIT_LIBS_$(call unit_group,$(t)))))
 
 $(1)/sim: $(call obj,$(1),$(SIM_SRC)) $(1)/libcore.a
 	$$(CC) $$(CFLAGS) $(2) $$^ $$(CORE_LIBS) -o $$@
@@ -83,9 +93,6 @@ build/insider/obj/%.o: %.c $(HEADERS)
 
 build/insider/chorus: $(INSIDER_OBJ)
 	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
-
-UNITS     := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
-UNIT_BINS := $(addprefix build/unit/,$(UNITS)) $(addprefix build/san/unit/,$(UNITS))
 
 include bench/bench.mk
 

@@ -8,8 +8,9 @@ texts -- are those the document gives).  None of chorus's code is used:
 BLAKE2b is hashlib's, X25519, Ed25519, ChaCha20-Poly1305 and Argon2id are
 PyNaCl's, and where they are installed the reference Argon2 library and
 OpenSSL (the cryptography package) give the same bytes.
-tests/unit/test_vectors.c checks the same vectors against the code, so the
-code and this reading of the document agree byte for byte.  Needs no
+tests/unit/test_vectors_code.c and test_vectors_doc.c check the same
+vectors against the code, so the code and this reading of the document
+agree byte for byte.  Needs no
 chorus binary.
 """
 import hashlib
