@@ -4,6 +4,9 @@
  * shows what it heard; a taken nick and a REJECT end the node with 3, a
  * clock far off with 6; a seed that stays silent, or hangs after its
  * HELLO, is dialled again, and so is a member that lost the newcomer's.
+ * A node whose seeds are peers (found by a broker's roll call) waits for
+ * its deadline before it founds a chat, and joins through a peer found
+ * after its start (node_add_seed) as through a seed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -275,6 +278,63 @@ test_higher_id_dials_a_member_that_lost_its_hello(void **state)
 	stop(&b);
 }
 
+static void
+test_peer_node_founds_only_after_its_deadline(void **state)
+{
+	(void)state;
+	fake a;
+
+	next_seeds_are_peers = true;
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	ticks(&a, 1000, 1900);
+	assert_int_equal(a.nlines, 0); /* a roll call may still be answered */
+	ticks(&a, 1900, 2100);
+	assert_int_equal(find_line(&a, "[USERS] alice (leader)"), 1);
+	stop(&a);
+}
+
+static void
+test_peer_found_later_is_dialled_once(void **state)
+{
+	(void)state;
+	fake a, b;
+
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	node_add_seed(a.n, 1100, "~0123456789abcdef", 1);
+	assert_int_equal(a.ndialled, 0); /* only a node whose seeds are peers takes them */
+	next_seeds_are_peers = true;
+	start(&b, B_ID, 2000, "bob", "~fedcba9876543210", NULL);
+	node_add_seed(b.n, 2001, "~0123456789abcdef", 1);
+	node_add_seed(b.n, 2002, "~0123456789abcdef", 1);
+	node_add_seed(b.n, 2002, "~0123456789abcdef", 0);
+	assert_int_equal(b.ndialled, 1);
+	assert_string_equal(b.dialled[0], "~0123456789abcdef:1");
+	stop(&a);
+	stop(&b);
+}
+
+static void
+test_peer_found_later_is_joined_through(void **state)
+{
+	(void)state;
+	fake a, b;
+
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	next_seeds_are_peers = true;
+	start(&b, B_ID, 2000, "bob", "10.0.0.2", NULL);
+	node_add_seed(b.n, 2010, "10.0.0.1", 7420);
+	link_up(&b, 1, &a, 101, 2015);
+	settle(&a, 101, &b, 1, 2020);
+	ticks(&a, 2050, 2100);
+	ticks(&b, 2050, 2100);
+	settle(&a, 101, &b, 1, 2100);
+	assert_true(node_announced(b.n));
+	assert_int_equal(find_line(&b, "[USERS] alice (leader), bob"), 1);
+	assert_int_equal(find_line(&b, "[USERS] bob (leader)"), -1);
+	stop(&a);
+	stop(&b);
+}
+
 int
 main(void)
 {
@@ -289,6 +349,9 @@ main(void)
 		cmocka_unit_test(test_silent_seed_is_dialled_again),
 		cmocka_unit_test(test_seed_that_hangs_after_its_hello_is_dialled_again),
 		cmocka_unit_test(test_higher_id_dials_a_member_that_lost_its_hello),
+		cmocka_unit_test(test_peer_node_founds_only_after_its_deadline),
+		cmocka_unit_test(test_peer_found_later_is_dialled_once),
+		cmocka_unit_test(test_peer_found_later_is_joined_through),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
