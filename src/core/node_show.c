@@ -261,7 +261,9 @@ node_show_stable(node *n, uint64_t now)
 		return;
 	f = frontier(n, now);
 	while ((r = hist_first(&n->history.hist)) != NULL && r->hlc <= f) {
-		node_show(n, r, EVENT_MESSAGE);
+		/* Said before we started, and come only now: what we missed, not a live line. */
+		node_show(n, r, typed_here(n, r) || node_since_start(n, r) ? EVENT_MESSAGE
+									   : EVENT_HISTORY);
 		hist_shown(&n->history.hist);
 		any = true;
 	}

@@ -99,3 +99,25 @@ def test_broker_restarted_mid_chat_loses_nothing(cluster, broker):
         said = [re.sub(r"^\[LATE [0-9:]+\] ", "", l) for l in n.output()]
         said = [l for l in said if l.startswith(("[bob] ", "[carol] ", "[alice] "))]
         assert len(said) == len(set(said)) == 15, said
+
+
+def test_paused_broker_lines_typed_meanwhile_arrive_once(cluster, broker):
+    start = on_broker(cluster, broker, secrets.token_hex(8))
+    a, b, c = start("alice"), start("bob"), start("carol")
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    broker.pause()
+    try:
+        for i in range(5):
+            b.send(f"paused {i}")
+        time.sleep(3)
+    finally:
+        broker.resume()
+    for n in (a, c):
+        n.wait_line(r"^(\[LATE [0-9:]+\] )?\[bob\] paused 4$", timeout=30)
+    cluster.settle([a, b, c], "alice (leader), bob, carol", timeout=20)
+    sums = agreed_checksums([a, b, c], timeout=20)
+    assert len(set(sums)) == 1, sums
+    assert "count=5 " in sums[0], sums
+    for n in (a, c):
+        said = [re.sub(r"^\[LATE [0-9:]+\] ", "", l) for l in n.output()]
+        assert said.count("[bob] paused 0") == 1, said
