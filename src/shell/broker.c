@@ -108,7 +108,7 @@ connect_broker(broker *b, char *buf, size_t cap)
 {
 	struct amqp_connection_info ci;
 	struct timeval tv = {BROKER_WAIT_S, 0};
-	char *u = xstrdup(b->url);
+	char *u = xstrdup(b->urls[b->cur]);
 	const char *why = NULL;
 	int rc;
 
@@ -188,6 +188,7 @@ on_retry(uv_timer_t *t)
 	char why[256];
 
 	b->lost = false;
+	b->cur = (b->cur + 1) % b->nurls; /* the next node of the cluster first */
 	if (connect_broker(b, why, sizeof why) != NULL) {
 		b->backoff = b->backoff * 2 > BROKER_RETRY_MAX ? BROKER_RETRY_MAX : b->backoff * 2;
 		uv_timer_start(&b->retry, on_retry, b->backoff, 0);
@@ -362,8 +363,8 @@ chat_tag(const uint8_t key[32], char tag[17])
 }
 
 broker *
-broker_new(uv_loop_t *loop, const char *url, const uint8_t key[32], uint64_t started,
-	   const broker_callbacks *cb, char *err, size_t errcap)
+broker_new(uv_loop_t *loop, const char *const *urls, int n, const uint8_t key[32],
+	   uint64_t started, const broker_callbacks *cb, char *err, size_t errcap)
 {
 	broker *b = xcalloc(1, sizeof *b);
 	uint8_t raw[BROKER_ID_LEN / 2];
@@ -373,7 +374,10 @@ broker_new(uv_loop_t *loop, const char *url, const uint8_t key[32], uint64_t sta
 	b->loop = loop;
 	b->cb = *cb;
 	b->started = started;
-	b->url = xstrdup(url);
+	b->urls = xcalloc((size_t)n, sizeof *b->urls);
+	for (int i = 0; i < n; i++)
+		b->urls[i] = xstrdup(urls[i]);
+	b->nurls = n;
 	b->backoff = BROKER_RETRY_MIN;
 	chat_tag(key, tag);
 	randombytes_buf(raw, sizeof raw);
@@ -385,13 +389,12 @@ broker_new(uv_loop_t *loop, const char *url, const uint8_t key[32], uint64_t sta
 	uv_timer_init(loop, &b->retry);
 	b->retry.data = b;
 	broker_streams_init(b);
-	if ((why = connect_broker(b, err, errcap)) != NULL) {
-		if (why != err)
-			snprintf(err, errcap, "%s", why);
-		broker_free(b);
-		return NULL;
-	}
-	return b;
+	for (b->cur = 0; b->cur < n; b->cur++)
+		if ((why = connect_broker(b, err, errcap)) == NULL)
+			return b;
+	b->cur = 0;
+	broker_free(b);
+	return NULL;
 }
 
 static void
@@ -400,7 +403,9 @@ on_freed(uv_handle_t *h)
 	broker *b = h->data;
 
 	if (--b->handles == 0) {
-		free(b->url);
+		for (int i = 0; i < b->nurls; i++)
+			free(b->urls[i]);
+		free(b->urls);
 		free(b);
 	}
 }

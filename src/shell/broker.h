@@ -55,12 +55,14 @@ typedef struct broker_callbacks {
 } broker_callbacks;
 
 /*
- * Connect to url (amqp://[USER:PASS@]HOST[:PORT][/VHOST]) and set up the
- * chat's exchanges (named from key, 32 bytes) and our queue; started
- * (wall ms) orders roll calls.  NULL with why in err.
+ * Connect to one of urls[0..n) (amqp://[USER:PASS@]HOST[:PORT][/VHOST]:
+ * the nodes of one RabbitMQ cluster, tried in turn, here and whenever the
+ * connection is lost) and set up the chat's exchanges (named from key, 32
+ * bytes) and our queue; started (wall ms) orders roll calls.  NULL with
+ * why in err when none could be reached.
  */
-broker *broker_new(uv_loop_t *loop, const char *url, const uint8_t key[32], uint64_t started,
-		   const broker_callbacks *cb, char *err, size_t errcap);
+broker *broker_new(uv_loop_t *loop, const char *const *urls, int n, const uint8_t key[32],
+		   uint64_t started, const broker_callbacks *cb, char *err, size_t errcap);
 /* Our address: "~ID" (with BROKER_PORT). */
 const char *broker_host(const broker *b);
 /* Whether host is a broker address ("~ID"). */

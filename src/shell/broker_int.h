@@ -22,7 +22,9 @@ typedef struct broker_offer {
 struct broker {
 	uv_loop_t *loop;
 	broker_callbacks cb;
-	char *url;
+	char **urls;                  /* the cluster's nodes, tried in turn */
+	int nurls;
+	int cur;                      /* the one connected to, or to try next */
 	amqp_connection_state_t amqp; /* NULL while not connected */
 	uv_poll_t poll;               /* its socket */
 	bool polling;                 /* the poll handle is open */

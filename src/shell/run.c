@@ -341,11 +341,10 @@ start_broker(runner *r, const uint8_t psk[SEAL_KEY])
 
 	if (r->opts->nbroker == 0)
 		return 0;
-	r->broker = broker_new(r->loop, r->opts->broker[0], psk, r->started_ms, &cb, err,
-			       sizeof err);
+	r->broker = broker_new(r->loop, r->opts->broker, r->opts->nbroker, psk, r->started_ms, &cb,
+			       err, sizeof err);
 	if (r->broker == NULL)
-		return failure_set(&r->fail, CHORUS_EXIT_IO, "cannot reach the broker %s: %s",
-				   r->opts->broker[0], err);
+		return failure_set(&r->fail, CHORUS_EXIT_IO, "cannot reach the broker: %s", err);
 	net_use_broker(r->net, r->broker);
 	return 0;
 }

@@ -121,3 +121,18 @@ def test_paused_broker_lines_typed_meanwhile_arrive_once(cluster, broker):
     for n in (a, c):
         said = [re.sub(r"^\[LATE [0-9:]+\] ", "", l) for l in n.output()]
         assert said.count("[bob] paused 0") == 1, said
+
+
+def test_the_next_broker_url_when_one_is_down(cluster, broker):
+    secret = secrets.token_hex(8)
+    dead = "amqp://guest:guest@127.0.0.1:1/"
+    a = cluster.start("alice", extra=["--broker", dead, "--broker", broker.url], secret=secret)
+    b = cluster.start("bob", extra=["--broker", broker.url], secret=secret)
+    cluster.settle([a, b], "alice (leader), bob")
+
+
+def test_unreachable_broker_at_start_exits_1(cluster):
+    n = cluster.start("alice", extra=["--broker", "amqp://guest:guest@127.0.0.1:1/"],
+                      wait_joined=False)
+    assert n.wait_exit() == 1
+    n.wait_err(r"cannot reach the broker: ")
