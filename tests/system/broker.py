@@ -42,21 +42,13 @@ import time
 
 import pika
 
+from conftest import free_ports
+
 WRAPPER = "/usr/sbin/rabbitmq-server"
 EPMD = shutil.which("epmd") or "/usr/bin/epmd"
 # pika logs every refused connection at ERROR; the readiness loop expects them.
 logging.getLogger("pika").setLevel(logging.CRITICAL)
 
-
-def free_ports(n):
-    """n distinct loopback ports free right now."""
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 def real_start_script(wrapper=WRAPPER):
