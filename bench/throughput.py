@@ -19,7 +19,7 @@ A message is `~PART SENDER NUMBER SEND_NS`, SEND_NS = time.monotonic_ns() just
 before the write; reader threads stamp each stdout line on arrival with the
 same system-wide clock (latency includes the harness's pipe/thread delays).
 
-usage: /usr/bin/python3 bench/throughput.py [--nodes 5] [--messages 20000]
+usage: /usr/bin/python3 bench/throughput.py [--nodes 5] [--messages 20000] [--broker URL]
        [--rate 1000] [--rate-seconds 5] [--catchup 100000] [--bin build/chorus]
        [--skip-throughput] [--skip-rate] [--skip-catchup] [--skip-rss] [--json]
 """
@@ -43,9 +43,10 @@ CHECKSUM = re.compile(rb"^\[CHECKSUM\] count=(\d+) digest=(\S+)$")
 class Node:
     """One chorus process; its stdout lines are kept as (monotonic_ns, bytes)."""
 
-    def __init__(self, binary, nick, data, join=None):
+    def __init__(self, binary, nick, data, join=None, extra=()):
         self.nick = nick
         args = [binary, "--listen", "127.0.0.1:0", "--data", str(data)] + (["--join", join] if join else [])
+        args += list(extra)
         self.t_start = time.monotonic_ns()
         env = {**os.environ, "CHORUS_SECRET": "bench-chat-secret"}
         self.proc = subprocess.Popen(args + [nick], stdin=subprocess.PIPE,
@@ -114,12 +115,14 @@ class Node:
 class Lab:
     """Starts nodes in a temporary directory; kills whatever is left on close."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, broker=None):
         self.binary, self.nodes = binary, []
+        self.extra = ["--broker", broker] if broker else []   # then found by roll call, no --join
         self.tmp = tempfile.TemporaryDirectory(prefix="chorus-bench-")
 
     def start(self, nick, join=None, wait_join=True):
-        node = Node(self.binary, nick, pathlib.Path(self.tmp.name) / nick, join)
+        node = Node(self.binary, nick, pathlib.Path(self.tmp.name) / nick,
+                    None if self.extra else join, self.extra)
         self.nodes.append(node)
         if wait_join:
             node.wait_line(re.compile(rb"^\[JOIN\] %s joined the chat$" % nick.encode()))
@@ -305,6 +308,7 @@ def main():
     ap.add_argument("--rate-seconds", type=float, default=5)
     ap.add_argument("--catchup", type=int, default=100000, help="messages before the late joiner")
     ap.add_argument("--bin", default=str(ROOT / "build" / "chorus"))
+    ap.add_argument("--broker", help="amqp://... : the nodes meet on this RabbitMQ broker, not by --join")
     for part in ("throughput", "rate", "catchup", "rss"):
         ap.add_argument(f"--skip-{part}", action="store_true")
     ap.add_argument("--json", action="store_true", help="also print a JSON summary")
@@ -318,7 +322,7 @@ def main():
     nproc = sh("nproc")
     print(f"chorus {commit}, nproc {nproc}, binary {args.bin}", flush=True)
     out = dict(commit=commit, nproc=nproc, nodes=args.nodes)
-    lab = Lab(args.bin)
+    lab = Lab(args.bin, args.broker)
     try:
         if not (args.skip_throughput and args.skip_rate):
             nodes = lab.cluster("n", args.nodes)
