@@ -303,6 +303,15 @@ settled_pair(fake *a, fake *b)
 	settle(a, 101, b, 1, 2100);
 }
 
+/* carol starts at 3000 and joins through bob: carol 1 = bob 102, settled. */
+void
+carol_joins_bob(fake *c, fake *b)
+{
+	start(c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
+	link_up(c, 1, b, 102, 3001);
+	settle(b, 102, c, 1, 3002);
+}
+
 /*
  * Three nodes: carol joins through bob, learns alice from him and dials
  * her.  Links: bob 1 = alice 101; carol 1 = bob 102; carol 2 = alice 103.
@@ -311,9 +320,7 @@ void
 trio(fake *a, fake *b, fake *c)
 {
 	pair(a, b);
-	start(c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
-	link_up(c, 1, b, 102, 3001);
-	settle(b, 102, c, 1, 3002);
+	carol_joins_bob(c, b);
 	assert_false(node_announced(c->n)); /* alice is still pending */
 	ticks(c, 3050, 3050);
 	assert_string_equal(c->dialled[c->ndialled - 1], "10.0.0.1:7420");

@@ -92,6 +92,7 @@ const char *last_line(const fake *f);
 /* Chats: alice and bob (pair, settled_pair); alice, bob and carol (trio). */
 void pair(fake *a, fake *b);
 void settled_pair(fake *a, fake *b);
+void carol_joins_bob(fake *c, fake *b);
 void trio(fake *a, fake *b, fake *c);
 
 /* A CHAT record of sender's, stamped ms. */

@@ -69,9 +69,7 @@ test_lost_frames_are_pulled_from_any_member(void **state)
 	static fake a, b, c;
 
 	pair(&a, &b);
-	start(&c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
-	link_up(&c, 1, &b, 102, 3001);
-	settle(&b, 102, &c, 1, 3002);
+	carol_joins_bob(&c, &b);
 	/* alice speaks; the frame is lost on the way to bob. */
 	input(&a, 3010, "while you joined");
 	drop_sent(&a);
@@ -119,9 +117,7 @@ test_a_line_said_while_the_program_started_is_news(void **state)
 	input(&a, 2980, "while carol started");
 	settle(&a, 101, &b, 1, 2981);
 	next_started_ms = 2950;
-	start(&c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
-	link_up(&c, 1, &b, 102, 3001);
-	settle(&b, 102, &c, 1, 3002);
+	carol_joins_bob(&c, &b);
 	ticks(&c, 3050, 3050);
 	link_up(&c, 2, &a, 103, 3060);
 	settle3(&a, &b, &c, 3061);

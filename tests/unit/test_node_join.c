@@ -129,9 +129,7 @@ test_messages_wait_for_the_announce(void **state)
 	static fake a, b, c;
 
 	pair(&a, &b);
-	start(&c, C_ID, 3000, "carol", "10.0.0.3", "10.0.0.2:7420");
-	link_up(&c, 1, &b, 102, 3001);
-	settle(&b, 102, &c, 1, 3002);
+	carol_joins_bob(&c, &b);
 	/* bob talks while carol still waits for alice: she holds it. */
 	input(&b, 3010, "early");
 	pump(&b, 102, &c, 1, 3011);
