@@ -77,6 +77,7 @@ node_start(node *n, uint64_t now)
 	const node_config *cfg = &n->cfg;
 
 	node_hist_restore(n, now);
+	n->started = true;
 	n->last_tick = now;
 	n->phase = node_link_has_seeds(n) && !cfg->seeds_are_peers ? PHASE_PROBE : PHASE_JOINING;
 	n->join_deadline = now + (cfg->npeers || cfg->seeds_are_peers ? cfg->timeout_ms : 0);
@@ -318,6 +319,17 @@ node_add_seed(node *n, uint64_t now, const char *host, uint16_t port)
 	    !node_link_add_seed(n, host, port))
 		return;
 	node_dial_seeds(n, now);
+	assert_node_state(n);
+}
+
+void
+node_hold_join(node *n, uint64_t now, bool held)
+{
+	if (n->join_held && !held && n->started)
+		n->join_deadline = now + n->cfg.timeout_ms;
+	n->join_held = held;
+	if (n->started)
+		node_settle(n, now);
 	assert_node_state(n);
 }
 

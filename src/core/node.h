@@ -188,6 +188,13 @@ void node_ask(node *n, uint64_t now, const char *line, size_t len, node_answer_f
  * else ignored.
  */
 void node_add_seed(node *n, uint64_t now, const char *host, uint16_t port);
+/*
+ * Whether the way to the others is down (a broker not connected): while
+ * held, a node that is still joining waits, however long, and never founds
+ * the chat alone; released, it waits its join timeout again from now.
+ * May be called before node_start.  Members are not affected.
+ */
+void node_hold_join(node *n, uint64_t now, bool held);
 /* Leave gracefully (end of input, a signal). */
 void node_leave(node *n, uint64_t now);
 /*

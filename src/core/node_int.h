@@ -237,6 +237,8 @@ struct node {
 	member_table members;
 	node_links links;  /* node_link.c */
 	uint64_t join_deadline;
+	bool join_held;          /* node_hold_join: no way to the others yet */
+	bool started;            /* node_start has run */
 	uint64_t next_heartbeat;
 	uint64_t last_tick;
 	uint64_t leader;   /* the leader last announced, 0 before announce */

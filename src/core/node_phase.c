@@ -113,13 +113,15 @@ node_enter(node *n, node_phase to, uint64_t now)
  * clock is far off learns it before it announces itself: node_hist.c).
  * One whose seeds are peers (starting too, or found by a roll call) waits
  * for the deadline unless it has met one of them: until then, it cannot
- * know that it is first.
+ * know that it is first, nor while its join is held (node_hold_join).
  */
 static bool
 join_complete(node *n, uint64_t now)
 {
 	bool met = false;
 
+	if (n->join_held)
+		return false;
 	if (now >= n->join_deadline)
 		return true;
 	for (int i = 1; i < n->members.len; i++) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "roll.h"
 #include "xalloc.h"
 
 #define BROKER_WAIT_S 2        /* connect, handshake and each set-up call, at most */
@@ -236,19 +237,13 @@ broker_prop(amqp_bytes_t v, char *buf, size_t cap)
 	buf[n] = '\0';
 }
 
-static bool
-older(const broker *b, uint64_t started, const char *id)
-{
-	return b->started < started || (b->started == started && strcmp(b->id, id) < 0);
-}
-
 static void
 on_roll(broker *b, const amqp_basic_properties_t *p)
 {
 	char from[BROKER_ID_LEN + 1];
 
 	broker_prop(p->reply_to, from, sizeof from);
-	if (strcmp(from, b->id) == 0 || (!b->joined && !older(b, p->timestamp, from)))
+	if (!roll_answers(b->joined, b->started, b->id, p->timestamp, from))
 		return;
 	broker_publish(b, b->ex_to, from, "here", NULL, NULL, 0);
 }

@@ -292,6 +292,27 @@ test_peer_node_founds_only_after_its_deadline(void **state)
 }
 
 static void
+test_held_join_never_founds_and_waits_again_once_released(void **state)
+{
+	(void)state;
+	fake a;
+
+	next_seeds_are_peers = true;
+	start(&a, A_ID, 1000, "alice", "~0123456789abcdef", NULL);
+	node_hold_join(a.n, 1000, true); /* the broker is down */
+	ticks(&a, 1000, 5000);
+	assert_int_equal(a.nlines, 0);
+	node_hold_join(a.n, 5000, false); /* it is up: a roll call goes out */
+	ticks(&a, 5000, 5900);
+	assert_int_equal(a.nlines, 0);
+	ticks(&a, 5900, 6100);
+	assert_int_equal(find_line(&a, "[USERS] alice (leader)"), 1);
+	node_hold_join(a.n, 6100, true); /* a member is not affected */
+	assert_true(node_announced(a.n));
+	stop(&a);
+}
+
+static void
 test_peer_found_later_is_dialled_once(void **state)
 {
 	(void)state;
@@ -348,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_seed_that_hangs_after_its_hello_is_dialled_again),
 		cmocka_unit_test(test_higher_id_dials_a_member_that_lost_its_hello),
 		cmocka_unit_test(test_peer_node_founds_only_after_its_deadline),
+		cmocka_unit_test(test_held_join_never_founds_and_waits_again_once_released),
 		cmocka_unit_test(test_peer_found_later_is_dialled_once),
 		cmocka_unit_test(test_peer_found_later_is_joined_through),
 	};
