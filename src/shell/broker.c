@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "roll.h"
 #include "xalloc.h"
 
@@ -70,11 +71,10 @@ reply_error(amqp_rpc_reply_t r, char *buf, size_t cap)
 	return buf;
 }
 
-/* Declare our exchanges and queue, bind it, consume it. */
+/* Declare our exchanges and queue, bind it, consume it, ask for confirms. */
 static const char *
-set_up(broker *b, char *buf, size_t cap)
+set_up(const broker *b, amqp_connection_state_t a, char *buf, size_t cap)
 {
-	amqp_connection_state_t a = b->amqp;
 	amqp_bytes_t q = amqp_cstring_bytes(b->queue);
 	const char *why;
 
@@ -99,31 +99,35 @@ set_up(broker *b, char *buf, size_t cap)
 			amqp_empty_table);
 	if ((why = reply_error(amqp_get_rpc_reply(a), buf, cap)))
 		return why;
+	amqp_confirm_select(a, 1);
+	if ((why = reply_error(amqp_get_rpc_reply(a), buf, cap)))
+		return why;
 	amqp_basic_consume(a, 1, q, amqp_empty_bytes, 1, 1, 1, amqp_empty_table);
 	return reply_error(amqp_get_rpc_reply(a), buf, cap);
 }
 
-/* Connect and set up; NULL, or why not (in buf). */
-static const char *
-connect_broker(broker *b, char *buf, size_t cap)
+/*
+ * Connect to urls[cur] and set up: the connection, or NULL and why in buf.
+ * Runs on the thread pool (each call waits up to BROKER_WAIT_S for the
+ * broker), and reads only what does not change while it runs.
+ */
+static amqp_connection_state_t
+connect_broker(const broker *b, char *buf, size_t cap)
 {
 	struct amqp_connection_info ci;
 	struct timeval tv = {BROKER_WAIT_S, 0};
 	char *u = xstrdup(b->urls[b->cur]);
+	amqp_connection_state_t a = amqp_new_connection();
 	const char *why = NULL;
 	int rc;
 
-	amqp_default_connection_info(&ci);
+	amqp_set_handshake_timeout(a, &tv);
+	amqp_set_rpc_timeout(a, &tv);
+	amqp_socket_t *s = amqp_tcp_socket_new(a);
 	if (amqp_parse_url(u, &ci) != AMQP_STATUS_OK) {
-		free(u);
 		snprintf(buf, cap, "bad broker URL");
-		return buf;
-	}
-	b->amqp = amqp_new_connection();
-	amqp_set_handshake_timeout(b->amqp, &tv);
-	amqp_set_rpc_timeout(b->amqp, &tv);
-	amqp_socket_t *s = amqp_tcp_socket_new(b->amqp);
-	if (s == NULL) {
+		why = buf;
+	} else if (s == NULL) {
 		snprintf(buf, cap, "out of memory");
 		why = buf;
 	} else if ((rc = amqp_socket_open_noblock(s, ci.host, ci.port, &tv)) != AMQP_STATUS_OK) {
@@ -131,28 +135,95 @@ connect_broker(broker *b, char *buf, size_t cap)
 		why = buf;
 	} else {
 		const char *vhost = ci.vhost && *ci.vhost ? ci.vhost : "/"; /* "amqp://h/" too */
-		why = reply_error(amqp_login(b->amqp, vhost, 0, 131072, 0,
-					     AMQP_SASL_METHOD_PLAIN, ci.user, ci.password),
+		why = reply_error(amqp_login(a, vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
+					     ci.user, ci.password),
 				  buf, cap);
 		if (why == NULL)
-			why = set_up(b, buf, cap);
+			why = set_up(b, a, buf, cap);
 	}
 	free(u);
 	if (why) {
-		amqp_destroy_connection(b->amqp);
-		b->amqp = NULL;
-		return why;
+		amqp_destroy_connection(a);
+		return NULL;
 	}
+	return a;
+}
+
+static void on_retry(uv_timer_t *t);
+static void release(broker *b);
+
+static void
+on_connect_work(uv_work_t *w)
+{
+	broker *b = w->data;
+
+	b->made = connect_broker(b, b->why, sizeof b->why);
+}
+
+/* Say that the broker cannot be reached, once an outage. */
+static void
+say_down(broker *b, const char *why)
+{
+	if (!b->said_down && !b->freed && b->cb.down)
+		b->cb.down(b->cb.ctx, why);
+	b->said_down = true;
+}
+
+/* Try again later, the next node of the cluster first. */
+static void
+retry_later(broker *b)
+{
+	b->cur = (b->cur + 1) % b->nurls;
+	uv_timer_start(&b->retry, on_retry, b->backoff, 0);
+	b->backoff = backoff_next(b->backoff, BROKER_RETRY_MAX);
+}
+
+static void
+on_connect_done(uv_work_t *w, int status)
+{
+	broker *b = w->data;
+
+	b->connecting = false;
+	if (b->freed) {
+		if (status == 0 && b->made)
+			amqp_destroy_connection(b->made);
+		release(b);
+		return;
+	}
+	if (b->made == NULL) {
+		say_down(b, b->why);
+		retry_later(b);
+		return;
+	}
+	b->amqp = b->made;
+	b->lost = false;
+	b->backoff = BROKER_RETRY_MIN;
+	b->said_down = false;
+	broker_pub_start(b);
 	uv_poll_init(b->loop, &b->poll, amqp_get_sockfd(b->amqp));
 	b->poll.data = b;
 	uv_poll_start(&b->poll, UV_READABLE, on_readable);
 	b->polling = true;
-	return NULL;
+	if (b->cb.up)
+		b->cb.up(b->cb.ctx);
+	if (b->rolling)
+		broker_roll_call(b);
 }
 
-static void on_retry(uv_timer_t *t);
+static void
+start_connect(broker *b)
+{
+	b->connecting = true;
+	b->made = NULL;
+	b->work.data = b;
+	uv_queue_work(b->loop, &b->work, on_connect_work, on_connect_done);
+}
 
-static void on_freed(uv_handle_t *h);
+static void
+on_retry(uv_timer_t *t)
+{
+	start_connect(t->data);
+}
 
 /* The socket is watched no more: now the connection can go. */
 static void
@@ -164,9 +235,9 @@ on_poll_closed(uv_handle_t *h)
 	b->amqp = NULL;
 	b->polling = false;
 	if (b->freed)
-		on_freed(h);
+		release(b);
 	else
-		uv_timer_start(&b->retry, on_retry, b->backoff, 0);
+		retry_later(b);
 }
 
 /* The connection is lost: every stream fails, and we try again later. */
@@ -177,52 +248,9 @@ broker_lost(broker *b, const char *why)
 		return;
 	b->lost = true;
 	broker_streams_fail(b);
-	if (!b->freed && b->cb.down)
-		b->cb.down(b->cb.ctx, why);
+	broker_pub_drop(b);
+	say_down(b, why);
 	uv_close((uv_handle_t *)&b->poll, on_poll_closed);
-}
-
-static void
-on_retry(uv_timer_t *t)
-{
-	broker *b = t->data;
-	char why[256];
-
-	b->lost = false;
-	b->cur = (b->cur + 1) % b->nurls; /* the next node of the cluster first */
-	if (connect_broker(b, why, sizeof why) != NULL) {
-		b->backoff = b->backoff * 2 > BROKER_RETRY_MAX ? BROKER_RETRY_MAX : b->backoff * 2;
-		uv_timer_start(&b->retry, on_retry, b->backoff, 0);
-		return;
-	}
-	b->backoff = BROKER_RETRY_MIN;
-	if (b->rolling && !b->joined)
-		broker_roll_call(b);
-}
-
-int
-broker_publish(broker *b, const char *exchange, const char *to, const char *type,
-	       const char *corr, const void *body, size_t len)
-{
-	amqp_basic_properties_t p = {
-		._flags = AMQP_BASIC_TYPE_FLAG | AMQP_BASIC_REPLY_TO_FLAG |
-			  AMQP_BASIC_TIMESTAMP_FLAG | (corr ? AMQP_BASIC_CORRELATION_ID_FLAG : 0),
-		.type = amqp_cstring_bytes(type),
-		.reply_to = amqp_cstring_bytes(b->id),
-		.timestamp = b->started,
-		.correlation_id = corr ? amqp_cstring_bytes(corr) : amqp_empty_bytes,
-	};
-	amqp_bytes_t m = {len, (void *)body};
-
-	if (b->amqp == NULL || b->lost)
-		return -1;
-	int rc = amqp_basic_publish(b->amqp, 1, amqp_cstring_bytes(exchange),
-				    amqp_cstring_bytes(to), 1, 0, &p, m);
-	if (rc != AMQP_STATUS_OK) {
-		broker_lost(b, amqp_error_string2(rc));
-		return -1;
-	}
-	return 0;
 }
 
 /* --- what comes in ---------------------------------------------------------------- */
@@ -245,7 +273,7 @@ on_roll(broker *b, const amqp_basic_properties_t *p)
 	broker_prop(p->reply_to, from, sizeof from);
 	if (!roll_answers(b->joined, b->started, b->id, p->timestamp, from))
 		return;
-	broker_publish(b, b->ex_to, from, "here", NULL, NULL, 0);
+	broker_publish(b, b->ex_to, from, "here", NULL, NULL, 0, NULL);
 }
 
 static void
@@ -268,7 +296,7 @@ on_message(broker *b, const amqp_message_t *m)
 	}
 }
 
-/* A frame that is not a delivery: a message come back, or the end. */
+/* A frame that is not a delivery: a confirm, a message come back, or the end. */
 static void
 on_other_frame(broker *b)
 {
@@ -282,6 +310,16 @@ on_other_frame(broker *b)
 	if (f.frame_type != AMQP_FRAME_METHOD)
 		return;
 	switch (f.payload.method.id) {
+	case AMQP_BASIC_ACK_METHOD: {
+		const amqp_basic_ack_t *a = f.payload.method.decoded;
+		broker_confirmed(b, a->delivery_tag, a->multiple, true);
+		break;
+	}
+	case AMQP_BASIC_NACK_METHOD: {
+		const amqp_basic_nack_t *a = f.payload.method.decoded;
+		broker_confirmed(b, a->delivery_tag, a->multiple, false);
+		break;
+	}
 	case AMQP_BASIC_RETURN_METHOD:
 		if (amqp_read_message(b->amqp, f.channel, &m, 0).reply_type != AMQP_RESPONSE_NORMAL) {
 			broker_lost(b, "the connection to the broker broke");
@@ -335,13 +373,22 @@ void
 broker_roll_call(broker *b)
 {
 	b->rolling = true;
-	broker_publish(b, b->ex_all, "", "roll", NULL, NULL, 0);
+	broker_publish(b, b->ex_all, "", "roll", NULL, NULL, 0, NULL);
+}
+
+static void
+on_again(uv_timer_t *t)
+{
+	broker_roll_call(t->data);
 }
 
 void
 broker_joined(broker *b)
 {
+	if (b->joined)
+		return;
 	b->joined = true;
+	uv_timer_start(&b->again, on_again, ROLL_AGAIN_MS, ROLL_AGAIN_MS);
 }
 
 /* --- life ------------------------------------------------------------------------- */
@@ -359,12 +406,11 @@ chat_tag(const uint8_t key[32], char tag[17])
 
 broker *
 broker_new(uv_loop_t *loop, const char *const *urls, int n, const uint8_t key[32],
-	   uint64_t started, const broker_callbacks *cb, char *err, size_t errcap)
+	   uint64_t started, const broker_callbacks *cb)
 {
 	broker *b = xcalloc(1, sizeof *b);
 	uint8_t raw[BROKER_ID_LEN / 2];
 	char tag[17];
-	const char *why;
 
 	b->loop = loop;
 	b->cb = *cb;
@@ -383,26 +429,30 @@ broker_new(uv_loop_t *loop, const char *const *urls, int n, const uint8_t key[32
 	snprintf(b->queue, sizeof b->queue, "chorus.%s.%s", tag, b->id);
 	uv_timer_init(loop, &b->retry);
 	b->retry.data = b;
+	uv_timer_init(loop, &b->again);
+	b->again.data = b;
 	broker_streams_init(b);
-	for (b->cur = 0; b->cur < n; b->cur++)
-		if ((why = connect_broker(b, err, errcap)) == NULL)
-			return b;
-	b->cur = 0;
-	broker_free(b);
-	return NULL;
+	start_connect(b);
+	return b;
+}
+
+/* One of the handles (or the work) is done with b: the last frees it. */
+static void
+release(broker *b)
+{
+	if (--b->handles > 0)
+		return;
+	broker_pub_drop(b);
+	for (int i = 0; i < b->nurls; i++)
+		free(b->urls[i]);
+	free(b->urls);
+	free(b);
 }
 
 static void
 on_freed(uv_handle_t *h)
 {
-	broker *b = h->data;
-
-	if (--b->handles == 0) {
-		for (int i = 0; i < b->nurls; i++)
-			free(b->urls[i]);
-		free(b->urls);
-		free(b);
-	}
+	release(h->data);
 }
 
 void
@@ -412,9 +462,12 @@ broker_free(broker *b)
 		return;
 	b->freed = true;
 	broker_streams_fail(b);
-	b->handles = 2 + b->polling;
+	b->handles = 3 + b->polling + b->connecting;
+	if (b->connecting)
+		uv_cancel((uv_req_t *)&b->work); /* else on_connect_done releases when it ends */
 	broker_streams_close(b, on_freed);
 	uv_close((uv_handle_t *)&b->retry, on_freed);
+	uv_close((uv_handle_t *)&b->again, on_freed);
 	if (b->polling && !b->lost) {
 		amqp_connection_close(b->amqp, AMQP_REPLY_SUCCESS);
 		uv_close((uv_handle_t *)&b->poll, on_poll_closed);

@@ -1,8 +1,12 @@
 /*
  * broker — a node's way to the chat through a RabbitMQ broker (--broker,
  * SPEC section 10), on librabbitmq (rabbitmq-c) fitted to the libuv loop:
- * one AMQP connection, its socket watched with uv_poll and read with the
- * library's non-blocking frame calls; publishes are written at once.
+ * one AMQP connection, made on the thread pool (the library's calls to
+ * set it up block), then its socket watched with uv_poll and read with the
+ * library's non-blocking frame calls; publishes go out under publisher
+ * confirms, a window of them at a time (broker_pub.c), so the loop never
+ * waits for the broker.  While it cannot be reached, it is tried again,
+ * with backoff, the next node of the cluster first.
  *
  * The broker carries streams, not messages of the chat: a link to a
  * member is a conn (conn.h) whose transport is this broker, under the
@@ -24,10 +28,9 @@
  * stream fails at once, as a TCP reset would.
  *
  * Roll call.  broker_roll_call publishes "roll" on the fanout exchange,
- * with the caller's start time (timestamp, ms).  A member answers "here"
- * to it; a node that is itself still waiting answers only a caller that
- * started after it (earlier time, then lower ID, wins), so two nodes that
- * start together find each other and one of them founds the chat.
+ * with the caller's start time (timestamp, ms), and again each time the
+ * connection is made and, once joined, every ROLL_AGAIN_MS; who answers
+ * "here" is roll.h's rule.
  */
 #ifndef CHORUS_BROKER_H
 #define CHORUS_BROKER_H
@@ -50,7 +53,9 @@ typedef struct broker_callbacks {
 	void (*open)(void *ctx, broker *b);
 	/* A roll call was answered: a member (or an older newcomer) at host "~ID". */
 	void (*here)(void *ctx, const char *host);
-	/* The broker cannot be reached, or the connection to it was lost. */
+	/* The connection to the broker is made (again). */
+	void (*up)(void *ctx);
+	/* It cannot be reached, or the connection was lost: once an outage. */
 	void (*down)(void *ctx, const char *why);
 } broker_callbacks;
 
@@ -58,11 +63,11 @@ typedef struct broker_callbacks {
  * Connect to one of urls[0..n) (amqp://[USER:PASS@]HOST[:PORT][/VHOST]:
  * the nodes of one RabbitMQ cluster, tried in turn, here and whenever the
  * connection is lost) and set up the chat's exchanges (named from key, 32
- * bytes) and our queue; started (wall ms) orders roll calls.  NULL with
- * why in err when none could be reached.
+ * bytes) and our queue; started (wall ms) orders roll calls.  Returns at
+ * once: up or down follows.
  */
 broker *broker_new(uv_loop_t *loop, const char *const *urls, int n, const uint8_t key[32],
-		   uint64_t started, const broker_callbacks *cb, char *err, size_t errcap);
+		   uint64_t started, const broker_callbacks *cb);
 /* Our address: "~ID" (with BROKER_PORT). */
 const char *broker_host(const broker *b);
 /* Whether host is a broker address ("~ID"). */

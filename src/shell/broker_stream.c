@@ -1,8 +1,9 @@
 /*
  * broker_stream — the streams a broker carries (broker.h), as a conn
  * transport (conn_int.h): what is written is published to the peer's
- * queue at once, what arrives is handed to the conn's framer, or held
- * while the conn is not reading.  Whatever must not run inside a caller
+ * queue (broker_pub.c: what is not confirmed yet is the stream's queue),
+ * what arrives is handed to the conn's framer, or held while the conn is
+ * not reading.  Whatever must not run inside a caller
  * (a dialled stream coming up, held bytes, freeing a closed stream) waits
  * for the kick timer, as libuv's own callbacks would.
  */
@@ -22,6 +23,7 @@ struct broker_stream {
 	bool dialled;           /* up is still to be said (the kick) */
 	bool peer_gone;         /* closed there, or it is gone: nothing to tell it */
 	bool dead;              /* closed here: on b->dead */
+	size_t owed;            /* published, not confirmed yet (or waiting for room) */
 	uint8_t *held;          /* arrived while not reading */
 	size_t heldlen, heldcap;
 	broker_stream *next;
@@ -65,15 +67,32 @@ st_write(conn *c, const void *data, size_t len)
 {
 	broker_stream *s = STREAM(c);
 
-	if (!s->dead && !s->peer_gone)
-		broker_publish(s->b, s->b->ex_to, s->peer, "data", s->corr, data, len);
+	if (s->dead || s->peer_gone)
+		return;
+	if (c->cap && s->owed + len > c->cap) {
+		conn_fail(c, CONN_EQUEUE);
+		return;
+	}
+	broker_publish(s->b, s->b->ex_to, s->peer, "data", s->corr, data, len, s);
 }
 
 static size_t
 st_queued(const conn *c)
 {
-	(void)c;
-	return 0; /* written at once */
+	return STREAM(c)->owed;
+}
+
+void
+broker_stream_owe(broker_stream *s, long delta)
+{
+	s->owed = (size_t)((long)s->owed + delta);
+}
+
+void
+broker_stream_lost(broker_stream *s)
+{
+	if (!s->dead)
+		conn_fail(&s->c, UV_ECONNRESET);
 }
 
 static void
@@ -95,7 +114,7 @@ st_close(conn *c, conn_close_how how)
 	if (s->dead)
 		return;
 	if (!s->peer_gone)
-		broker_publish(s->b, s->b->ex_to, s->peer, "close", s->corr, NULL, 0);
+		broker_publish(s->b, s->b->ex_to, s->peer, "close", s->corr, NULL, 0, NULL);
 	s->dead = true;
 	unlink_stream(s);
 	s->next = s->b->dead;
@@ -203,7 +222,7 @@ broker_dial(broker *b, const char *host, const conn_handlers *h, void *data)
 		return NULL;
 	s = stream_new(b, host + 1, h, data);
 	snprintf(s->corr, sizeof s->corr, "%s.%u", b->id, ++b->next_stream);
-	if (broker_publish(b, b->ex_to, s->peer, "open", s->corr, NULL, 0) != 0) {
+	if (broker_publish(b, b->ex_to, s->peer, "open", s->corr, NULL, 0, NULL) != 0) {
 		unlink_stream(s);
 		free(s);
 		return NULL;
@@ -235,6 +254,7 @@ free_dead(broker *b)
 	while (b->dead) {
 		broker_stream *s = b->dead;
 		b->dead = s->next;
+		broker_pub_forget(b, s);
 		free(s->held);
 		conn_gone(&s->c); /* frees s */
 	}

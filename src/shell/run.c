@@ -318,6 +318,17 @@ broker_here(void *ctx, const char *host)
 		node_add_seed(r->core, now_of(r), host, BROKER_PORT);
 }
 
+/* The way to the others is back: a node still joining waits for them again. */
+static void
+broker_up(void *ctx)
+{
+	runner *r = ctx;
+
+	if (r->core)
+		node_hold_join(r->core, now_of(r), false);
+}
+
+/* No way to the others: a node still joining must not found the chat alone. */
 static void
 broker_down(void *ctx, const char *why)
 {
@@ -325,28 +336,25 @@ broker_down(void *ctx, const char *why)
 	char text[300];
 	event ev = {.kind = EVENT_ERROR, .text = text};
 
+	if (r->core)
+		node_hold_join(r->core, now_of(r), true);
 	ev.text_len = (size_t)snprintf(text, sizeof text, "broker unreachable: %s", why);
 	io_event(r, &ev);
 }
 
 /*
- * --broker: connect (the chat's exchanges are named from its key psk), or
- * why not in r->fail.
+ * --broker: start connecting (the chat's exchanges are named from its key
+ * psk); the core is held until the connection is made.
  */
-static int
+static void
 start_broker(runner *r, const uint8_t psk[SEAL_KEY])
 {
-	broker_callbacks cb = {r, broker_open, broker_here, broker_down};
-	char err[300];
+	broker_callbacks cb = {r, broker_open, broker_here, broker_up, broker_down};
 
 	if (r->opts->nbroker == 0)
-		return 0;
-	r->broker = broker_new(r->loop, r->opts->broker, r->opts->nbroker, psk, r->started_ms, &cb,
-			       err, sizeof err);
-	if (r->broker == NULL)
-		return failure_set(&r->fail, CHORUS_EXIT_IO, "cannot reach the broker: %s", err);
+		return;
+	r->broker = broker_new(r->loop, r->opts->broker, r->opts->nbroker, psk, r->started_ms, &cb);
 	net_use_broker(r->net, r->broker);
-	return 0;
 }
 
 static void
@@ -439,6 +447,8 @@ start(runner *r, const ident *id, uint16_t port)
 		cfg.port = BROKER_PORT;
 	}
 	r->core = node_create(&cfg, &io);
+	if (r->broker)
+		node_hold_join(r->core, now_of(r), true); /* until broker_up */
 	if ((rc = make_fronts(r)) != 0)
 		return rc;
 	node_start(r->core, now_of(r));
@@ -539,10 +549,8 @@ run_node(const node_opts *o, const front_plug *plugs, int nplugs)
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = uv_default_loop();
 	r.net = net_new(r.loop, &nc, psk, o->handshake_ms);
-	rc = start_broker(&r, psk);
+	start_broker(&r, psk);
 	sodium_memzero(psk, sizeof psk);
-	if (rc != 0)
-		return give_up(&r, rc);
 	rc = net_listen(r.net, o->listen_host, o->listen_port, &port);
 	if (rc != 0) {
 		failure_set(&r.fail, CHORUS_EXIT_IO, "cannot listen on %s:%u: %s", o->listen_host,

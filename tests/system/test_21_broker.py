@@ -131,8 +131,22 @@ def test_the_next_broker_url_when_one_is_down(cluster, broker):
     cluster.settle([a, b], "alice (leader), bob")
 
 
-def test_unreachable_broker_at_start_exits_1(cluster):
-    n = cluster.start("alice", extra=["--broker", "amqp://guest:guest@127.0.0.1:1/"],
-                      wait_joined=False)
-    assert n.wait_exit() == 1
-    n.wait_err(r"cannot reach the broker: ")
+def test_nodes_started_while_the_broker_is_down_wait_and_keep_what_is_typed(cluster, broker):
+    start = on_broker(cluster, broker, secrets.token_hex(8))
+    broker.kill()
+    a = start("alice", wait_joined=False)
+    b = start("bob", wait_joined=False)
+    for n in (a, b):
+        n.wait_line(r"^\[ERROR\] broker unreachable: ", timeout=10)
+    a.send("typed before the broker was up")
+    a.wait_line(r"^\[PENDING\] typed before the broker was up$")
+    time.sleep(2)  # far past the join timeout: neither may found a chat alone
+    for n in (a, b):
+        assert not any(l.startswith("[USERS]") for l in n.output()), n.output()
+    broker.restart()
+    cluster.settle([a, b], "alice (leader), bob", timeout=30)
+    for n in (a, b):
+        n.wait_line(r"^\[alice\] typed before the broker was up$", timeout=10)
+        said = [l for l in n.output() if l == "[alice] typed before the broker was up"]
+        assert len(said) == 1, n.output()
+    assert len(set(agreed_checksums([a, b]))) == 1
