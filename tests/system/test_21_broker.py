@@ -4,6 +4,7 @@ session (broker.py); every test runs its own chat on it, named by a secret
 of its own, so the tests stay apart as two chats on one broker must."""
 import re
 import secrets
+import threading
 import time
 
 from conftest import agreed_checksums
@@ -121,6 +122,39 @@ def test_paused_broker_lines_typed_meanwhile_arrive_once(cluster, broker):
     for n in (a, c):
         said = [re.sub(r"^\[LATE [0-9:]+\] ", "", l) for l in n.output()]
         assert said.count("[bob] paused 0") == 1, said
+
+
+def test_a_hung_broker_never_stalls_the_node(cluster, broker):
+    """While the broker hangs, bob sends four members 900 lines of 4,000
+    bytes: 14 MB, more than the kernel's buffers for one socket hold (4 MB
+    to send, 6 MB to receive), and fewer lines than the core's window of
+    records in flight.  Bob must go on answering (what does not fit waits
+    in the node, not in a write that blocks), and everything arrives once
+    after."""
+    start = on_broker(cluster, broker, secrets.token_hex(8))
+    nodes = [start(nick) for nick in ("alice", "bob", "carol", "dave", "erin")]
+    cluster.settle(nodes, "alice (leader), bob, carol, dave, erin", timeout=20)
+    b = nodes[1]
+    pad = "x" * 4000
+
+    def type_them():
+        for i in range(900):
+            b.send(f"hung {i} {pad}")
+
+    broker.pause()
+    try:
+        typist = threading.Thread(target=type_them, daemon=True)
+        typist.start()
+        typist.join(20)  # a node stuck in a write stops reading its input
+        assert not typist.is_alive(), "bob stopped reading what is typed"
+        assert "nick=bob " in b.ask("\\state", "STATE", timeout=10)
+    finally:
+        broker.resume()
+    for n in nodes:
+        n.wait_line(r"^(\[LATE [0-9:]+\] )?\[bob\] hung 899 ", timeout=60)
+    sums = agreed_checksums(nodes, timeout=30)
+    assert len(set(sums)) == 1, sums
+    assert "count=900 " in sums[0], sums
 
 
 def test_the_next_broker_url_when_one_is_down(cluster, broker):
