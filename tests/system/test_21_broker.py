@@ -4,6 +4,7 @@ session (broker.py); every test runs its own chat on it, named by a secret
 of its own, so the tests stay apart as two chats on one broker must."""
 import re
 import secrets
+import signal
 import threading
 import time
 
@@ -70,6 +71,32 @@ def test_leader_killed_one_new_leader(cluster, broker):
     c.send("after the failover")
     b.wait_line(r"^\[carol\] after the failover$")
     sums = agreed_checksums([b, c])
+    assert len(set(sums)) == 1, sums
+
+
+def test_hung_leader_is_lost_then_back(cluster, broker):
+    """A leader that hangs keeps its queue: the others must notice by their
+    own timeouts, and when it wakes, the stale messages of its dead streams
+    waiting in its queue must cost it nothing."""
+    fast = ["--heartbeat-ms", "100", "--timeout-ms", "600", "--broker", broker.url]
+    secret = secrets.token_hex(8)
+    a, b, c = (cluster.start(nick, extra=fast, secret=secret) for nick in ("alice", "bob", "carol"))
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    mark_b, mark_c = len(b.output()), len(c.output())
+    a.signal(signal.SIGSTOP)
+    try:
+        for n, mark in ((b, mark_b), (c, mark_c)):
+            n.wait_line(r"^\[LOST\] alice is unreachable$", timeout=5, start=mark)
+            n.wait_line(r"^\[LEADER\] bob is the leader$", timeout=5, start=mark)
+        c.send("while alice hung")
+        b.wait_line(r"^\[carol\] while alice hung$")
+    finally:
+        a.signal(signal.SIGCONT)
+    for n, mark in ((b, mark_b), (c, mark_c)):
+        n.wait_line(r"^\[BACK\] alice is reachable again$", timeout=10, start=mark)
+    a.wait_line(r"^(\[LATE [0-9:]+\] )?\[carol\] while alice hung$", timeout=10)
+    cluster.settle([a, b, c], "alice (leader), bob, carol")
+    sums = agreed_checksums([a, b, c])
     assert len(set(sums)) == 1, sums
 
 
