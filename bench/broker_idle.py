@@ -102,7 +102,11 @@ def main():
     args = ap.parse_args()
     with Broker() as b:
         for n in (int(s) for s in args.sizes.split(",")):
-            r = measure(args.bin, b, n, args.seconds)
+            try:
+                r = measure(args.bin, b, n, args.seconds)
+            except RuntimeError as e:  # a size the machine cannot hold is a result too
+                print(f"{n} nodes: did not form: {e}", flush=True)
+                continue
             print(f"{n} nodes: formed in {r['formed_s']:.1f} s; idle CPU nodes "
                   f"{100 * r['nodes_cpu']:.1f} % of a core ({100 * r['nodes_cpu'] / n:.2f} % each), "
                   f"broker {100 * r['broker_cpu']:.1f} %; RSS per node {r['rss_mean_kb'] / 1024:.1f} "

@@ -8,7 +8,11 @@
  * member answers every call; a node still joining answers only a caller
  * that started after it (earlier start, then lower ID, is older), so two
  * nodes that start together find each other and the older founds the
- * chat.  Calling again is what joins two chats that were founded apart
+ * chat.  A node still joining that hears a call it does not answer (the
+ * caller is older) calls again itself: its own first call may have gone
+ * out before the older caller's queue was there (clocks that disagree make
+ * "older" differ from "first"), and the older one answers the new call.
+ * Calling again is what joins two chats that were founded apart
  * (a roll call the broker lost, a broker that restarted empty): each side
  * learns of the other and links to it, as after a partition.
  */
@@ -29,6 +33,15 @@ roll_answers(bool joined, uint64_t mine, const char *my_id, uint64_t theirs,
 	if (strcmp(my_id, their_id) == 0)
 		return false; /* our own call, come back through the fanout */
 	return joined || mine < theirs || (mine == theirs && strcmp(my_id, their_id) < 0);
+}
+
+/* Whether a node that heard a call calls again (it is joining, does not answer). */
+static inline bool
+roll_calls_again(bool joined, uint64_t mine, const char *my_id, uint64_t theirs,
+		 const char *their_id)
+{
+	return !joined && strcmp(my_id, their_id) != 0 &&
+	       !roll_answers(joined, mine, my_id, theirs, their_id);
 }
 
 #endif

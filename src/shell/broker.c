@@ -271,9 +271,10 @@ on_roll(broker *b, const amqp_basic_properties_t *p)
 	char from[BROKER_ID_LEN + 1];
 
 	broker_prop(p->reply_to, from, sizeof from);
-	if (!roll_answers(b->joined, b->started, b->id, p->timestamp, from))
-		return;
-	broker_publish(b, b->ex_to, from, "here", NULL, NULL, 0, NULL);
+	if (roll_answers(b->joined, b->started, b->id, p->timestamp, from))
+		broker_publish(b, b->ex_to, from, "here", NULL, NULL, 0, NULL);
+	else if (roll_calls_again(b->joined, b->started, b->id, p->timestamp, from))
+		b->call_again = true; /* once for all the calls read together */
 }
 
 static void
@@ -320,14 +321,18 @@ on_other_frame(broker *b)
 		broker_confirmed(b, a->delivery_tag, a->multiple, false);
 		break;
 	}
-	case AMQP_BASIC_RETURN_METHOD:
+	case AMQP_BASIC_RETURN_METHOD: {
+		const amqp_basic_return_t *r = f.payload.method.decoded;
+		char to[BROKER_ID_LEN + 1];
+		broker_prop(r->routing_key, to, sizeof to); /* before the body reuses the pool */
 		if (amqp_read_message(b->amqp, f.channel, &m, 0).reply_type != AMQP_RESPONSE_NORMAL) {
 			broker_lost(b, "the connection to the broker broke");
 			return;
 		}
-		broker_stream_returned(b, &m);
 		amqp_destroy_message(&m);
+		broker_stream_returned(b, to);
 		break;
+	}
 	case AMQP_CHANNEL_CLOSE_METHOD:
 	case AMQP_CONNECTION_CLOSE_METHOD:
 		broker_lost(b, "the broker closed the connection");
@@ -364,6 +369,10 @@ on_readable(uv_poll_t *p, int status, int events)
 			char why[256];
 			broker_lost(b, reply_error(r, why, sizeof why));
 		}
+	}
+	if (b->call_again && b->amqp && !b->lost) {
+		b->call_again = false;
+		broker_roll_call(b);
 	}
 }
 

@@ -53,6 +53,7 @@ struct broker {
 	uint64_t backoff;
 	uint64_t started;             /* orders roll calls */
 	bool rolling;                 /* a roll call was asked for */
+	bool call_again;              /* a call heard asks us to call again (roll.h) */
 	bool joined;                  /* in the chat: answer every roll call */
 	uv_timer_t again;             /* a member calls again (roll.h) */
 	char id[BROKER_ID_LEN + 1];
@@ -97,8 +98,8 @@ void broker_stream_owe(broker_stream *s, long delta);
 void broker_stream_lost(broker_stream *s);
 /* A stream message ("open", "data", "close") came. */
 void broker_stream_message(broker *b, const char *type, const amqp_message_t *m);
-/* A message came back: its stream's peer is gone. */
-void broker_stream_returned(broker *b, const amqp_message_t *m);
+/* A message to peer came back: its queue is gone, so is every stream to it. */
+void broker_stream_returned(broker *b, const char *peer);
 /* Every open stream fails (the connection is lost). */
 void broker_streams_fail(broker *b);
 /* Close the streams' handle (freed: done runs). */

@@ -178,6 +178,19 @@ stream_new(broker *b, const char *peer, const conn_handlers *h, void *data)
 	return s;
 }
 
+/* Answer a message for a stream that is not (or no longer) ours with its close. */
+static void
+refuse(broker *b, const amqp_basic_properties_t *p)
+{
+	char peer[BROKER_ID_LEN + 1], corr[2 * BROKER_ID_LEN];
+
+	if (!(p->_flags & AMQP_BASIC_CORRELATION_ID_FLAG))
+		return;
+	broker_prop(p->reply_to, peer, sizeof peer);
+	broker_prop(p->correlation_id, corr, sizeof corr);
+	broker_publish(b, b->ex_to, peer, "close", corr, NULL, 0, NULL);
+}
+
 void
 broker_stream_message(broker *b, const char *type, const amqp_message_t *m)
 {
@@ -196,18 +209,19 @@ broker_stream_message(broker *b, const char *type, const amqp_message_t *m)
 	} else if (strcmp(type, "close") == 0 && s) {
 		s->peer_gone = true;
 		conn_fail(&s->c, UV_EOF);
+	} else if (strcmp(type, "data") == 0) {
+		refuse(b, p); /* a stream we do not have: say so, as a reset would */
 	}
 }
 
 void
-broker_stream_returned(broker *b, const amqp_message_t *m)
+broker_stream_returned(broker *b, const char *peer)
 {
-	broker_stream *s = find(b, &m->properties);
-
-	if (s == NULL)
-		return;
-	s->peer_gone = true;
-	conn_fail(&s->c, UV_ECONNREFUSED);
+	for (broker_stream *s = b->streams; s; s = s->next)
+		if (strcmp(s->peer, peer) == 0) {
+			s->peer_gone = true;
+			conn_fail(&s->c, UV_ECONNREFUSED);
+		}
 }
 
 /* --- opening ------------------------------------------------------------------------ */
