@@ -408,6 +408,7 @@ def run_size(args, n, latency):
                 time.sleep(0.002)
         nodes = lab.nodes
         r["started_s"] = (now_ns() - t0) / 1e9
+        r["started_at"] = {k: (nodes[k - 1].t_start - t0) / 1e9 for k in sorted({n // 4, n // 2, 3 * n // 4}) if k}
         r["start"] = "burst" if args.burst else "each after the previous listens"
         want = {x.nick for x in nodes}
         stdin_nodes = [x for x in nodes if x.stdin_driven]
@@ -523,6 +524,7 @@ def measure_latency(args, nodes, stdin_nodes):
     lbase = [x.kinds[b"L"] for x in nodes]
     sent = {}
     lost0 = sum(len(x.lost) for x in nodes)
+    c0, m0, h0 = sum(x.cpu_s() for x in nodes), machine_busy_s(), sum(os.times()[:2])
     t0 = now_ns()
     for k in range(count):
         due = t0 + k * period
@@ -535,6 +537,8 @@ def measure_latency(args, nodes, stdin_nodes):
         x.send(f"~L {x.nick} {seq} {ns}")
         sent[(x.nick, seq)] = ns
     offered_s = (now_ns() - t0) / 1e9
+    c1, m1, h1 = sum(x.cpu_s() for x in nodes), machine_busy_s(), sum(os.times()[:2])
+    cpu = {"nodes": (c1 - c0) / offered_s, "machine": (m1 - m0) / offered_s, "harness": (h1 - h0) / offered_s}
     want = set(sent)
     deadline, last, last_change = time.monotonic() + 60, -1, time.monotonic()
     while time.monotonic() < deadline:
@@ -566,7 +570,7 @@ def measure_latency(args, nodes, stdin_nodes):
             "rate": count / offered_s, "deliveries": len(lat), "expected": count * len(nodes),
             "missing": missing, "dups": dups, "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99),
             "max_ms": max(lat) if lat else float("nan"), "checksum_ok": ok, "checksum": desc,
-            "lost": sum(len(x.lost) for x in nodes) - lost0}
+            "lost": sum(len(x.lost) for x in nodes) - lost0, "cpu": cpu}
 
 
 def yes(b):
@@ -577,7 +581,8 @@ def line_for(r):
     n = r["n"]
     head = f"{n} nodes ({n - r.get('stdin', 0)} headless, {r.get('stdin', 0)} stdin-driven)"
     if "started_s" in r and not r["formed"] and "error" not in r:
-        head += f" (all started by {r['started_s']:.1f} s, {r['start']})"
+        head += (f" (started {', '.join(f'{k} by {v:.1f} s' for k, v in r['started_at'].items())}, "
+                 f"all {n} by {r['started_s']:.1f} s, {r['start']})")
     if "error" in r:
         return f"{head}: {r['error']}"
     if not r["formed"]:
@@ -617,7 +622,9 @@ def latency_line(r):
             f"({', '.join(L['senders'])}) at {L['rate']:.0f}/s offered over {L['offered_s']:.1f} s: "
             f"{L['deliveries']}/{L['expected']} deliveries, missing {L['missing']}, duplicates {L['dups']}; "
             f"send -> shown p50 {L['p50_ms']:.1f} ms, p99 {L['p99_ms']:.1f} ms, max {L['max_ms']:.1f} ms; "
-            f"\\checksum equal: {yes(L['checksum_ok'])}; false [LOST] meanwhile {L['lost']}")
+            f"\\checksum equal: {yes(L['checksum_ok'])}; false [LOST] meanwhile {L['lost']}; "
+            f"while sending: nodes' CPU {100 * L['cpu']['nodes']:.0f} % of a core, the whole machine's "
+            f"{100 * L['cpu']['machine']:.0f} %, this script's {100 * L['cpu']['harness']:.0f} %")
 
 
 def table(results, args):
