@@ -130,6 +130,9 @@ typedef struct hist_author {
 	uint64_t pull_to;
 	uint64_t pull_deadline;
 	uint32_t pull_failed; /* the link whose pull timed out last */
+	/* The most a peer's vector showed of it, and that peer (node_sync.c). */
+	uint64_t offered;
+	uint64_t offered_by;
 } hist_author;
 
 /*
