@@ -141,9 +141,11 @@ typedef struct hist_author {
  * count and digest of every record held.  The store keeps the records.
  */
 typedef struct hist {
-	hist_author *authors;
+	hist_author *authors;  /* in the order first heard of; never removed */
 	int nauthors;
 	int capauthors;
+	int *index;            /* open addressing: 1 + an author's place, or 0 */
+	int capindex;          /* a power of two, above twice nauthors */
 	hist_rec *heap;
 	int nheap;
 	int capheap;

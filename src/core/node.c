@@ -125,12 +125,22 @@ heartbeat_on(node *n, peer_link *l)
 	} while (n->hb->u.heartbeat.more);
 }
 
+uint64_t
+node_digest(node *n)
+{
+	if (n->digest_gen != n->members.gen + 1) {
+		n->digest = member_digest(&n->members);
+		n->digest_gen = n->members.gen + 1;
+	}
+	return n->digest;
+}
+
 /* What every heartbeat of this moment says: the member digest, the clock. */
 static void
 start_heartbeat(node *n, uint64_t now)
 {
 	n->hb->type = WIRE_HEARTBEAT;
-	n->hb->u.heartbeat.digest = member_digest(&n->members);
+	n->hb->u.heartbeat.digest = node_digest(n);
 	node_sync_heartbeat(n, now, n->hb);
 }
 

@@ -57,6 +57,9 @@ check_deep(const node *n)
 	for (int i = 0; i < n->members.len; i++)
 		for (int k = i + 1; k < n->members.len; k++)
 			assert(n->members.v[i].id != n->members.v[k].id);
+	/* what is kept while the table does not change is what it would be */
+	assert(n->digest_gen != n->members.gen + 1 ||
+	       n->digest == member_digest(&n->members));
 	/* nicks resolved, and nothing changed since, means no clash is left */
 	assert(n->nicks_gen != n->members.gen + 1 ||
 	       member_nick_loser((member_table *)&n->members) == NULL);

@@ -258,6 +258,8 @@ struct node {
 	int exit_code;     /* for io.exit, once DONE */
 	member_table members;
 	unsigned nicks_gen;  /* members.gen + 1 when nick claims were last resolved */
+	uint64_t digest;     /* member_digest of the table ... */
+	unsigned digest_gen; /* ... when it was members.gen (+ 1; 0: never) */
 	node_links links;  /* node_link.c */
 	uint64_t join_deadline;
 	bool join_held;          /* node_hold_join: no way to the others yet */
@@ -293,6 +295,8 @@ struct node {
 void node_log(node *n, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void node_emit(node *n, event_kind kind, const char *nick, const char *text);
+/* The member digest of our table (kept while the table does not change). */
+uint64_t node_digest(node *n);
 /* Our heartbeat to one link, or to every member (link 0). */
 void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
 

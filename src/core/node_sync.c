@@ -110,7 +110,7 @@ node_sync_on_heartbeat(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 
 	if (!node_hist_report(n, now, m, msg->u.heartbeat.hlc, msg->u.heartbeat.seq))
 		return;
-	m->agrees = msg->u.heartbeat.digest == member_digest(&n->members);
+	m->agrees = msg->u.heartbeat.digest == node_digest(n);
 	save_vec(n, m->id, now, msg);
 	for (size_t i = 0; i < msg->u.heartbeat.count; i++) {
 		const wire_have *e = &msg->u.heartbeat.have[i];

@@ -95,6 +95,11 @@ on_gone(conn *c)
 			*q = p->next;
 			break;
 		}
+	for (net_peer **q = &t->dirty; p->dirty && *q; q = &(*q)->next_dirty)
+		if (*q == p) {
+			*q = p->next_dirty;
+			break;
+		}
 	t->npeers--;
 	seal_wipe(&p->sl);
 	free(p);
@@ -286,18 +291,29 @@ net_send(net *t, uint32_t link, const uint8_t *data, size_t len)
 {
 	net_peer *p = peer_find(t, link);
 
-	if (p && p->open)
+	if (p && p->open) {
 		conn_send(p->c, data, len);
+		if (!p->dirty) {
+			p->dirty = true;
+			p->next_dirty = t->dirty;
+			t->dirty = p;
+		}
+	}
 }
 
+/* Only the peers sent to since: a pass of the loop costs the same with 1 or 200 links. */
 void
 net_flush(net *t)
 {
 	if (t->listener && t->done == NULL)
 		conn_listener_pass(t->listener);
-	for (net_peer *p = t->peers; p; p = p->next)
+	while (t->dirty) {
+		net_peer *p = t->dirty;
+		t->dirty = p->next_dirty;
+		p->dirty = false;
 		if (!p->closing)
 			conn_flush(p->c);
+	}
 }
 
 void

@@ -27,7 +27,9 @@ typedef struct net_peer {
 	char host[64];
 	seal sl;
 	idle life;              /* the handshake's deadline */
+	bool dirty;             /* frames sent since the last net_flush: on net->dirty */
 	struct net_peer *next;
+	struct net_peer *next_dirty;
 } net_peer;
 
 struct net {
@@ -40,6 +42,7 @@ struct net {
 	int npeers;             /* every link, closing ones too */
 	int nunfinished;        /* accepted and in the handshake, not closing */
 	net_peer *peers;            /* newest first */
+	net_peer *dirty;        /* the peers with frames to flush */
 	idle_limits lim;        /* the handshake's deadline; links have no PING */
 	unsigned evicted;       /* unfinished handshakes dropped for newer ones, not logged yet */
 	char evicted_host[64];  /* the last of them */
