@@ -101,9 +101,19 @@ on_gone(conn *c)
 			break;
 		}
 	t->npeers--;
+	net_peer_shaken(p);
 	seal_wipe(&p->sl);
 	free(p);
 	shutdown_step(t);
+}
+
+void
+net_peer_shaken(net_peer *p)
+{
+	if (p->shaking) {
+		p->shaking = false;
+		p->net->nshaking--;
+	}
 }
 
 /* Close quietly: what is gathered and queued is written first. */
@@ -116,6 +126,7 @@ peer_close(net_peer *p)
 		p->unfinished = false;
 		p->net->nunfinished--;
 	}
+	net_peer_shaken(p);
 	p->closing = true;
 	conn_close(p->c, CONN_FLUSH);
 }
@@ -158,6 +169,8 @@ static void
 peer_start(net_peer *p)
 {
 	p->up = true;
+	p->shaking = true;
+	p->net->nshaking++;
 	idle_start(&p->life, uv_now(p->net->loop));
 	net_seal_start(p);
 	conn_reading(p->c, true);
@@ -324,7 +337,7 @@ net_sweep(net *t)
 	int late = 0;
 	const char *host = "";
 
-	for (net_peer *p = t->peers; p; p = p->next) {
+	for (net_peer *p = t->nshaking ? t->peers : NULL; p; p = p->next) {
 		if (!p->up || p->open || p->closing ||
 		    idle_check(&p->life, &t->lim, now) != IDLE_LATE)
 			continue;
