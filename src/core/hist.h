@@ -130,6 +130,9 @@ typedef struct hist_author {
 	uint64_t pull_to;
 	uint64_t pull_deadline;
 	uint32_t pull_failed; /* the link whose pull timed out last */
+	/* The most a peer's vector showed of it, and that peer (node_sync.c). */
+	uint64_t offered;
+	uint64_t offered_by;
 } hist_author;
 
 /*
@@ -138,9 +141,11 @@ typedef struct hist_author {
  * count and digest of every record held.  The store keeps the records.
  */
 typedef struct hist {
-	hist_author *authors;
+	hist_author *authors;  /* in the order first heard of; never removed */
 	int nauthors;
 	int capauthors;
+	int *index;            /* open addressing: 1 + an author's place, or 0 */
+	int capindex;          /* a power of two, above twice nauthors */
 	hist_rec *heap;
 	int nheap;
 	int capheap;

@@ -31,6 +31,7 @@ append(member_table *t)
 	}
 	member *m = &t->v[t->len++];
 	*m = (member){0};
+	t->gen++;
 	return m;
 }
 
@@ -113,6 +114,7 @@ member_merge(member_table *t, const wire_member *e, member **out, member_state *
 		return MEMBER_SAME;
 	if (e->inc > m->inc) {
 		take_entry(m, e);
+		t->gen++;
 		if (member_tombstone(heard)) {
 			*to = heard;
 			return MEMBER_DEPARTED;

@@ -85,6 +85,7 @@ typedef struct member_table {
 	member *v;
 	int len;
 	int cap;
+	unsigned gen;  /* moves on whenever an entry is added or its claim may change */
 } member_table;
 
 /* What a merge changed, for the caller to turn into events. */

@@ -115,25 +115,67 @@ node_free(node *n)
 	free(n);
 }
 
+/* What l's peer was not told of our vector, in as many heartbeats as it takes. */
+static void
+heartbeat_on(node *n, peer_link *l)
+{
+	do {
+		node_sync_vector(n, l, n->hb);
+		node_send(n, l->id, n->hb);
+	} while (n->hb->u.heartbeat.more);
+}
+
+uint64_t
+node_digest(node *n)
+{
+	if (n->digest_gen != n->members.gen + 1) {
+		n->digest = member_digest(&n->members);
+		n->digest_gen = n->members.gen + 1;
+	}
+	return n->digest;
+}
+
+/* What every heartbeat of this moment says: the member digest, the clock. */
+static void
+start_heartbeat(node *n, uint64_t now)
+{
+	n->hb->type = WIRE_HEARTBEAT;
+	n->hb->u.heartbeat.digest = node_digest(n);
+	node_sync_heartbeat(n, now, n->hb);
+}
+
 void
 node_send_heartbeat(node *n, uint64_t now, uint32_t to)
 {
-	n->hb->type = WIRE_HEARTBEAT;
-	n->hb->u.heartbeat.digest = member_digest(&n->members);
-	node_sync_heartbeat(n, now, n->hb);
-	if (to)
-		node_send(n, to, n->hb);
-	else
-		node_broadcast(n, n->hb);
+	peer_link *l;
+
+	start_heartbeat(n, now);
+	if (to) {
+		if ((l = node_link(n, to)) != NULL)
+			heartbeat_on(n, l);
+		return;
+	}
+	for (int i = 1; i < n->members.len; i++)
+		if ((l = node_link_to(n, n->members.v[i].id)) != NULL)
+			heartbeat_on(n, l);
 }
 
+/* Our heartbeat to the members due one this period (node_beat.c). */
 static void
 heartbeat(node *n, uint64_t now)
 {
+	peer_link *l;
+
 	if (now < n->next_heartbeat)
 		return;
 	n->next_heartbeat = now + n->cfg.heartbeat_ms;
-	node_send_heartbeat(n, now, 0);
+	node_beat_plan(n, now);
+	start_heartbeat(n, now);
+	for (int i = 1; i < n->members.len; i++) {
+		const member *m = &n->members.v[i];
+		if (node_beat_due(n, m) && (l = node_link_to(n, m->id)) != NULL)
+			heartbeat_on(n, l);
+	}
 }
 
 static void

@@ -558,6 +558,7 @@ node_hist_assert(const node *n)
 		assert(a->npend >= 0 && a->npend <= a->cappend);
 		for (int k = i + 1; k < h->nauthors; k++)
 			assert(a->id != h->authors[k].id);
+		assert(hist_author_find((hist *)h, a->id) == a); /* the index finds each */
 		(void)a;
 	}
 	(void)h;

@@ -8,7 +8,8 @@
  * records in, signatures, reports, the outbox), node_clock.c (clocks),
  * node_show.c (what is shown, and when), node_line.c (which records are
  * lines), node_sync.c (anti-entropy), node_mod.c (directives),
- * node_guest.c (guests) and node_check.c (the invariants).  The parts
+ * node_guest.c (guests), node_beat.c (who gets a heartbeat when) and
+ * node_check.c (the invariants).  The parts
  * with a sub-struct of their own (links, outbox, moderation, guests) are
  * its only readers and writers; the others go through their functions.
  * Nothing outside src/core/node*.c includes it.
@@ -36,6 +37,8 @@
 #define NODE_SIGN_EVERY 256    /* our records under one signature, at most */
 #define NODE_MAX_ENDORSE 16    /* endorsements waiting for the end of a batch */
 #define NODE_CLOCK_BOUND_MS (12ull * 3600 * 1000) /* how far clocks may disagree */
+#define NODE_BEAT_SENIORS 3    /* the most senior members, heartbeat at full rate */
+#define NODE_BEAT_FAN 8        /* other members heartbeat a period (node_beat.c) */
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
@@ -122,6 +125,8 @@ typedef struct peer_link {
 	serve_range serve[NODE_MAX_SERVE]; /* pulls to answer, oldest first */
 	int nserve;
 	uint8_t binding[SIGN_CHAIN]; /* the session's name, signed in PROVE */
+	wire_have *told;   /* our vector as last sent on it, by author index (owned) */
+	int ntold;
 	bool proven;       /* the peer proved it holds its id's key ... */
 	uint8_t pk[SIGN_PK]; /* ... this one, of this id */
 	uint64_t proven_id;
@@ -213,18 +218,35 @@ typedef struct node_guests {
 	guest_seen *seen;   /* tags of guest lines shown */
 } node_guests;
 
-/* A peer's latest version vector, for settling a departed member. */
+/* Who gets a heartbeat this period (node_beat.c's alone). */
+typedef struct node_beats {
+	uint64_t period;      /* periods so far */
+	int spread;           /* a non-senior pair beats every spread periods */
+	uint64_t seniors[NODE_BEAT_SENIORS]; /* the most senior live members, in order */
+	int nseniors;
+	bool self_senior;     /* this node is one of them */
+} node_beats;
+
+/*
+ * A peer's version vector as its heartbeats told it (each tells what
+ * changed since its last on that link), for settling a departed member and
+ * for pulling what a pull given up still lacks.
+ */
 typedef struct peer_vec {
 	uint64_t id;
-	uint64_t at;      /* when it came */
+	uint64_t at;      /* when the last part came */
 	int count;
+	int cap;
 	wire_have *have;  /* owned */
 } peer_vec;
 
-/* The peers' latest version vectors (node_sync.c's alone). */
+/* The peers' version vectors, and ours (node_sync.c's alone). */
 typedef struct node_vectors {
 	peer_vec *v;
 	int len;
+	wire_have *ours;  /* our vector now, by author index (owned) */
+	int nours;
+	int capours;
 } node_vectors;
 
 struct node {
@@ -235,6 +257,9 @@ struct node {
 	node_phase phase;  /* only node_enter() writes it */
 	int exit_code;     /* for io.exit, once DONE */
 	member_table members;
+	unsigned nicks_gen;  /* members.gen + 1 when nick claims were last resolved */
+	uint64_t digest;     /* member_digest of the table ... */
+	unsigned digest_gen; /* ... when it was members.gen (+ 1; 0: never) */
 	node_links links;  /* node_link.c */
 	uint64_t join_deadline;
 	bool join_held;          /* node_hold_join: no way to the others yet */
@@ -249,6 +274,7 @@ struct node {
 	node_history history; /* node_hist.c, node_show.c, node_sync.c */
 	node_display show;    /* node_show.c */
 	node_vectors vecs;    /* node_sync.c */
+	node_beats beats;     /* node_beat.c */
 	node_clocks clocks;   /* node_clock.c */
 	node_moderation mod;  /* node_mod.c */
 
@@ -269,6 +295,8 @@ struct node {
 void node_log(node *n, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void node_emit(node *n, event_kind kind, const char *nick, const char *text);
+/* The member digest of our table (kept while the table does not change). */
+uint64_t node_digest(node *n);
 /* Our heartbeat to one link, or to every member (link 0). */
 void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
 
@@ -337,6 +365,8 @@ void node_link_free(node *n);
 peer_link *node_link(node *n, uint32_t id);
 /* The i-th link, or NULL past the last (links move as others close). */
 peer_link *node_link_at(node *n, int i);
+/* The link to use for member id: the first one up and bound to it, or NULL. */
+peer_link *node_link_to(node *n, uint64_t id);
 peer_link *node_link_add(node *n, uint32_t id, uint64_t now);
 /* A link came up (node_link_up): found or added, and marked up. */
 peer_link *node_link_opened(node *n, uint64_t now, uint32_t id, bool outgoing,
@@ -502,8 +532,19 @@ void node_show_stable(node *n, uint64_t now);
 void node_show_backlog(node *n, uint64_t now);
 void node_hist_history(node *n, int count);
 
+/* node_beat.c */
+/* Once a period, before its heartbeats: who is senior, the spread. */
+void node_beat_plan(node *n, uint64_t now);
+/* Whether m gets a heartbeat this period. */
+bool node_beat_due(const node *n, const member *m);
+/* How long m may be silent before it is lost. */
+uint64_t node_beat_limit(const node *n, const member *m);
+
 /* node_sync.c */
+/* A heartbeat's clock report; our vector as it is now, for node_sync_vector. */
 void node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb);
+/* The next part of our vector for l: what l's peer was not told (more: a next part). */
+void node_sync_vector(node *n, peer_link *l, wire_msg *hb);
 void node_sync_on_heartbeat(node *n, uint64_t now, peer_link *l, const wire_msg *msg);
 void node_sync_on_pull(node *n, peer_link *l, const wire_msg *msg);
 void node_sync_pull(node *n, uint64_t now, peer_link *l, hist_author *a, uint64_t to);

@@ -58,6 +58,8 @@ node_link_has_seeds(const node *n)
 void
 node_link_free(node *n)
 {
+	for (int i = 0; i < n->links.len; i++)
+		free(n->links.v[i].told);
 	free(n->links.v);
 	n->links = (node_links){0};
 }
@@ -131,9 +133,8 @@ node_link_add(node *n, uint32_t id, uint64_t now)
 	return l;
 }
 
-/* The link to use for a member: the first one up and bound to it. */
-static peer_link *
-link_to(node *n, uint64_t id)
+peer_link *
+node_link_to(node *n, uint64_t id)
 {
 	for (int i = 0; i < n->links.len; i++)
 		if (n->links.v[i].up && n->links.v[i].peer == id)
@@ -152,7 +153,7 @@ node_send(node *n, uint32_t link_id, const wire_msg *m)
 void
 node_send_to(node *n, const member *m, const wire_msg *msg)
 {
-	peer_link *l = link_to(n, m->id);
+	peer_link *l = node_link_to(n, m->id);
 
 	if (l)
 		node_send(n, l->id, msg);
@@ -164,7 +165,7 @@ node_broadcast(node *n, const wire_msg *msg)
 	wire_buf_reset(&n->out);
 	wire_encode(&n->out, msg);
 	for (int i = 1; i < n->members.len; i++) {
-		peer_link *l = link_to(n, n->members.v[i].id);
+		peer_link *l = node_link_to(n, n->members.v[i].id);
 		if (l)
 			n->io.send(n->io.ctx, l->id, n->out.data, n->out.len);
 	}
@@ -210,6 +211,7 @@ node_link_gone(node *n, peer_link *l, uint64_t now, const char *why)
 		t->next_try = now + t->backoff;
 		t->backoff = backoff_next(t->backoff, NODE_BACKOFF_MAX);
 	}
+	free(l->told);
 	*l = n->links.v[--n->links.len];
 }
 
@@ -336,8 +338,8 @@ node_link_dialled(const node *n, uint64_t id)
 }
 
 /*
- * Ids are not 0 (and, deep, unique); a bound link's member is in the
- * table; a seed's link is there and dialled for it.
+ * Ids are not 0 (and, deep, unique); (deep) a bound link's member is in
+ * the table; a seed's link is there and dialled for it.
  */
 void
 node_link_check(const node *n, bool deep)
@@ -349,7 +351,7 @@ node_link_check(const node *n, bool deep)
 		const peer_link *l = &k->v[i];
 		assert(l->id != 0);
 		assert(l->peer != n->cfg.id);
-		assert(l->peer == 0 || member_find((member_table *)&n->members, l->peer));
+		assert(!deep || l->peer == 0 || member_find((member_table *)&n->members, l->peer));
 		assert(l->seed >= -1 && l->seed < k->nseeds);
 		assert(l->nserve >= 0 && l->nserve <= NODE_MAX_SERVE);
 		for (int j = i + 1; deep && j < k->len; j++)

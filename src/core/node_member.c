@@ -94,6 +94,7 @@ node_member_set(node *n, member *m, member_state to, member_why why)
 		node_log(n, NODE_LOG_VERBOSE, "nick \"%s\" of %016llx loses its claim", m->nick,
 			 (unsigned long long)m->id);
 	m->state = to;
+	n->members.gen++;
 	switch (to) {
 	case MEMBER_ALIVE:
 		m->backoff = NODE_BACKOFF_MIN;
@@ -162,8 +163,9 @@ node_member_recall(node *n, const node_config *cfg, uint64_t now)
 }
 
 /*
- * Failure detection.  A member silent for timeout-ms is lost.  One silent
- * for three timeouts while its link is still open gets the link closed, so
+ * Failure detection.  A member silent for timeout-ms is lost (longer, in a
+ * large chat, for a member heartbeat at the slow rate: node_beat.c).  One
+ * silent for three such limits while its link is still open gets it closed, so
  * that a healed partition is found by a fresh connect rather than by TCP's
  * slow retransmission backoff.  now is n->last_tick (node_tick).
  */
@@ -172,11 +174,10 @@ node_member_detect(node *n, uint64_t now)
 {
 	for (int i = 1; i < n->members.len; i++) {
 		member *m = &n->members.v[i];
-		uint64_t silent = now - m->last_heard;
-		if (m->state == MEMBER_ALIVE && silent > n->cfg.timeout_ms)
+		uint64_t silent = now - m->last_heard, limit = node_beat_limit(n, m);
+		if (m->state == MEMBER_ALIVE && silent > limit)
 			node_member_set(n, m, MEMBER_LOST, MEMBER_SILENT);
-		if (m->state == MEMBER_LOST && m->nlinks > 0 &&
-		    silent > 3ull * n->cfg.timeout_ms)
+		if (m->state == MEMBER_LOST && m->nlinks > 0 && silent > 3 * limit)
 			node_close_member(n, m);
 	}
 }
@@ -207,6 +208,8 @@ node_resolve_nicks(node *n)
 
 	if (n->phase == PHASE_PROBE)
 		return; /* our incarnation is not final yet */
+	if (n->nicks_gen == n->members.gen + 1)
+		return; /* no claim changed since */
 	while ((loser = member_nick_loser(&n->members)) != NULL) {
 		if (loser->self) {
 			node_nick_taken(n);
@@ -214,4 +217,5 @@ node_resolve_nicks(node *n)
 		}
 		node_member_set(n, loser, MEMBER_REJECTED, MEMBER_NICK_RULE);
 	}
+	n->nicks_gen = n->members.gen + 1;
 }

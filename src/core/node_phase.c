@@ -164,6 +164,7 @@ node_end_probe(node *n, const wire_msg *members, uint64_t now)
 	for (int i = 1; i < n->members.len; i++)
 		if (n->members.v[i].inc >= self->inc)
 			self->inc = n->members.v[i].inc + 1;
+	n->members.gen++; /* our claim is final now */
 	node_enter(n, PHASE_JOINING, now);
 }
 

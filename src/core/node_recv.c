@@ -149,7 +149,7 @@ on_heartbeat(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	member *m = member_find(&n->members, l->peer);
 
-	if (msg->u.heartbeat.digest != member_digest(&n->members))
+	if (msg->u.heartbeat.digest != node_digest(n))
 		node_gossip(n, m, now);
 	node_sync_on_heartbeat(n, now, l, msg);
 }

@@ -3,9 +3,15 @@
  *
  * Heartbeats carry a version vector: for every author, the last sequence
  * held (all before it too) and whether the sender counts the author as a
- * live member.  A peer's vector that shows more than we hold, or a gap in
- * what arrives (node_hist.c), makes us pull the missing range from that
- * peer, one pull per author at a time.  The peer streams the range from
+ * live member.  A heartbeat carries only the entries that changed since
+ * the last one on its link (all of them on a link's first), at most a
+ * frame's worth, the rest in more heartbeats sent at once; so an idle
+ * chat's heartbeats stay small however many authors it has.  The receiver
+ * keeps each peer's vector whole by merging them.  A peer's vector that
+ * shows more than we hold, or a gap in what arrives (node_hist.c), makes
+ * us pull the missing range from that peer, one pull per author at a time;
+ * a pull given up while a peer's vector still shows more is asked again,
+ * of another peer first.  The peer streams the range from
  * its store in batches while its link drains.  A pull that makes no
  * progress for timeout-ms is given up with a log line, and the next one
  * for that author goes to another peer first.
@@ -64,20 +70,36 @@ node_peer_vec(node *n, uint64_t id)
 	return NULL;
 }
 
+/* An entry replaces the one for its author; a new author is added, up to the cap. */
+static void
+merge_entry(peer_vec *v, const wire_have *e)
+{
+	for (int k = 0; k < v->count; k++)
+		if (v->have[k].id == e->id) {
+			v->have[k] = *e;
+			return;
+		}
+	if (v->count == NODE_MAX_AUTHORS)
+		return;
+	if (v->count == v->cap) {
+		v->cap = v->cap ? 2 * v->cap : 16;
+		v->have = xrealloc(v->have, (size_t)v->cap * sizeof *v->have);
+	}
+	v->have[v->count++] = *e;
+}
+
 static void
 save_vec(node *n, uint64_t id, uint64_t now, const wire_msg *hb)
 {
 	peer_vec *v = node_peer_vec(n, id);
-	size_t count = hb->u.heartbeat.count;
 
 	if (v == NULL) {
 		n->vecs.v = xrealloc(n->vecs.v, (size_t)(n->vecs.len + 1) * sizeof *v);
 		v = &n->vecs.v[n->vecs.len++];
 		*v = (peer_vec){.id = id};
 	}
-	v->have = xrealloc(v->have, (count ? count : 1) * sizeof *v->have);
-	memcpy(v->have, hb->u.heartbeat.have, count * sizeof *v->have);
-	v->count = (int)count;
+	for (size_t i = 0; i < hb->u.heartbeat.count; i++)
+		merge_entry(v, &hb->u.heartbeat.have[i]);
 	v->at = now;
 }
 
@@ -88,7 +110,7 @@ node_sync_on_heartbeat(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 
 	if (!node_hist_report(n, now, m, msg->u.heartbeat.hlc, msg->u.heartbeat.seq))
 		return;
-	m->agrees = msg->u.heartbeat.digest == member_digest(&n->members);
+	m->agrees = msg->u.heartbeat.digest == node_digest(n);
 	save_vec(n, m->id, now, msg);
 	for (size_t i = 0; i < msg->u.heartbeat.count; i++) {
 		const wire_have *e = &msg->u.heartbeat.have[i];
@@ -98,27 +120,63 @@ node_sync_on_heartbeat(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 		hist_author *a = hist_author_get(&n->history.hist, e->id, NULL);
 		if (!m->vec_seen && e->seq > a->sync_to)
 			a->sync_to = e->seq;
+		if (e->seq > a->offered) {
+			a->offered = e->seq;
+			a->offered_by = m->id;
+		}
 		node_sync_pull(n, now, l, a, e->seq);
 	}
-	m->vec_seen = true;
+	if (!msg->u.heartbeat.more)
+		m->vec_seen = true; /* the whole of it is here */
 }
 
-/* Our clock, our last sequence and our version vector. */
+/* Our clock and our last sequence; our vector as it is now, by author. */
 void
 node_sync_heartbeat(node *n, uint64_t now, wire_msg *hb)
 {
-	size_t k = 0;
+	const hist *h = &n->history.hist;
+	node_vectors *vs = &n->vecs;
 
 	hb->u.heartbeat.hlc = node_clock_on(n, now);
 	hb->u.heartbeat.seq = hist_author_find(&n->history.hist, n->cfg.id)->seq;
-	for (int i = 0; i < n->history.hist.nauthors && k < WIRE_MAX_VECTOR; i++) {
-		const hist_author *a = &n->history.hist.authors[i];
-		const member *m = member_find(&n->members, a->id);
-		hb->u.heartbeat.have[k++] = (wire_have){
-			.id = a->id, .seq = a->seq,
-			.live = m && (m->self || m->state == MEMBER_ALIVE)};
+	if (vs->capours < h->nauthors) {
+		vs->capours = h->nauthors;
+		vs->ours = xrealloc(vs->ours, (size_t)vs->capours * sizeof *vs->ours);
 	}
+	for (int i = 0; i < h->nauthors; i++) {
+		const hist_author *a = &h->authors[i];
+		const member *m = member_find(&n->members, a->id);
+		vs->ours[i] = (wire_have){.id = a->id, .seq = a->seq,
+					  .live = m && (m->self || m->state == MEMBER_ALIVE)};
+	}
+	vs->nours = h->nauthors;
+}
+
+static bool
+same_have(const wire_have *x, const wire_have *y)
+{
+	return x->id == y->id && x->seq == y->seq && x->live == y->live;
+}
+
+void
+node_sync_vector(node *n, peer_link *l, wire_msg *hb)
+{
+	const node_vectors *vs = &n->vecs;
+	size_t k = 0;
+	int i;
+
+	if (l->ntold < vs->nours) {
+		l->told = xrealloc(l->told, (size_t)vs->nours * sizeof *l->told);
+		memset(&l->told[l->ntold], 0, (size_t)(vs->nours - l->ntold) * sizeof *l->told);
+		l->ntold = vs->nours; /* id 0: never told */
+	}
+	for (i = 0; i < vs->nours && k < WIRE_MAX_VECTOR; i++)
+		if (!same_have(&l->told[i], &vs->ours[i]))
+			hb->u.heartbeat.have[k++] = l->told[i] = vs->ours[i];
+	while (i < vs->nours && same_have(&l->told[i], &vs->ours[i]))
+		i++;
 	hb->u.heartbeat.count = k;
+	hb->u.heartbeat.more = i < vs->nours;
 }
 
 /* --- serving pulls -------------------------------------------------------- */
@@ -241,6 +299,43 @@ node_sync_serve(node *n)
 			serve_link(n, l);
 }
 
+/* A link to a peer whose vector shows more of a than held: not the failed one, if any. */
+static peer_link *
+offer_of(node *n, const hist_author *a, uint64_t held, uint64_t *seq)
+{
+	peer_link *fallback = NULL;
+
+	for (int i = 0; i < n->vecs.len; i++) {
+		const peer_vec *v = &n->vecs.v[i];
+		peer_link *l = node_link_to(n, v->id);
+		for (int k = 0; l && k < v->count; k++) {
+			if (v->have[k].id != a->id || v->have[k].seq <= held)
+				continue;
+			*seq = v->have[k].seq;
+			if (l->id != a->pull_failed)
+				return l;
+			fallback = l;
+		}
+	}
+	return fallback;
+}
+
+/* No pull of a is on while a peer showed more than we hold: ask again. */
+static void
+pull_again(node *n, uint64_t now, hist_author *a)
+{
+	uint64_t held = a->seq + (uint64_t)a->npend, seq = a->offered;
+	peer_link *l = node_link_to(n, a->offered_by);
+
+	if (l == NULL || l->id == a->pull_failed)
+		l = offer_of(n, a, held, &seq);
+	if (l == NULL) {
+		a->offered = held; /* no one linked has more: a vector that does will say */
+		return;
+	}
+	node_sync_pull(n, now, l, a, seq);
+}
+
 /* Pulls that stopped making progress are given up (and asked elsewhere). */
 void
 node_sync_tick(node *n, uint64_t now)
@@ -253,8 +348,11 @@ node_sync_tick(node *n, uint64_t now)
 				 a->npend, (unsigned long long)a->id);
 			hist_pend_drop(a, a->npend);
 		}
-		if (a->pull_link == 0)
+		if (a->pull_link == 0) {
+			if (a->offered > a->seq + (uint64_t)a->npend && !a->refused)
+				pull_again(n, now, a);
 			continue;
+		}
 		if (node_link(n, a->pull_link) == NULL) {
 			a->pull_link = 0;
 		} else if (now >= a->pull_deadline) {
@@ -273,5 +371,6 @@ node_sync_free(node *n)
 	for (int i = 0; i < n->vecs.len; i++)
 		free(n->vecs.v[i].have);
 	free(n->vecs.v);
+	free(n->vecs.ours);
 	n->vecs = (node_vectors){0};
 }

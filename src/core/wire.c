@@ -105,7 +105,7 @@ put_fields(wire_buf *b, const wire_msg *msg)
 		put_u64(b, msg->u.heartbeat.digest);
 		put_u64(b, msg->u.heartbeat.hlc);
 		put_u64(b, msg->u.heartbeat.seq);
-		put_be(b, n, 2);
+		put_be(b, n | (msg->u.heartbeat.more ? WIRE_VECTOR_MORE : 0), 2);
 		for (size_t i = 0; i < n; i++) {
 			put_u64(b, msg->u.heartbeat.have[i].id);
 			put_u64(b, msg->u.heartbeat.have[i].seq);
@@ -253,6 +253,8 @@ get_heartbeat(cursor *c, wire_msg *msg)
 	msg->u.heartbeat.hlc = get_be(c, 8);
 	msg->u.heartbeat.seq = get_be(c, 8);
 	n = (size_t)get_be(c, 2);
+	msg->u.heartbeat.more = (n & WIRE_VECTOR_MORE) != 0;
+	n &= ~(size_t)WIRE_VECTOR_MORE;
 	if (!c->err && n > WIRE_MAX_VECTOR)
 		c->err = WIRE_ELIMIT;
 	for (size_t i = 0; i < n && !c->err; i++) {

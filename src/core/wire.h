@@ -14,6 +14,7 @@
 #ifndef CHORUS_WIRE_H
 #define CHORUS_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,7 +25,8 @@
 #define WIRE_MAX_NICK 32
 #define WIRE_MAX_HOST 64
 #define WIRE_MAX_MEMBERS 128
-#define WIRE_MAX_VECTOR 256     /* authors in one heartbeat's vector */
+#define WIRE_MAX_VECTOR 256     /* authors in one heartbeat (a longer vector is paged) */
+#define WIRE_VECTOR_MORE 0x8000 /* in a heartbeat's count: more entries follow */
 #define WIRE_SIG_CHAIN 32
 #define WIRE_SIG_PK 32
 #define WIRE_SIG_SIG 64
@@ -98,6 +100,7 @@ typedef struct wire_msg {
 			uint64_t hlc;    /* the sender's clock ... */
 			uint64_t seq;    /* ... and its last sequence number */
 			size_t count;
+			bool more;       /* the vector goes on in the next heartbeat */
 			wire_have have[WIRE_MAX_VECTOR];
 		} heartbeat;
 		struct {

@@ -95,10 +95,25 @@ on_gone(conn *c)
 			*q = p->next;
 			break;
 		}
+	for (net_peer **q = &t->dirty; p->dirty && *q; q = &(*q)->next_dirty)
+		if (*q == p) {
+			*q = p->next_dirty;
+			break;
+		}
 	t->npeers--;
+	net_peer_shaken(p);
 	seal_wipe(&p->sl);
 	free(p);
 	shutdown_step(t);
+}
+
+void
+net_peer_shaken(net_peer *p)
+{
+	if (p->shaking) {
+		p->shaking = false;
+		p->net->nshaking--;
+	}
 }
 
 /* Close quietly: what is gathered and queued is written first. */
@@ -111,6 +126,7 @@ peer_close(net_peer *p)
 		p->unfinished = false;
 		p->net->nunfinished--;
 	}
+	net_peer_shaken(p);
 	p->closing = true;
 	conn_close(p->c, CONN_FLUSH);
 }
@@ -153,6 +169,8 @@ static void
 peer_start(net_peer *p)
 {
 	p->up = true;
+	p->shaking = true;
+	p->net->nshaking++;
 	idle_start(&p->life, uv_now(p->net->loop));
 	net_seal_start(p);
 	conn_reading(p->c, true);
@@ -286,18 +304,29 @@ net_send(net *t, uint32_t link, const uint8_t *data, size_t len)
 {
 	net_peer *p = peer_find(t, link);
 
-	if (p && p->open)
+	if (p && p->open) {
 		conn_send(p->c, data, len);
+		if (!p->dirty) {
+			p->dirty = true;
+			p->next_dirty = t->dirty;
+			t->dirty = p;
+		}
+	}
 }
 
+/* Only the peers sent to since: a pass of the loop costs the same with 1 or 200 links. */
 void
 net_flush(net *t)
 {
 	if (t->listener && t->done == NULL)
 		conn_listener_pass(t->listener);
-	for (net_peer *p = t->peers; p; p = p->next)
+	while (t->dirty) {
+		net_peer *p = t->dirty;
+		t->dirty = p->next_dirty;
+		p->dirty = false;
 		if (!p->closing)
 			conn_flush(p->c);
+	}
 }
 
 void
@@ -308,7 +337,7 @@ net_sweep(net *t)
 	int late = 0;
 	const char *host = "";
 
-	for (net_peer *p = t->peers; p; p = p->next) {
+	for (net_peer *p = t->nshaking ? t->peers : NULL; p; p = p->next) {
 		if (!p->up || p->open || p->closing ||
 		    idle_check(&p->life, &t->lim, now) != IDLE_LATE)
 			continue;

@@ -27,7 +27,10 @@ typedef struct net_peer {
 	char host[64];
 	seal sl;
 	idle life;              /* the handshake's deadline */
+	bool dirty;             /* frames sent since the last net_flush: on net->dirty */
+	bool shaking;           /* up, in the handshake, not closing: counts in nshaking */
 	struct net_peer *next;
+	struct net_peer *next_dirty;
 } net_peer;
 
 struct net {
@@ -39,7 +42,9 @@ struct net {
 	uint8_t *plain;         /* an opened record, SEAL_MAX_PLAIN bytes */
 	int npeers;             /* every link, closing ones too */
 	int nunfinished;        /* accepted and in the handshake, not closing */
+	int nshaking;           /* up and in the handshake, either way: net_sweep's work */
 	net_peer *peers;            /* newest first */
+	net_peer *dirty;        /* the peers with frames to flush */
 	idle_limits lim;        /* the handshake's deadline; links have no PING */
 	unsigned evicted;       /* unfinished handshakes dropped for newer ones, not logged yet */
 	char evicted_host[64];  /* the last of them */
@@ -54,6 +59,8 @@ struct net {
 /* net.c */
 void net_logf(net *t, const char *fmt, const char *a, const char *b);
 void net_peer_fail(net_peer *p, const char *why);
+/* p's handshake is over (done, or the link is going): no deadline to watch. */
+void net_peer_shaken(net_peer *p);
 /* The handshake is done: p leaves the unfinished budget for the links'. */
 bool net_peer_finished(net_peer *p);
 

@@ -74,6 +74,7 @@ on_unit(net_peer *p, const uint8_t *u, size_t len)
 		if (!net_peer_finished(p))
 			return;
 		p->open = true;
+		net_peer_shaken(p);
 		t->cb.up(t->cb.ctx, p->id, p->outgoing, p->host, p->sl.binding);
 		return;
 	case SEAL_OPEN:
