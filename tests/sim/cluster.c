@@ -497,6 +497,10 @@ step(cluster *c)
 		bnode_tick(c);
 		while (!c->failed && simbroker_pop(c->broker_net, c->now, &bd))
 			bnode_deliver(c, &bd);
+		/* A message lost, doubled, held or overtaken is a fault, as a link break is. */
+		const sb_stats *bs = simbroker_stats(c->broker_net);
+		if (bs->dropped + bs->duplicated + bs->delayed + bs->reordered)
+			c->faults = true;
 	}
 	/* Every core's invariants, the costly ones too (node_check.c). */
 	for (int i = 0; i < c->n && !c->failed; i++)

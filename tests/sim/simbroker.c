@@ -110,11 +110,16 @@ remove_items(simbroker *b, bool (*gone)(const item *, int), int h)
 	b->len = k;
 }
 
-/* What rides h's connection: its publishes on the way, what is for it. */
+/*
+ * What rides h's connection: its publishes on the way, what is for it --
+ * not the news of a connection's end (or an attempt's), which the node
+ * must still hear.
+ */
 static bool
 on_conn(const item *it, int h)
 {
-	return it->host == h && it->kind != I_ATTEMPT && it->kind != I_FAILED;
+	return it->host == h && (it->kind == I_ROUTE || it->kind == I_UP || it->kind == I_MSG ||
+				 it->kind == I_RETURN);
 }
 
 static bool
