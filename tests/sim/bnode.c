@@ -16,6 +16,7 @@
 #define MAX_STREAMS 64
 #define RETRY_MIN 100  /* ms before connecting again, doubled ... */
 #define RETRY_MAX 2000 /* ... up to this (broker.c) */
+#define HANDSHAKE_MS 10000 /* an accepted stream's handshake, at most (--handshake-ms) */
 
 typedef enum hs_state { HS_HELLO, HS_CONFIRM, HS_OPEN } hs_state;
 
@@ -30,6 +31,7 @@ typedef struct stream {
 	char peer[SIMBROKER_ID_LEN + 1];
 	char corr[2 * SIMBROKER_ID_LEN + 12];
 	uint64_t tx, rx; /* the framer's counters, each way */
+	uint64_t born;
 } stream;
 
 typedef enum conn_state { BC_CONNECTING, BC_UP } conn_state;
@@ -109,7 +111,8 @@ stream_new(simnode *sn)
 
 	for (int i = 0; i < MAX_STREAMS; i++)
 		if (!bn->s[i].used) {
-			bn->s[i] = (stream){.used = true, .serial = ++bn->next_serial};
+			bn->s[i] = (stream){.used = true, .serial = ++bn->next_serial,
+					    .born = sn->c->now};
 			return &bn->s[i];
 		}
 	cluster_fail(sn->c, "sim: n%d holds more than %d streams", sn->idx, MAX_STREAMS);
@@ -504,13 +507,33 @@ bnode_next(cluster *c)
 	return next;
 }
 
+/*
+ * Accepted streams whose handshake did not finish in time are closed, as
+ * net.c drops such strangers (checked as time passes, not to the ms).
+ */
+static void
+sweep(simnode *sn)
+{
+	for (int i = 0; i < MAX_STREAMS; i++) {
+		stream *s = &sn->bn->s[i];
+		if (s->used && !s->ghost && !s->outgoing && !s->up &&
+		    sn->c->now >= s->born + HANDSHAKE_MS) {
+			cluster_trace(sn->c, "n%d drops stream %s: no handshake", sn->idx, s->corr);
+			publish(sn, SB_CLOSE, s->peer, s->corr, 0, NULL, 0);
+			s->used = false;
+		}
+	}
+}
+
 void
 bnode_tick(cluster *c)
 {
 	for (int i = 0; i < c->n && !c->failed; i++) {
 		simnode *sn = &c->nodes[i];
-		if (!cluster_alive(c, i) || sn->stalled || sn->bn == NULL || !sn->bn->roll_at ||
-		    sn->bn->roll_at > c->now)
+		if (!cluster_alive(c, i) || sn->stalled || sn->bn == NULL)
+			continue;
+		sweep(sn);
+		if (!sn->bn->roll_at || sn->bn->roll_at > c->now)
 			continue;
 		sn->bn->roll_at = c->now + ROLL_AGAIN_MS;
 		roll_call(sn);

@@ -84,9 +84,10 @@ report_summary(const sim_stats *st, uint64_t first, uint64_t last, bool one, uin
 	if (st->broker_runs)
 		printf("sim: on the broker: %lu messages delivered, %lu returned, %lu dropped, "
 		       "%lu duplicated, %lu delayed, %lu reordered; %lu broker restarts, "
-		       "%lu connections dropped, %lu runs with connections hung; "
-		       "%lu runs waited > 2 s for chats founded apart to merge\n",
+		       "%lu connections dropped (%lu of them a leader's, failover timed), "
+		       "%lu times connections hung (partitions); "
+		       "%lu runs waited > 2 s after the joins for one chat\n",
 		       st->b_delivered, st->b_returns, st->b_dropped, st->b_duplicated,
 		       st->b_delayed, st->b_reordered, st->b_restarts, st->b_conn_drops,
-		       st->hangs, st->merge_waits);
+		       st->conn_failovers, st->hangs, st->merge_waits);
 }

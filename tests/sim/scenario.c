@@ -249,6 +249,9 @@ await_one_chat(scenario *s)
 	while (!c->failed && !one_chat(c) && c->now < limit)
 		cluster_run_until(c, c->now + 100);
 	s->stats->merge_waits += c->now - from > 2000;
+	if (c->now - from > 2000)
+		cluster_trace(c, "the live nodes took %llu ms to be one chat again",
+			      (unsigned long long)(c->now - from));
 }
 
 /* Wait for every live node to be in, then run quietly and judge. */
@@ -315,6 +318,7 @@ failover(scenario *s)
 	if (c->broker && c->bopts.drop_conn && chance(s, 40))
 		how = 3;
 	if (how == 3) {
+		s->stats->conn_failovers++;
 		cluster_trace(c, "n%d's BROKER CONNECTION DROPS (for %u ms)", gone,
 			      3 * c->timeout_ms);
 		simbroker_drop_conn(c->broker_net, gone, c->now, 3 * c->timeout_ms);

@@ -47,7 +47,7 @@ typedef struct sim_stats {
 	unsigned long clashes, quiet, lines, checked, frames, splits, failovers, lates, recalls;
 	unsigned long directives, guest_lines, renames, takeovers, insiders, forgeries;
 	/* Broker mode (simbroker.h): what the broker did. */
-	unsigned long broker_runs, hangs, merge_waits;
+	unsigned long broker_runs, hangs, merge_waits, conn_failovers;
 	unsigned long b_delivered, b_returns, b_dropped, b_duplicated, b_delayed, b_reordered,
 		b_restarts, b_conn_drops;
 } sim_stats;
