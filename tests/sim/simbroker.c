@@ -16,14 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum it_kind { I_ATTEMPT, I_ROUTE, I_UP, I_FAILED, I_DOWN, I_MSG, I_RETURN } it_kind;
+typedef enum it_kind {
+	I_ATTEMPT, I_ROUTE, I_CLOSE, I_UP, I_FAILED, I_DOWN, I_MSG, I_RETURN
+} it_kind;
 
 typedef struct item {
 	it_kind kind;
 	int host;        /* ROUTE: the publisher; ATTEMPT: who connects; else the receiver */
 	uint64_t at;
 	uint64_t order;
-	sb_msg m;        /* ROUTE, MSG, RETURN (owns m.body); ATTEMPT: m.from is the ID */
+	sb_msg m;        /* ROUTE, MSG, RETURN (owns m.body); ATTEMPT, CLOSE: m.from is the ID */
 } item;
 
 typedef struct bhost {
@@ -122,10 +124,11 @@ on_conn(const item *it, int h)
 				 it->kind == I_RETURN);
 }
 
+/* What is for h (and its attempts), not what it published. */
 static bool
-on_host(const item *it, int h)
+for_host(const item *it, int h)
 {
-	return it->host == h;
+	return it->host == h && it->kind != I_ROUTE && it->kind != I_CLOSE;
 }
 
 static bool
@@ -226,12 +229,23 @@ simbroker_gone(simbroker *b, int h, bool rst, uint64_t now)
 {
 	bhost *x = &b->hosts[h];
 
-	if (!rst && x->conn && b->nzombies < MAX_ZOMBIES)
-		memcpy(b->zombies[b->nzombies++], x->id, sizeof x->id);
-	end_conn(b, h, now, false);
-	remove_items(b, on_host, h);
+	/*
+	 * What it published is on its way still (ahead of the end, in TCP
+	 * order); what is for it is lost.  A connection closed or reset
+	 * takes its queue with it once that has reached the broker; a host
+	 * powered off leaves it there.
+	 */
+	remove_items(b, for_host, h);
+	if (x->conn && !rst) {
+		if (b->nzombies < MAX_ZOMBIES)
+			memcpy(b->zombies[b->nzombies++], x->id, sizeof x->id);
+		x->conn = false;
+	} else if (x->conn) {
+		item *it = push(b, I_CLOSE, h, now + lag(b), &x->up_tail);
+		memcpy(it->m.from, x->id, sizeof x->id);
+	}
 	x->gone = true;
-	x->stalled = x->hung = false;
+	x->stalled = false;
 }
 
 void
@@ -292,6 +306,8 @@ enqueue(simbroker *b, int h, const sb_msg *m, uint64_t now)
 	int copies = 1;
 	uint64_t at = now + lag(b);
 
+	if (x->gone)
+		return; /* taken, never read: the queue goes soon */
 	if (b->drop && rng_range(b->rng, 0, 999) < b->drop) {
 		b->stats.dropped++;
 		return;
@@ -338,7 +354,7 @@ route(simbroker *b, int from, const sb_msg *m, uint64_t now)
 			enqueue(b, h, m, now);
 			return;
 		}
-	if (zombie(b, m->to))
+	if (zombie(b, m->to) || b->hosts[from].gone)
 		return;
 	/* Mandatory, and no queue: it comes back. */
 	b->stats.returns++;
@@ -361,6 +377,8 @@ attempt(simbroker *b, int h, const char *id, uint64_t now)
 		push(b, I_FAILED, h, now + lag(b), NULL);
 		return;
 	}
+	if (x->conn) /* a life before this one: its end had not reached the broker */
+		end_conn(b, h, now, false);
 	x->conn = true;
 	snprintf(x->id, sizeof x->id, "%s", id);
 	x->up_tail = x->down_tail = now;
@@ -376,7 +394,7 @@ can_go(const simbroker *b, const item *it)
 
 	if (it->kind == I_ATTEMPT)
 		return true;
-	if (it->kind == I_ROUTE)
+	if (it->kind == I_ROUTE || it->kind == I_CLOSE)
 		return !x->hung;
 	return !x->hung && !x->stalled;
 }
@@ -422,6 +440,15 @@ simbroker_pop(simbroker *b, uint64_t now, sb_delivery *out)
 		}
 		if (it.kind == I_ROUTE) {
 			route(b, it.host, &it.m, now);
+			free(it.m.body);
+			continue;
+		}
+		if (it.kind == I_CLOSE) {
+			if (b->hosts[it.host].conn && strcmp(b->hosts[it.host].id, it.m.from) == 0)
+				end_conn(b, it.host, now, false);
+			continue;
+		}
+		if (b->hosts[it.host].gone) {
 			free(it.m.body);
 			continue;
 		}
