@@ -172,7 +172,6 @@ static void
 fail_all(simnode *sn, const char *peer, const char *why)
 {
 	uint64_t serials[MAX_STREAMS];
-	int k = 0;
 
 	for (int i = 0; i < MAX_STREAMS; i++) {
 		stream *s = &sn->bn->s[i];
@@ -182,12 +181,9 @@ fail_all(simnode *sn, const char *peer, const char *why)
 	}
 	for (int i = 0; i < MAX_STREAMS && sn->core; i++) {
 		stream *s = &sn->bn->s[i];
-		if (serials[i] && s->used && s->serial == serials[i]) {
+		if (serials[i] && s->used && s->serial == serials[i])
 			fail(sn, s, why, false);
-			k++;
-		}
 	}
-	(void)k;
 }
 
 /* --- the io callbacks --------------------------------------------------------------- */
