@@ -41,6 +41,7 @@ struct bnode {
 	char host[SIMBROKER_ID_LEN + 2]; /* "~ID" */
 	uint64_t started;   /* the wall clock at the start: orders roll calls */
 	bool joined;
+	bool call_again;    /* a call heard asks us to call again (roll.h) */
 	uint64_t roll_at;   /* a member calls again then; 0: not joined */
 	conn_state conn;
 	bool said_down;
@@ -50,20 +51,6 @@ struct bnode {
 	uint64_t next_serial;
 	stream s[MAX_STREAMS];
 };
-
-/*
- * Fix 1: a node still joining that does not answer a caller (who is older
- * by roll.h's order) calls again itself, so that a caller whose call went
- * out before our queue existed still finds us.
- * TODO: switch to roll.h's roll_calls_again() once it is there (the shell's
- * fix adds it); this is its rule as specified.
- */
-static bool
-calls_again(bool joined, uint64_t mine, const char *my_id, uint64_t theirs, const char *their_id)
-{
-	return !joined && strcmp(my_id, their_id) != 0 &&
-	       !roll_answers(joined, mine, my_id, theirs, their_id);
-}
 
 /* --- publishing --------------------------------------------------------------------- */
 
@@ -165,8 +152,8 @@ fail(simnode *sn, stream *s, const char *why, bool tell_peer)
 
 /*
  * Every stream to peer (every stream, peer NULL) fails, the peer not told
- * (fix 3: a return or a close means it is gone).  Those opened meanwhile
- * by the core's answers are not among them.
+ * (a return means its queue is gone, and so is it).  Those opened
+ * meanwhile by the core's answers are not among them.
  */
 static void
 fail_all(simnode *sn, const char *peer, const char *why)
@@ -354,12 +341,10 @@ on_roll(simnode *sn, const sb_msg *m)
 {
 	struct bnode *bn = sn->bn;
 
-	if (roll_answers(bn->joined, bn->started, bn->id, m->timestamp, m->from)) {
+	if (roll_answers(bn->joined, bn->started, bn->id, m->timestamp, m->from))
 		publish(sn, SB_HERE, m->from, "", 0, NULL, 0);
-		return;
-	}
-	if (calls_again(bn->joined, bn->started, bn->id, m->timestamp, m->from))
-		roll_call(sn);
+	else if (roll_calls_again(bn->joined, bn->started, bn->id, m->timestamp, m->from))
+		bn->call_again = true; /* once for all the calls read together (bnode_flush) */
 }
 
 static void
@@ -420,7 +405,7 @@ on_data(simnode *sn, const sb_msg *m)
 {
 	stream *s = by_corr(sn, m->corr);
 
-	if (s == NULL) { /* fix 2: a stream we do not know is answered with close */
+	if (s == NULL) { /* a stream we do not have: say so, as a reset would */
 		cluster_trace(sn->c, "n%d: data for unknown stream %s: close", sn->idx, m->corr);
 		publish(sn, SB_CLOSE, m->from, m->corr, 0, NULL, 0);
 		return;
@@ -449,10 +434,12 @@ on_message(simnode *sn, const sb_msg *m)
 	case SB_DATA:
 		on_data(sn, m);
 		break;
-	case SB_CLOSE:
-		if (by_corr(sn, m->corr)) /* fix 3: every stream to that peer */
-			fail_all(sn, m->from, "closed by peer");
+	case SB_CLOSE: {
+		stream *s = by_corr(sn, m->corr);
+		if (s) /* closed there: nothing to tell it */
+			fail(sn, s, "closed by peer", false);
 		break;
+	}
 	}
 }
 
@@ -482,7 +469,7 @@ bnode_deliver(cluster *c, const sb_delivery *d)
 		break;
 	case SB_RETURN:
 		cluster_trace(c, "n%d: a message to %s came back", sn->idx, d->msg->to);
-		fail_all(sn, d->msg->to, "connection refused"); /* fix 3 */
+		fail_all(sn, d->msg->to, "connection refused"); /* the routing key names it */
 		break;
 	}
 }
@@ -518,6 +505,18 @@ sweep(simnode *sn)
 			publish(sn, SB_CLOSE, s->peer, s->corr, 0, NULL, 0);
 			s->used = false;
 		}
+	}
+}
+
+void
+bnode_flush(cluster *c)
+{
+	for (int i = 0; i < c->n && !c->failed; i++) {
+		simnode *sn = &c->nodes[i];
+		if (!cluster_alive(c, i) || sn->bn == NULL || !sn->bn->call_again)
+			continue;
+		sn->bn->call_again = false;
+		roll_call(sn);
 	}
 }
 

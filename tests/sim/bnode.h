@@ -7,10 +7,11 @@
  *    doubling to 2 s) whenever it fails or is lost; while it is down the
  *    core's join is held (node_hold_join).  Its queue is the node's ID
  *    (16 hex digits, new each life, kept across reconnections).
- *  - The roll call (roll.h's rule): called on every connection made and,
+ *  - The roll call (roll.h's rules): called on every connection made and,
  *    once joined, every ROLL_AGAIN_MS; a call answered becomes a seed
  *    (node_add_seed); a node still joining that does not answer a caller
- *    calls again itself (fix 1).
+ *    calls again itself (roll_calls_again), once for all the calls it
+ *    read together (those delivered at one virtual time).
  *  - Streams: each link is a stream of messages (open, data, close) with
  *    a correlation id "ID.N".  The framer (net_seal) is modelled by its
  *    effect: each data message carries the sender's counter, and one that
@@ -18,9 +19,9 @@
  *    decrypt does (it closes, and the peer is told); a stream starts with a
  *    handshake (HELLO each way, then CONFIRM each way) before the core
  *    sees it up.  Data for a stream the receiver does not know is answered
- *    with close (fix 2).  A return (the peer's queue is gone) or a close
- *    fails every stream to that peer (fix 3).  Losing the connection
- *    fails every stream.
+ *    with close; a close fails its stream; a return (the peer's queue is
+ *    gone) fails every stream to that peer.  Losing the connection fails
+ *    every stream.
  *
  * cluster.c calls in here in broker mode: the io callbacks, the
  * broker's deliveries, the roll-call timer, and the node's deaths.
@@ -54,5 +55,7 @@ void bnode_deliver(cluster *c, const sb_delivery *d);
 uint64_t bnode_next(cluster *c);
 /* Fire the timers due at c->now. */
 void bnode_tick(cluster *c);
+/* After the deliveries due at c->now (a read pass): the calls asked for. */
+void bnode_flush(cluster *c);
 
 #endif

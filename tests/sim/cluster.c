@@ -497,6 +497,7 @@ step(cluster *c)
 		bnode_tick(c);
 		while (!c->failed && simbroker_pop(c->broker_net, c->now, &bd))
 			bnode_deliver(c, &bd);
+		bnode_flush(c);
 		/* A message lost, doubled, held or overtaken is a fault, as a link break is. */
 		const sb_stats *bs = simbroker_stats(c->broker_net);
 		if (bs->dropped + bs->duplicated + bs->delayed + bs->reordered)
