@@ -96,7 +96,7 @@ build/insider/chorus: $(INSIDER_OBJ)
 
 include bench/bench.mk
 
-.PHONY: all san test unit sim sim-long system system-san fuzz fuzz-smoke check-pure clean
+.PHONY: all san test unit sim sim-long sim-broker system system-san fuzz fuzz-smoke check-pure clean
 
 # The pure code stays pure (scripts/check-pure says what that means).
 check-pure:
@@ -114,6 +114,13 @@ sim: build/sim build/san/sim
 
 sim-long: build/sim
 	./build/sim --seeds 50000
+
+# The simulator with the nodes on a fake RabbitMQ broker (tests/sim/simbroker.h):
+# its own faults alone, then all of them; not part of `make sim` (yet).
+sim-broker: build/sim build/san/sim
+	./build/sim --broker --seeds 2000
+	./build/sim --broker-all --seeds 2000
+	./build/san/sim --broker-all --seeds 300
 
 system: build/chorus build/insider/chorus
 	CHORUS_BIN=$(CURDIR)/build/chorus $(PYTEST) -q tests/system

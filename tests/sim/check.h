@@ -17,7 +17,8 @@
  *      each other (two joined at once through a seed that died before it
  *      told them of each other).  The cluster's knowledge graph (see
  *      cluster.h) then has several parts, c->parts says how many, and the
- *      agreement is judged within each part;
+ *      agreement is judged within each part.  On a broker there is one
+ *      part: the roll call introduces every node to every other;
  *  (b) hence no crashed node is named as leader or member;
  *  (d) no two live nodes (of one part) hold one nick; of each clashing
  *      pair exactly one exited with code 3 and the other lives; no other

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bnode.h"
 #include "check.h"
+#include "simbroker.h"
 #include "wire.h"
 
 static const char *const names[SIM_MAX_NODES] = {"alice", "carol", "dave", "erin", "frank"};
@@ -61,6 +63,9 @@ io_connect(void *ctx, const char *host, uint16_t port)
 {
 	simnode *sn = ctx;
 	cluster *c = sn->c;
+
+	if (c->broker)
+		return bnode_connect(sn, host, port);
 	uint32_t id = simnet_connect(c->net, sn->idx, host, port, c->now);
 
 	cluster_trace(c, "n%d connect %s:%u (link %u)", sn->idx, host, port, id);
@@ -106,6 +111,10 @@ io_send(void *ctx, uint32_t link, const uint8_t *frame, size_t len)
 		return;
 	}
 	trace_frame(c, "sends on", sn->idx, link, frame + WIRE_HEADER, len - WIRE_HEADER);
+	if (c->broker) {
+		bnode_send(sn, link, frame, len);
+		return;
+	}
 	if (simnet_send(c->net, sn->idx, link, frame, len, c->now) < 0)
 		cluster_fail(c, "n%d sent on link %u, which is not up", sn->idx, link);
 }
@@ -116,6 +125,10 @@ io_close(void *ctx, uint32_t link)
 	simnode *sn = ctx;
 	cluster *c = sn->c;
 
+	if (c->broker) {
+		bnode_close(sn, link);
+		return;
+	}
 	cluster_trace(c, "n%d closes link %u", sn->idx, link);
 	if (simnet_close(c->net, sn->idx, link, c->now) < 0)
 		cluster_fail(c, "n%d closed link %u, which it does not hold", sn->idx, link);
@@ -146,11 +159,16 @@ cluster_after_call(simnode *sn)
 
 	if (!sn->exiting && sn->core)
 		node_flush(sn->core, c->now);
-	if (!sn->exiting)
+	if (!sn->exiting) {
+		if (c->broker)
+			bnode_after(sn);
 		return;
+	}
 	sn->exiting = false;
 	sn->state = SN_EXITED;
 	sn->stalled = false;
+	if (c->broker)
+		bnode_gone(sn, true); /* its connection closes: its queue goes */
 	simnet_exit(c->net, sn->idx, c->now);
 	simnet_set_running(c->net, sn->idx, false);
 	simnet_set_stalled(c->net, sn->idx, false);
@@ -199,13 +217,29 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 }
 
 void
+cluster_use_broker(cluster *c, const broker_opts *o)
+{
+	if (!o->on)
+		return;
+	c->broker = true;
+	c->bopts = *o;
+	c->broker_net = simbroker_new(&c->rng, (unsigned)rng_range(&c->rng, 2, 20));
+	/* Clocks seconds apart: who started first and who looks older differ. */
+	if (o->skew)
+		for (int i = 0; i < c->n; i++)
+			c->nodes[i].skew += (int64_t)rng_range(&c->rng, 0, 6000) - 3000;
+}
+
+void
 cluster_free(cluster *c)
 {
 	for (int i = 0; i < c->n; i++) {
 		node_free(c->nodes[i].core);
 		memstore_free(&c->nodes[i].store);
+		bnode_free(&c->nodes[i]);
 	}
 	simnet_free(c->net);
+	simbroker_free(c->broker_net);
 }
 
 simnode *
@@ -259,6 +293,19 @@ cluster_start(cluster *c, int i)
 			   .wall_ms = (uint64_t)((int64_t)c->now + sn->skew),
 			   .mark_hlc = sn->store.mark_hlc, .mark_sender = sn->store.mark_sender,
 			   .peers = sn->store.peers, .npeers = sn->nseeds ? 0 : sn->store.npeers};
+	if (c->broker) {
+		/*
+		 * As run.c starts a node on a broker: reached at "~ID" alone, no
+		 * --join, no members remembered, the seeds found by roll call;
+		 * its incarnation and roll-call time are its own wall clock.
+		 */
+		bnode_start(sn);
+		cfg.host = bnode_host(sn);
+		cfg.port = BNODE_PORT;
+		cfg.nseeds = cfg.npeers = 0;
+		cfg.seeds_are_peers = true;
+		cfg.inc = cfg.started_ms = cfg.wall_ms;
+	}
 	sn->life++;
 	sn->nevents = 0;
 	sn->leader[0] = '\0';
@@ -275,10 +322,18 @@ cluster_start(cluster *c, int i)
 	simnet_set_power(c->net, i, true);
 	simnet_set_running(c->net, i, true);
 	simnet_set_stalled(c->net, i, false);
-	cluster_trace(c, "n%d starts: %s id=%016llx life %d, %d seed(s)%s%s", i, sn->nick,
-		      (unsigned long long)sn->id, sn->life, sn->nseeds, sn->nseeds ? " first " : "",
-		      sn->nseeds ? addr[0] : "");
-	sn->core = node_new(&cfg, &io, c->now);
+	if (c->broker) {
+		cluster_trace(c, "n%d starts: %s id=%016llx life %d, on the broker as %s", i,
+			      sn->nick, (unsigned long long)sn->id, sn->life, cfg.host);
+		sn->core = node_create(&cfg, &io);
+		node_hold_join(sn->core, c->now, true); /* until the broker is up */
+		node_start(sn->core, c->now);
+	} else {
+		cluster_trace(c, "n%d starts: %s id=%016llx life %d, %d seed(s)%s%s", i, sn->nick,
+			      (unsigned long long)sn->id, sn->life, sn->nseeds,
+			      sn->nseeds ? " first " : "", sn->nseeds ? addr[0] : "");
+		sn->core = node_new(&cfg, &io, c->now);
+	}
 	sn->next_tick = c->now + node_tick_ms(sn->core);
 	cluster_after_call(sn);
 }
@@ -295,6 +350,8 @@ cluster_crash(cluster *c, int i, bool rst)
 	sn->stalled = false;
 	sn->powered_off = !rst;
 	simnet_crash(c->net, i, rst, c->now);
+	if (c->broker)
+		bnode_gone(sn, rst);
 	simnet_set_running(c->net, i, false);
 	simnet_set_stalled(c->net, i, false);
 	if (!rst)
@@ -310,6 +367,8 @@ cluster_stall(cluster *c, int i, bool stalled)
 	cluster_trace(c, "n%d %s", i, stalled ? "STALLS" : "resumes");
 	sn->stalled = stalled;
 	simnet_set_stalled(c->net, i, stalled);
+	if (c->broker)
+		simbroker_set_stalled(c->broker_net, i, stalled);
 	if (!stalled)
 		sn->next_tick = c->now; /* overdue timers fire first */
 	else
@@ -362,6 +421,8 @@ cluster_acquainted(const cluster *c, int a, int b)
 {
 	const knowledge *ab = &c->nodes[a].known[b], *ba = &c->nodes[b].known[a];
 
+	if (c->broker)
+		return true; /* the roll call introduces every node on the broker to all */
 	return (ab->any && !ab->tomb) || (ba->any && !ba->tomb);
 }
 
@@ -392,14 +453,26 @@ deliver(cluster *c, const simnet_delivery *d)
 			cluster_fail(c, "sim: a frame was cut in transit");
 			return;
 		}
-		trace_frame(c, "gets on", d->host, d->link, d->data + WIRE_HEADER,
-			    d->len - WIRE_HEADER);
-		learn_frame(sn, d->link, d->data + WIRE_HEADER, d->len - WIRE_HEADER);
-		cluster_hash(&c->frames_hash, sn->idx, d->data, d->len);
-		node_frame(sn->core, c->now, d->link, d->data + WIRE_HEADER, d->len - WIRE_HEADER);
+		cluster_frame_in(sn, d->link, d->data, d->len);
 		break;
 	}
 	cluster_after_call(sn);
+}
+
+void
+cluster_frame_in(simnode *sn, uint32_t link, const uint8_t *frame, size_t len)
+{
+	cluster *c = sn->c;
+	size_t flen = 0;
+
+	if (wire_frame_split(frame, len, &flen) != 1 || flen != len) {
+		cluster_fail(c, "sim: a frame was cut in transit");
+		return;
+	}
+	trace_frame(c, "gets on", sn->idx, link, frame + WIRE_HEADER, len - WIRE_HEADER);
+	learn_frame(sn, link, frame + WIRE_HEADER, len - WIRE_HEADER);
+	cluster_hash(&c->frames_hash, sn->idx, frame, len);
+	node_frame(sn->core, c->now, link, frame + WIRE_HEADER, len - WIRE_HEADER);
 }
 
 /* Everything due at c->now: timers first (as in libuv), then the network. */
@@ -419,6 +492,17 @@ step(cluster *c)
 	}
 	while (!c->failed && simnet_pop(c->net, c->now, &d))
 		deliver(c, &d);
+	if (c->broker) {
+		sb_delivery bd;
+		bnode_tick(c);
+		while (!c->failed && simbroker_pop(c->broker_net, c->now, &bd))
+			bnode_deliver(c, &bd);
+		bnode_flush(c);
+		/* A message lost, doubled, held or overtaken is a fault, as a link break is. */
+		const sb_stats *bs = simbroker_stats(c->broker_net);
+		if (bs->dropped + bs->duplicated + bs->delayed + bs->reordered)
+			c->faults = true;
+	}
 	/* Every core's invariants, the costly ones too (node_check.c). */
 	for (int i = 0; i < c->n && !c->failed; i++)
 		if (c->nodes[i].core)
@@ -432,6 +516,12 @@ static uint64_t
 next_due(cluster *c)
 {
 	uint64_t next = simnet_next(c->net);
+
+	if (c->broker) {
+		uint64_t b = simbroker_next(c->broker_net), t = bnode_next(c);
+		next = b < next ? b : next;
+		next = t < next ? t : next;
+	}
 
 	for (int i = 0; i < c->n; i++) {
 		simnode *sn = &c->nodes[i];

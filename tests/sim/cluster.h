@@ -103,6 +103,7 @@ typedef struct simnode {
 		uint32_t link;
 		int peer;
 	} peers[SIM_PEER_SLOTS]; /* who said HELLO on a link, for LEAVE */
+	struct bnode *bn;      /* broker mode: its broker shell (bnode.h), else NULL */
 } simnode;
 
 typedef struct line_rec {
@@ -114,9 +115,21 @@ typedef struct line_rec {
 	char nick[NICK_MAX + 1]; /* ... under this nick */
 } line_rec;
 
+/* Broker mode (issue 13): which of the broker's faults a run may see. */
+typedef struct broker_opts {
+	bool on;        /* --broker: the nodes reach each other through simbroker.h */
+	bool msg;       /* --broker-msg: messages dropped, duplicated, delayed, reordered */
+	bool restart;   /* --broker-restart: the broker restarts empty */
+	bool drop_conn; /* --broker-drop-conn: one node's broker connection drops */
+	bool skew;      /* --broker-skew: clocks seconds apart (roll calls order by them) */
+} broker_opts;
+
 typedef struct cluster {
 	rng rng;
 	simnet *net;
+	bool broker;           /* broker mode: net carries nothing, broker_net all */
+	broker_opts bopts;
+	struct simbroker *broker_net;
 	uint64_t seed;
 	uint64_t now;
 	bool verbose;
@@ -143,6 +156,13 @@ typedef struct cluster {
 } cluster;
 
 void cluster_init(cluster *c, uint64_t seed, int n, bool verbose);
+/*
+ * Broker mode (o->on), right after cluster_init: the nodes find each other
+ * by roll call and link through the fake broker (simbroker.h, bnode.h)
+ * instead of dialling over simnet.  Without it nothing changes, not even
+ * the rng's draws.
+ */
+void cluster_use_broker(cluster *c, const broker_opts *o);
 void cluster_free(cluster *c);
 
 /* Print a trace line (with -v only), prefixed with the virtual time. */

@@ -22,5 +22,10 @@ void cluster_hash(uint64_t *h, int idx, const void *p, size_t len);
  * (after memstore_io: its store_put is replaced by one that also checks).
  */
 void observe_io(node_io *io);
+/*
+ * A whole frame (header included) arrived at sn on link: traced, learnt
+ * from, hashed, and given to the core (the caller ends the call).
+ */
+void cluster_frame_in(simnode *sn, uint32_t link, const uint8_t *frame, size_t len);
 
 #endif

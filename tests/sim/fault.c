@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "scenario.h"
+#include "simbroker.h"
 
 /* A random node for which ok() holds, or -1. */
 static int
@@ -71,6 +72,10 @@ restart(scenario *s, int i)
 	simnode *sn = &s->c->nodes[i];
 	int k = 0;
 
+	if (s->c->broker) { /* no --join on a broker: the roll call finds the chat */
+		cluster_start(s->c, i);
+		return;
+	}
 	if (sn->store.npeers > 0 && chance(s, 25)) {
 		sn->nseeds = 0;
 		s->stats->recalls++;
@@ -108,7 +113,17 @@ partition(scenario *s)
 		      c->n > 4 && !side[4] ? " n4" : "", side[0] ? " n0" : "",
 		      c->n > 1 && side[1] ? " n1" : "", c->n > 2 && side[2] ? " n2" : "",
 		      c->n > 3 && side[3] ? " n3" : "", c->n > 4 && side[4] ? " n4" : "");
-	simnet_partition(c->net, side, c->n);
+	if (c->broker) {
+		/*
+		 * The broker is on side 0's side of the cut: side 1's connections
+		 * hang (no AMQP heartbeats: nobody notices but the cores).
+		 */
+		for (int i = 0; i < c->n; i++)
+			simbroker_hang(c->broker_net, i, side[i] == 1);
+		s->stats->hangs++;
+	} else {
+		simnet_partition(c->net, side, c->n);
+	}
 	s->stats->partitions++;
 	c->faults = true;
 	s->partition_end = c->now + pick(s, 200, 3000);
@@ -119,6 +134,8 @@ fault_heal_partition(scenario *s)
 {
 	cluster_trace(s->c, "partition heals");
 	simnet_heal(s->c->net);
+	for (int i = 0; s->c->broker && i < s->c->n; i++)
+		simbroker_hang(s->c->broker_net, i, false);
 	s->partition_end = 0;
 }
 
@@ -126,6 +143,32 @@ void
 fault_note_down(scenario *s, int i)
 {
 	s->down_since[i] = s->c->now;
+}
+
+/*
+ * On a broker, in the place of a link break: the broker restarts empty, or
+ * one node's connection to it drops (each as its flag allows).
+ */
+static void
+broker_fault(scenario *s)
+{
+	cluster *c = s->c;
+	bool restart = c->bopts.restart && (!c->bopts.drop_conn || chance(s, 30));
+	int i;
+
+	if (restart) {
+		uint64_t down = pick(s, 0, 1) ? pick(s, 10, 300) : pick(s, 300, 3000);
+		cluster_trace(c, "the BROKER RESTARTS (down %llu ms)", (unsigned long long)down);
+		simbroker_restart(c->broker_net, c->now, down);
+		c->faults = true;
+	} else if (c->bopts.drop_conn && (i = choose(s, may_stall)) >= 0) {
+		uint64_t outage = pick(s, 0, 2) ? 0 : pick(s, 100, 2500);
+		if (simbroker_drop_conn(c->broker_net, i, c->now, outage)) {
+			cluster_trace(c, "n%d's BROKER CONNECTION DROPS (out %llu ms)", i,
+				      (unsigned long long)outage);
+			c->faults = true;
+		}
+	}
 }
 
 void
@@ -143,6 +186,8 @@ fault_random(scenario *s)
 	} else if (r < 40 && (i = choose(s, may_restart)) >= 0) {
 		restart(s, i);
 		s->stats->restarts++;
+	} else if (r < 55 && c->broker) {
+		broker_fault(s);
 	} else if (r < 55) {
 		if (simnet_break_random(c->net, c->now)) {
 			cluster_trace(c, "a link BREAKS");
@@ -202,11 +247,15 @@ fault_heal(scenario *s)
 			s->stall_end[i] = 0;
 			cluster_stall(c, i, false);
 		}
+	if (c->broker) { /* no more chaos, no outage: the broker is there for all */
+		simbroker_chaos(c->broker_net, 0, 0, 0, 0);
+		simbroker_heal(c->broker_net, c->now);
+	}
 	for (int i = 0; i < c->n; i++)
 		if (may_restart(s, i) && chance(s, 50)) {
 			restart(s, i);
 			s->stats->restarts++;
 		}
-	while (revive_seeds(s))
+	while (!c->broker && revive_seeds(s))
 		;
 }

@@ -7,10 +7,14 @@
 #include <strings.h>
 
 #include "check.h"
+#include "roll.h"
 #include "scenario.h"
+#include "simbroker.h"
 
 #define QUIET_MS 3000       /* > timeout (1000) + 2 heartbeats (400) + slack */
 #define JOIN_LIMIT_MS 12000 /* after healing, every node must be in by then */
+/* On a broker, chats founded apart (a roll call lost) merge by calling again. */
+#define MERGE_LIMIT_MS (ROLL_AGAIN_MS + 5000)
 
 /* --- the plan ------------------------------------------------------------- */
 
@@ -140,6 +144,9 @@ run_faults(scenario *s)
 {
 	cluster *c = s->c;
 
+	if (c->broker && c->bopts.msg && !s->quiet) /* per mille of the messages routed */
+		simbroker_chaos(c->broker_net, 10, 10, 20, 10);
+
 	for (;;) {
 		uint64_t t = s->faults_end;
 		if (s->started < c->n)
@@ -202,6 +209,51 @@ await_joins(scenario *s, uint64_t limit_ms)
 	return !c->failed;
 }
 
+/* Whether every live node lists every live node, and no other, as its members. */
+static bool
+one_chat(cluster *c)
+{
+	uint64_t ids[16];
+
+	for (int i = 0; i < c->n; i++) {
+		if (!cluster_alive(c, i))
+			continue;
+		int k = node_members(c->nodes[i].core, ids, 16), want = 0;
+		for (int j = 0; j < c->n; j++) {
+			if (!cluster_alive(c, j))
+				continue;
+			want++;
+			bool in = false;
+			for (int m = 0; m < k; m++)
+				in |= ids[m] == c->nodes[j].id;
+			if (!in)
+				return false;
+		}
+		if (k != want)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * On a broker: give chats founded apart (a roll call the broker lost) the
+ * time to find each other by calling again (ROLL_AGAIN_MS), as a real
+ * chat would; those that do not are judged by check_final and fail.
+ */
+static void
+await_one_chat(scenario *s)
+{
+	cluster *c = s->c;
+	uint64_t from = c->now, limit = c->now + MERGE_LIMIT_MS;
+
+	while (!c->failed && !one_chat(c) && c->now < limit)
+		cluster_run_until(c, c->now + 100);
+	s->stats->merge_waits += c->now - from > 2000;
+	if (c->now - from > 2000)
+		cluster_trace(c, "the live nodes took %llu ms to be one chat again",
+			      (unsigned long long)(c->now - from));
+}
+
 /* Wait for every live node to be in, then run quietly and judge. */
 static void
 run_quiet(scenario *s)
@@ -210,6 +262,8 @@ run_quiet(scenario *s)
 
 	if (!await_joins(s, JOIN_LIMIT_MS))
 		return;
+	if (c->broker)
+		await_one_chat(s);
 	cluster_run_until(c, c->now + 600);
 	unsilence_all(s);
 	uint64_t end = c->now + QUIET_MS;
@@ -260,17 +314,30 @@ failover(scenario *s)
 	for (int k = 0; k < c->nlines; k++)
 		c->lines[k].checked = false; /* the leader may come back without them */
 	uint64_t how = fault_may_die(s, gone) ? pick(s, 0, 2) : 2, within;
-	if (how == 2) {
+	/* On a broker, now and then the leader's connection to it drops instead. */
+	if (c->broker && c->bopts.drop_conn && chance(s, 40))
+		how = 3;
+	if (how == 3) {
+		s->stats->conn_failovers++;
+		cluster_trace(c, "n%d's BROKER CONNECTION DROPS (for %u ms)", gone,
+			      3 * c->timeout_ms);
+		simbroker_drop_conn(c->broker_net, gone, c->now, 3 * c->timeout_ms);
+		c->faults = true;
+	} else if (how == 2) {
 		cluster_stall(c, gone, true);
 		s->stall_end[gone] = c->now + 3 * c->timeout_ms;
 	} else {
 		cluster_crash(c, gone, how == 0);
 		fault_note_down(s, gone);
 	}
-	within = how == 0 ? 500 : c->timeout_ms + 500;
+	within = how == 0 || how == 3 ? 500 : c->timeout_ms + 500;
 	cluster_run_until(c, c->now + within);
 	if (!c->failed)
-		check_failover(s, gone, how == 0 ? "killed" : how == 1 ? "powered off" : "stalled",
+		check_failover(s, gone,
+			       how == 0   ? "killed"
+			       : how == 1 ? "powered off"
+			       : how == 2 ? "stalled"
+					  : "cut off the broker",
 			       within);
 	s->stats->failovers++;
 }

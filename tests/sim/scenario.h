@@ -29,6 +29,16 @@
  *     runs quietly for 3 s (more than timeout + 2 heartbeats), with a few
  *     chat lines typed in it, and check.h's final invariants are judged.
  *
+ * On a broker (c->broker, sim --broker): nodes start with no seeds and find
+ * the chat by roll call; a partition hangs the connections of one side to
+ * the broker; a link break becomes a broker fault its flags allow (the
+ * broker restarting empty, one node's connection dropping), and during the
+ * faults the broker may drop, duplicate, delay and reorder messages
+ * (--broker-msg); a failover may be the leader's connection dropping
+ * (--broker-drop-conn: a new leader within 0.5 s).  After the joins, the
+ * run waits up to ROLL_AGAIN_MS + 5 s for the live nodes to be one chat
+ * (chats founded apart find each other by calling the roll again).
+ *
  * scenario.c plans and runs the phases; fault.c holds the faults (what may
  * fail, one random fault, the heal).  What the runs did is summed in
  * sim_stats, which report.c prints.
@@ -46,6 +56,10 @@ typedef struct sim_stats {
 	unsigned long kills, poweroffs, restarts, breaks, partitions, stalls, leaves;
 	unsigned long clashes, quiet, lines, checked, frames, splits, failovers, lates, recalls;
 	unsigned long directives, guest_lines, renames, takeovers, insiders, forgeries;
+	/* Broker mode (simbroker.h): what the broker did. */
+	unsigned long broker_runs, hangs, merge_waits, conn_failovers;
+	unsigned long b_delivered, b_returns, b_dropped, b_duplicated, b_delayed, b_reordered,
+		b_restarts, b_conn_drops;
 } sim_stats;
 
 typedef struct scenario {

@@ -4,6 +4,12 @@
  *   build/sim --seeds N     run seeds 1..N, print a summary line
  *   build/sim --seed S -v   replay one seed with a trace of everything
  *   build/sim ... --per-seed  one line a seed, hashed: compare two builds
+ *   build/sim ... --broker    the nodes on a fake RabbitMQ broker (simbroker.h,
+ *                             bnode.h), and its faults: --broker-msg (messages
+ *                             dropped, duplicated, delayed, reordered),
+ *                             --broker-restart, --broker-drop-conn (one node's
+ *                             connection), --broker-skew (clocks seconds apart),
+ *                             --broker-all (every one)
  *
  * One seed is one scenario (scenario.h says what it does) on a cluster
  * (cluster.h), judged by check.h's invariants; report.h prints the results.
@@ -19,6 +25,7 @@
 #include "scenario.h"
 
 static sim_stats stats;
+static broker_opts bopts; /* --broker and its faults: off, the mesh */
 
 /* Run one seed; returns true when every invariant held. */
 static bool
@@ -30,10 +37,12 @@ run_seed(uint64_t seed, bool verbose, bool per_seed, uint64_t *virtual_ms)
 
 	rng_seed(&r, seed);
 	cluster_init(&c, rng_next(&r), (int)rng_range(&r, 3, SIM_MAX_NODES), verbose);
+	cluster_use_broker(&c, &bopts);
 	scenario_plan(&s);
 	if (verbose)
-		printf("seed %" PRIu64 ": %d nodes, %s\n", seed, c.n,
-		       s.failover ? "failover" : s.quiet ? "no faults" : "faults");
+		printf("seed %" PRIu64 ": %d nodes, %s%s\n", seed, c.n,
+		       s.failover ? "failover" : s.quiet ? "no faults" : "faults",
+		       c.broker ? ", on a broker" : "");
 	scenario_run(&s);
 	*virtual_ms += c.now - SIM_T0;
 	report_account(&s);
@@ -43,10 +52,24 @@ run_seed(uint64_t seed, bool verbose, bool per_seed, uint64_t *virtual_ms)
 	return ok;
 }
 
+/* The broker flags of this run, to replay a seed with. */
+static const char *
+broker_flags(void)
+{
+	static char buf[96];
+
+	snprintf(buf, sizeof buf, "%s%s%s%s%s", bopts.on ? " --broker" : "",
+		 bopts.msg ? " --broker-msg" : "", bopts.restart ? " --broker-restart" : "",
+		 bopts.drop_conn ? " --broker-drop-conn" : "", bopts.skew ? " --broker-skew" : "");
+	return buf;
+}
+
 static int
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s --seeds N | --seed S [-v] [--per-seed]\n", prog);
+	fprintf(stderr, "usage: %s --seeds N | --seed S [-v] [--per-seed] [--broker] [--broker-msg] "
+			"[--broker-restart] [--broker-drop-conn] [--broker-skew] [--broker-all]\n",
+		prog);
 	return 2;
 }
 
@@ -67,6 +90,18 @@ main(int argc, char **argv)
 			verbose = true;
 		} else if (strcmp(argv[i], "--per-seed") == 0) {
 			per_seed = true; /* one line a seed: what it did, hashed */
+		} else if (strcmp(argv[i], "--broker") == 0) {
+			bopts.on = true; /* the nodes on a fake RabbitMQ (simbroker.h) */
+		} else if (strcmp(argv[i], "--broker-msg") == 0) {
+			bopts.on = bopts.msg = true;
+		} else if (strcmp(argv[i], "--broker-restart") == 0) {
+			bopts.on = bopts.restart = true;
+		} else if (strcmp(argv[i], "--broker-drop-conn") == 0) {
+			bopts.on = bopts.drop_conn = true;
+		} else if (strcmp(argv[i], "--broker-skew") == 0) {
+			bopts.on = bopts.skew = true;
+		} else if (strcmp(argv[i], "--broker-all") == 0) {
+			bopts = (broker_opts){true, true, true, true, true};
 		} else {
 			return usage(argv[0]);
 		}
@@ -77,7 +112,8 @@ main(int argc, char **argv)
 	for (uint64_t seed = first; seed <= last; seed++) {
 		if (run_seed(seed, verbose, per_seed, &vms))
 			continue;
-		printf("sim: reproduce with: %s --seed %" PRIu64 " -v\n", argv[0], seed);
+		printf("sim: reproduce with: %s --seed %" PRIu64 "%s -v\n", argv[0], seed,
+		       broker_flags());
 		if (++failed == 10)
 			break;
 	}
