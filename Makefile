@@ -108,15 +108,20 @@ san: build/san/chorus
 unit: check-pure $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || exit 1; done
 
+# The mesh, then the nodes on the fake RabbitMQ broker (tests/sim/simbroker.h),
+# each of its faults alone, and all of them under the sanitizers.
 sim: build/sim build/san/sim
 	./build/sim --seeds $(SEEDS)
 	./build/san/sim --seeds 1000
+	@for f in --broker --broker-msg --broker-restart --broker-drop-conn --broker-skew; do \
+		./build/sim $$f --seeds 1000 || exit 1; done
+	./build/san/sim --broker-all --seeds 300
 
 sim-long: build/sim
 	./build/sim --seeds 50000
 
-# The simulator with the nodes on a fake RabbitMQ broker (tests/sim/simbroker.h):
-# its own faults alone, then all of them; not part of `make sim` (yet).
+# The broker's faults all at once, longer: not in `make test` while seeds 542
+# and 738 fail (docs/design.md, "The simulator": known failures).
 sim-broker: build/sim build/san/sim
 	./build/sim --broker --seeds 2000
 	./build/sim --broker-all --seeds 2000

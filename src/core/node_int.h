@@ -359,6 +359,8 @@ void node_nick_taken(node *n);
 /* The --join addresses of cfg, parsed; whether there are any. */
 void node_link_seeds(node *n, const node_config *cfg);
 bool node_link_has_seeds(const node *n);
+/* A seed has a dial in flight (or up, not bound yet): seeds_are_peers' joiners wait. */
+bool node_link_seeds_dialling(const node *n);
 /* One more seed (not there yet, and room for it): true when added. */
 bool node_link_add_seed(node *n, const char *host, uint16_t port);
 void node_link_free(node *n);

@@ -55,6 +55,15 @@ node_link_has_seeds(const node *n)
 	return n->links.nseeds > 0;
 }
 
+bool
+node_link_seeds_dialling(const node *n)
+{
+	for (int i = 0; i < n->links.nseeds; i++)
+		if (n->links.seeds[i].link && !n->links.seeds[i].reached)
+			return true;
+	return false;
+}
+
 void
 node_link_free(node *n)
 {

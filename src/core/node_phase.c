@@ -113,7 +113,10 @@ node_enter(node *n, node_phase to, uint64_t now)
  * clock is far off learns it before it announces itself: node_hist.c).
  * One whose seeds are peers (starting too, or found by a roll call) waits
  * for the deadline unless it has met one of them: until then, it cannot
- * know that it is first, nor while its join is held (node_hold_join).
+ * know that it is first, nor while its join is held (node_hold_join).  It
+ * also waits while a seed it dialled is not reached yet: the first peer it
+ * meets may be another joiner, and announcing with only that one would
+ * stamp its first lines behind the chat's clock (shown [LATE] everywhere).
  */
 static bool
 join_complete(node *n, uint64_t now)
@@ -130,7 +133,9 @@ join_complete(node *n, uint64_t now)
 			return false;
 		met |= m->state == MEMBER_ALIVE;
 	}
-	return met || !n->cfg.seeds_are_peers;
+	if (!n->cfg.seeds_are_peers)
+		return true;
+	return met && !node_link_seeds_dialling(n);
 }
 
 /*
