@@ -1,0 +1,172 @@
+/*
+ * Unit tests of who gets a heartbeat when (node_beat.c): in a small chat
+ * everyone every period; in a large one the seniors and everyone else
+ * every period, any other pair once in `spread` periods, with a longer
+ * silence allowed between them; and a node that becomes a senior gives
+ * everyone a fresh timeout first.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "node_fixture.h"
+#include "node_int.h"
+
+#define NOW 5000
+
+/* Add count alive members of incarnation inc (ids from first up). */
+static void
+add_members(node *n, uint64_t first, int count, uint64_t inc)
+{
+	for (int i = 0; i < count; i++) {
+		char nick[16];
+		snprintf(nick, sizeof nick, "m%d", (int)(first + (uint64_t)i) % 1000);
+		wire_member e = {.id = first + (uint64_t)i, .inc = inc, .nick = wire_cstr(nick)};
+		member *m;
+		member_state to;
+		member_merge(&n->members, &e, &m, &to);
+		node_member_heard(n, m, NOW);
+	}
+}
+
+static member *
+find(node *n, uint64_t id)
+{
+	return member_find(&n->members, id);
+}
+
+/* How many of periods consecutive plans have m due. */
+static int
+due_in(node *n, const member *m, int periods)
+{
+	int due = 0;
+
+	for (int i = 0; i < periods; i++) {
+		node_beat_plan(n, NOW);
+		due += node_beat_due(n, m);
+	}
+	return due;
+}
+
+static node *
+founder(fake *a)
+{
+	start(a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	ticks(a, 1000, 3000); /* founds the chat alone */
+	assert_true(node_in_chat(a->n));
+	return a->n;
+}
+
+static void
+test_up_to_eight_others_get_a_heartbeat_every_period(void **state)
+{
+	(void)state;
+	static fake a;
+	node *n = founder(&a);
+	uint64_t inc = member_self(&n->members)->inc;
+
+	add_members(n, 100, 3, inc - 1); /* more senior than alice */
+	add_members(n, 200, 5, inc + 1);
+	node_beat_plan(n, NOW);
+	assert_int_equal(n->beats.spread, 1);
+	assert_false(n->beats.self_senior);
+	assert_int_equal(due_in(n, find(n, 204), 10), 10);
+	assert_true(node_beat_limit(n, find(n, 204)) == n->cfg.timeout_ms);
+	stop(&a);
+}
+
+static void
+test_a_large_chat_spreads_the_others_and_allows_them_longer(void **state)
+{
+	(void)state;
+	static fake a;
+	node *n = founder(&a);
+	uint64_t inc = member_self(&n->members)->inc;
+
+	add_members(n, 100, 3, inc - 1);  /* the seniors */
+	add_members(n, 200, 20, inc + 1); /* 23 others: spread 3 */
+	node_beat_plan(n, NOW);
+	assert_int_equal(n->beats.spread, 3);
+	assert_false(n->beats.self_senior);
+	for (uint64_t id = 100; id < 103; id++) {
+		assert_int_equal(due_in(n, find(n, id), 9), 9);
+		assert_true(node_beat_limit(n, find(n, id)) == n->cfg.timeout_ms);
+	}
+	int per_period[3] = {0};
+	for (uint64_t id = 200; id < 220; id++) {
+		assert_int_equal(due_in(n, find(n, id), 9), 3); /* once every 3 periods */
+		assert_true(node_beat_limit(n, find(n, id)) ==
+			    n->cfg.timeout_ms + 2ull * 2 * n->cfg.heartbeat_ms);
+	}
+	for (int p = 0; p < 3; p++) {
+		node_beat_plan(n, NOW);
+		for (uint64_t id = 200; id < 220; id++)
+			per_period[p] += node_beat_due(n, find(n, id));
+	}
+	/* each period carries a share, not all of them at once */
+	for (int p = 0; p < 3; p++)
+		assert_true(per_period[p] >= 4 && per_period[p] <= 9);
+	stop(&a);
+}
+
+static void
+test_a_senior_beats_everyone_every_period(void **state)
+{
+	(void)state;
+	static fake a;
+	node *n = founder(&a);
+	uint64_t inc = member_self(&n->members)->inc;
+
+	add_members(n, 200, 30, inc + 1); /* alice is the leader */
+	node_beat_plan(n, NOW);
+	assert_true(n->beats.self_senior);
+	assert_true(n->beats.seniors[0] == A_ID);
+	assert_int_equal(due_in(n, find(n, 217), 6), 6);
+	assert_true(node_beat_limit(n, find(n, 217)) == n->cfg.timeout_ms);
+	stop(&a);
+}
+
+static void
+test_becoming_a_senior_gives_everyone_a_fresh_timeout(void **state)
+{
+	(void)state;
+	static fake a;
+	node *n = founder(&a);
+	uint64_t inc = member_self(&n->members)->inc;
+
+	add_members(n, 100, 3, inc - 1);
+	add_members(n, 200, 20, inc + 1);
+	node_beat_plan(n, NOW);
+	assert_false(n->beats.self_senior);
+	/* a junior last heard 1.5 s ago: fine at the slow rate, late at the full one */
+	find(n, 205)->last_heard = NOW + 1000;
+	for (uint64_t id = 100; id < 103; id++)
+		node_member_set(n, find(n, id), MEMBER_LOST, MEMBER_UNLINKED);
+	node_beat_plan(n, NOW + 2500);
+	assert_true(n->beats.self_senior);
+	assert_true(find(n, 205)->last_heard == NOW + 2500);
+	node_member_detect(n, NOW + 2500 + n->cfg.timeout_ms);
+	assert_int_equal(find(n, 205)->state, MEMBER_ALIVE);
+	node_member_detect(n, NOW + 2500 + n->cfg.timeout_ms + 1);
+	assert_int_equal(find(n, 205)->state, MEMBER_LOST);
+	stop(&a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_up_to_eight_others_get_a_heartbeat_every_period),
+		cmocka_unit_test(test_a_large_chat_spreads_the_others_and_allows_them_longer),
+		cmocka_unit_test(test_a_senior_beats_everyone_every_period),
+		cmocka_unit_test(test_becoming_a_senior_gives_everyone_a_fresh_timeout),
+	};
+
+	make_keys();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
