@@ -66,7 +66,8 @@ node_create(const node_config *cfg, const node_io *io)
 	n->msg = xmalloc(sizeof *n->msg);
 	n->gossip = xmalloc(sizeof *n->gossip);
 	n->hb = xmalloc(sizeof *n->hb);
-	member_add_self(&n->members, cfg->id, cfg->inc, n->nick, n->host, cfg->port);
+	member_add_self(&n->members, cfg->id, cfg->inc > cfg->last_inc ? cfg->inc : cfg->last_inc + 1,
+			n->nick, n->host, cfg->port);
 	node_link_seeds(n, cfg);
 	return n;
 }
@@ -77,6 +78,7 @@ node_start(node *n, uint64_t now)
 	const node_config *cfg = &n->cfg;
 
 	node_hist_restore(n, now);
+	node_set_inc(n, member_self(&n->members)->inc);
 	n->started = true;
 	n->last_tick = now;
 	n->phase = node_link_has_seeds(n) && !cfg->seeds_are_peers ? PHASE_PROBE : PHASE_JOINING;
@@ -373,6 +375,30 @@ node_hold_join(node *n, uint64_t now, bool held)
 	if (n->started)
 		node_settle(n, now);
 	assert_node_state(n);
+}
+
+void
+node_raise_inc(node *n, uint64_t above)
+{
+	member *self = member_self(&n->members);
+
+	if (n->phase != PHASE_JOINING || above == UINT64_MAX || self->inc > above || n->inc_told)
+		return;
+	node_log(n, NODE_LOG_VERBOSE, "incarnation %llu, past what a roll call's answer knows",
+		 (unsigned long long)above + 1);
+	node_set_inc(n, above + 1);
+	assert_node_state(n);
+}
+
+uint64_t
+node_top_inc(const node *n)
+{
+	uint64_t top = 0;
+
+	for (int i = 0; i < n->members.len; i++)
+		if (n->members.v[i].inc > top)
+			top = n->members.v[i].inc;
+	return top;
 }
 
 void

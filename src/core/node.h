@@ -79,6 +79,13 @@ typedef struct node_config {
 	uint64_t started_ms;
 	uint64_t mark_hlc;      /* the key of the last record shown in an ... */
 	uint64_t mark_sender;   /* ... earlier life (store_mark), else 0 */
+	/*
+	 * The incarnation an earlier life last told (store_inc), else 0: this
+	 * life's is above it even when inc (the wall clock) is not -- a life
+	 * that took an incarnation past the members' must not come back
+	 * below it, or the others would take it for its own past.
+	 */
+	uint64_t last_inc;
 } node_config;
 
 enum node_log { NODE_LOG_ALWAYS, NODE_LOG_VERBOSE };
@@ -123,6 +130,8 @@ typedef struct node_io {
 	int (*store_sig_at)(void *ctx, uint64_t sender, uint64_t seq, hist_sig *out);
 	/* The key of the last record shown, for the next life. */
 	void (*store_mark)(void *ctx, uint64_t hlc, uint64_t sender);
+	/* Our incarnation, before any link is told it: for the next life's last_inc. */
+	void (*store_inc)(void *ctx, uint64_t inc);
 	/* Up to max records of one sender from sequence from on, in order. */
 	int (*store_range)(void *ctx, uint64_t sender, uint64_t from, int max,
 			   hist_visit *fn, void *arg);
@@ -195,6 +204,14 @@ void node_add_seed(node *n, uint64_t now, const char *host, uint16_t port);
  * May be called before node_start.  Members are not affected.
  */
 void node_hold_join(node *n, uint64_t now, bool held);
+/*
+ * A peer that answered a roll call knows incarnations up to above: a
+ * joiner that has told no one its own yet takes one past it, so that it is
+ * junior to every member however its clock is set (SPEC 10: the first
+ * node leads) -- what the first member list does for a joiner on the
+ * mesh.  Later, or for a member, nothing changes.
+ */
+void node_raise_inc(node *n, uint64_t above);
 /* Leave gracefully (end of input, a signal). */
 void node_leave(node *n, uint64_t now);
 /*
@@ -245,6 +262,8 @@ void node_each_user(const node *n, node_user_fn *fn, void *arg);
 bool node_done(const node *n);
 bool node_announced(const node *n);
 uint64_t node_leader(const node *n);
+/* The highest incarnation this node knows of, its own included (for node_raise_inc). */
+uint64_t node_top_inc(const node *n);
 /* Ids of the live members in seniority order; returns how many (<= cap). */
 int node_members(const node *n, uint64_t *ids, int cap);
 /* Whether this node's table holds a live member with this nick (folded). */

@@ -264,6 +264,7 @@ struct node {
 	uint64_t join_deadline;
 	bool join_held;          /* node_hold_join: no way to the others yet */
 	bool started;            /* node_start has run */
+	bool inc_told;           /* a HELLO went out: our incarnation is known */
 	uint64_t next_heartbeat;
 	uint64_t last_tick;
 	uint64_t leader;   /* the leader last announced, 0 before announce */
@@ -301,6 +302,8 @@ uint64_t node_digest(node *n);
 void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
 
 /* node_phase.c */
+/* Our incarnation is now inc (before any link is told it): kept for the next life. */
+void node_set_inc(node *n, uint64_t inc);
 /* Every way the node ends: DONE, and io.exit(code). */
 void node_finish(node *n, int code);
 void node_greet(node *n, peer_link *l);

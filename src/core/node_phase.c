@@ -34,6 +34,7 @@ node_greet(node *n, peer_link *l)
 	member_gossip(&n->members, n->gossip);
 	node_send(n, l->id, n->gossip);
 	l->greeted = true;
+	n->inc_told = true;
 	/* A bound link gets our clock and version vector at once. */
 	if (l->peer)
 		node_send_heartbeat(n, n->last_tick, l->id);
@@ -157,19 +158,28 @@ node_settle(node *n, uint64_t now)
 	}
 }
 
+void
+node_set_inc(node *n, uint64_t inc)
+{
+	member_self(&n->members)->inc = inc;
+	n->members.gen++; /* our claim changes with it */
+	if (n->io.store_inc)
+		n->io.store_inc(n->io.ctx, inc);
+}
+
 /* The first member list fixes our incarnation above everyone it names. */
 void
 node_end_probe(node *n, const wire_msg *members, uint64_t now)
 {
-	member *self = member_self(&n->members);
+	uint64_t inc = member_self(&n->members)->inc;
 
 	for (size_t i = 0; i < members->u.members.count; i++)
-		if (members->u.members.entry[i].inc >= self->inc)
-			self->inc = members->u.members.entry[i].inc + 1;
+		if (members->u.members.entry[i].inc >= inc)
+			inc = members->u.members.entry[i].inc + 1;
 	for (int i = 1; i < n->members.len; i++)
-		if (n->members.v[i].inc >= self->inc)
-			self->inc = n->members.v[i].inc + 1;
-	n->members.gen++; /* our claim is final now */
+		if (n->members.v[i].inc >= inc)
+			inc = n->members.v[i].inc + 1;
+	node_set_inc(n, inc);
 	node_enter(n, PHASE_JOINING, now);
 }
 

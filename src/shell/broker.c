@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backoff.h"
+#include "be.h"
 #include "roll.h"
 #include "xalloc.h"
 
@@ -271,9 +272,11 @@ on_roll(broker *b, const amqp_basic_properties_t *p)
 	char from[BROKER_ID_LEN + 1];
 
 	broker_prop(p->reply_to, from, sizeof from);
-	if (roll_answers(b->joined, b->started, b->id, p->timestamp, from))
-		broker_publish(b, b->ex_to, from, "here", NULL, NULL, 0, NULL);
-	else if (roll_calls_again(b->joined, b->started, b->id, p->timestamp, from))
+	if (roll_answers(b->joined, b->started, b->id, p->timestamp, from)) {
+		uint8_t top[8];
+		be_put64(top, b->cb.top ? b->cb.top(b->cb.ctx) : 0);
+		broker_publish(b, b->ex_to, from, "here", NULL, top, sizeof top, NULL);
+	} else if (roll_calls_again(b->joined, b->started, b->id, p->timestamp, from))
 		b->call_again = true; /* once for all the calls read together */
 }
 
@@ -290,8 +293,9 @@ on_message(broker *b, const amqp_message_t *m)
 		on_roll(b, p);
 	} else if (strcmp(type, "here") == 0) {
 		broker_prop(p->reply_to, host + 1, sizeof host - 1);
+		uint64_t top = m->body.len == 8 ? be_get64(m->body.bytes) : 0;
 		if (b->cb.here)
-			b->cb.here(b->cb.ctx, host);
+			b->cb.here(b->cb.ctx, host, top);
 	} else {
 		broker_stream_message(b, type, m);
 	}

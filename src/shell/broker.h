@@ -30,7 +30,8 @@
  * Roll call.  broker_roll_call publishes "roll" on the fanout exchange,
  * with the caller's start time (timestamp, ms), and again each time the
  * connection is made and, once joined, every ROLL_AGAIN_MS; who answers
- * "here" is roll.h's rule.
+ * "here" is roll.h's rule; its body is the answerer's highest known
+ * incarnation (8 bytes, big-endian), which a newcomer takes one past.
  */
 #ifndef CHORUS_BROKER_H
 #define CHORUS_BROKER_H
@@ -51,8 +52,13 @@ typedef struct broker_callbacks {
 	void *ctx;
 	/* A member opened a stream to us: take it with broker_take. */
 	void (*open)(void *ctx, broker *b);
-	/* A roll call was answered: a member (or an older newcomer) at host "~ID". */
-	void (*here)(void *ctx, const char *host);
+	/*
+	 * A roll call was answered: a member (or an older newcomer) at host
+	 * "~ID", which knows incarnations up to top (0: the answer said none).
+	 */
+	void (*here)(void *ctx, const char *host, uint64_t top);
+	/* The highest incarnation the node knows of: what its answers carry. */
+	uint64_t (*top)(void *ctx);
 	/* The connection to the broker is made (again). */
 	void (*up)(void *ctx);
 	/* It cannot be reached, or the connection was lost: once an outage. */

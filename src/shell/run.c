@@ -310,12 +310,23 @@ broker_open(void *ctx, broker *b)
 }
 
 static void
-broker_here(void *ctx, const char *host)
+broker_here(void *ctx, const char *host, uint64_t top)
 {
 	runner *r = ctx;
 
-	if (r->core)
-		node_add_seed(r->core, now_of(r), host, BROKER_PORT);
+	if (r->core == NULL)
+		return;
+	node_raise_inc(r->core, top);
+	node_add_seed(r->core, now_of(r), host, BROKER_PORT);
+}
+
+/* What our answers to a roll call carry: the newest incarnation we know. */
+static uint64_t
+broker_top(void *ctx)
+{
+	runner *r = ctx;
+
+	return r->core ? node_top_inc(r->core) : 0;
 }
 
 /* The way to the others is back: a node still joining waits for them again. */
@@ -349,7 +360,8 @@ broker_down(void *ctx, const char *why)
 static void
 start_broker(runner *r, const uint8_t psk[SEAL_KEY])
 {
-	broker_callbacks cb = {r, broker_open, broker_here, broker_up, broker_down};
+	broker_callbacks cb = {.ctx = r, .open = broker_open, .here = broker_here,
+			       .top = broker_top, .up = broker_up, .down = broker_down};
 
 	if (r->opts->nbroker == 0)
 		return;
@@ -438,7 +450,8 @@ start(runner *r, const ident *id, uint16_t port)
 	};
 
 	run_store_io(&io);
-	if (store_get_mark(r->store, &cfg.mark_hlc, &cfg.mark_sender) != 0)
+	if (store_get_mark(r->store, &cfg.mark_hlc, &cfg.mark_sender) != 0 ||
+	    store_get_inc(r->store, &cfg.last_inc) != 0)
 		run_store_failed(r);
 	cfg.peers = r->peers;
 	cfg.npeers = r->npeers;

@@ -53,6 +53,15 @@ io_store_mark(void *ctx, uint64_t hlc, uint64_t sender)
 		run_store_failed(r);
 }
 
+static void
+io_store_inc(void *ctx, uint64_t inc)
+{
+	runner *r = ctx;
+
+	if (store_set_inc(r->store, inc) != 0)
+		run_store_failed(r);
+}
+
 /* Reads: one that fails (an I/O error, damage) stops the node like a write. */
 static int
 io_store_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
@@ -124,6 +133,7 @@ run_store_io(node_io *io)
 	io->store_sig = io_store_sig;
 	io->store_sig_at = io_store_sig_at;
 	io->store_mark = io_store_mark;
+	io->store_inc = io_store_inc;
 	io->store_range = io_store_range;
 	io->store_recent = io_store_recent;
 	io->store_scan = io_store_scan;

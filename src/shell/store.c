@@ -49,6 +49,8 @@ const char *const store_query_sql[Q_COUNT] = {
 	[Q_PEERS] = "SELECT id, nick, host, port FROM peers ORDER BY seen DESC LIMIT ?1",
 	[Q_GET_KEPT] = "SELECT coalesce((SELECT value FROM meta WHERE key = 'secret_kept'), 1)",
 	[Q_SET_KEPT] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('secret_kept', 1)",
+	[Q_GET_INC] = "SELECT coalesce((SELECT value FROM meta WHERE key = 'inc'), 0)",
+	[Q_SET_INC] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('inc', ?1)",
 	[Q_PEND_PUT] = "INSERT INTO pending (" COLUMNS ") VALUES (?, ?, ?, ?, ?, ?)",
 	[Q_PEND_CLEAR] = "DELETE FROM pending",
 	[Q_PEND_SCAN] = "SELECT " COLUMNS " FROM pending ORDER BY rowid",
@@ -250,6 +252,30 @@ store_secret_kept(store *s)
 		store_sql_err(s, READING);
 	sqlite3_reset(st);
 	return kept;
+}
+
+int
+store_get_inc(store *s, uint64_t *inc)
+{
+	sqlite3_stmt *st = s->q[Q_GET_INC];
+	int rc = sqlite3_step(st);
+
+	*inc = 0;
+	if (rc == SQLITE_ROW)
+		*inc = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		store_sql_err(s, READING);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_set_inc(store *s, uint64_t inc)
+{
+	if (store_begin(s) != 0)
+		return store_write_failed(s);
+	sqlite3_bind_int64(s->q[Q_SET_INC], 1, (int64_t)inc);
+	return store_run(s, Q_SET_INC) == 0 ? 0 : store_write_failed(s);
 }
 
 int

@@ -113,6 +113,14 @@ int store_secret_kept(store *s);
 /* Record that it was, in the open transaction.  0, or -1 like store_put. */
 int store_set_secret_kept(store *s);
 
+/*
+ * The node's incarnation as it last told it (node.h store_inc): 0 when
+ * none was stored.  0, or -1 with store_error set.
+ */
+int store_get_inc(store *s, uint64_t *inc);
+/* Store it, in the open transaction.  0, or -1 like store_put. */
+int store_set_inc(store *s, uint64_t inc);
+
 /* Keep a signed chain head, in the open transaction.  0, or -1 like store_put. */
 int store_put_sig(store *s, const hist_sig *sig);
 /* The first signature of sender at or after seq: 1 and *out, 0 none, -1 error. */

@@ -15,7 +15,8 @@
  *   pending(sender, seq, hlc, nick TEXT, text BLOB, kind)  lines typed, not sent yet
  *                                            (made on first use: store.c)
  *
- * meta keys: mark_hlc, mark_sender (the mark), secret_kept (1 once the
+ * meta keys: mark_hlc, mark_sender (the mark), inc (the incarnation last
+ * taken: the next life's is above it), secret_kept (1 once the
  * data directory holds the chat's secret; 0 in a new store; a store from
  * before the key counts as 1, as Chorus then kept the secret at once),
  * opened (how many times the store was opened: the write that proves at

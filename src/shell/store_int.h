@@ -32,6 +32,8 @@ enum query {
 	Q_PEERS,
 	Q_GET_KEPT,
 	Q_SET_KEPT,
+	Q_GET_INC,
+	Q_SET_INC,
 	/* Prepared on first use (pending_query): older stores lack the table. */
 	Q_PEND_PUT,
 	Q_PEND_CLEAR,

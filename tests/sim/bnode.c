@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "cluster_int.h"
 #include "roll.h"
 
@@ -341,9 +342,11 @@ on_roll(simnode *sn, const sb_msg *m)
 {
 	struct bnode *bn = sn->bn;
 
-	if (roll_answers(bn->joined, bn->started, bn->id, m->timestamp, m->from))
-		publish(sn, SB_HERE, m->from, "", 0, NULL, 0);
-	else if (roll_calls_again(bn->joined, bn->started, bn->id, m->timestamp, m->from))
+	if (roll_answers(bn->joined, bn->started, bn->id, m->timestamp, m->from)) {
+		uint8_t top[8];
+		be_put64(top, sn->core ? node_top_inc(sn->core) : 0);
+		publish(sn, SB_HERE, m->from, "", 0, top, sizeof top);
+	} else if (roll_calls_again(bn->joined, bn->started, bn->id, m->timestamp, m->from))
 		bn->call_again = true; /* once for all the calls read together (bnode_flush) */
 }
 
@@ -354,6 +357,7 @@ on_here(simnode *sn, const sb_msg *m)
 
 	snprintf(host, sizeof host, "~%s", m->from);
 	cluster_trace(sn->c, "n%d hears here from %s", sn->idx, host);
+	node_raise_inc(sn->core, m->len == 8 ? be_get64(m->body) : 0);
 	node_add_seed(sn->core, sn->c->now, host, BNODE_PORT);
 	cluster_after_call(sn);
 }

@@ -292,6 +292,7 @@ cluster_start(cluster *c, int i)
 			   .heartbeat_ms = c->heartbeat_ms, .timeout_ms = c->timeout_ms,
 			   .wall_ms = (uint64_t)((int64_t)c->now + sn->skew),
 			   .mark_hlc = sn->store.mark_hlc, .mark_sender = sn->store.mark_sender,
+			   .last_inc = sn->store.inc,
 			   .peers = sn->store.peers, .npeers = sn->nseeds ? 0 : sn->store.npeers};
 	if (c->broker) {
 		/*

@@ -191,6 +191,14 @@ io_mark(void *ctx, uint64_t hlc, uint64_t sender)
 	s->mark_sender = sender;
 }
 
+static void
+io_inc(void *ctx, uint64_t inc)
+{
+	memstore *s = ctx;
+
+	s->inc = inc;
+}
+
 static int
 io_range(void *ctx, uint64_t sender, uint64_t from, int max, hist_visit *fn, void *arg)
 {
@@ -255,6 +263,7 @@ memstore_io(node_io *io)
 	io->store_sig = io_sig;
 	io->store_sig_at = io_sig_at;
 	io->store_mark = io_mark;
+	io->store_inc = io_inc;
 	io->store_range = io_range;
 	io->store_recent = io_recent;
 	io->store_scan = io_scan;

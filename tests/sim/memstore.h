@@ -29,6 +29,7 @@ typedef struct memstore {
 	int cap;
 	uint64_t mark_hlc;
 	uint64_t mark_sender;
+	uint64_t inc;       /* store_inc: the incarnation last told */
 	bool has[MEMSTORE_LINES];     /* line k is held */
 	uint64_t key_hlc[MEMSTORE_LINES];
 	uint64_t key_sender[MEMSTORE_LINES];

@@ -354,6 +354,46 @@ test_peer_found_later_is_joined_through(void **state)
 	stop(&b);
 }
 
+static void
+test_a_life_comes_back_above_the_incarnation_it_last_told(void **state)
+{
+	(void)state;
+	fake a;
+
+	next_last_inc = 5000; /* an earlier life took 5000; the clock now says 1000 */
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	assert_true(node_top_inc(a.n) == 5001);
+	assert_true(a.store.inc == 5001); /* kept for the life after */
+	stop(&a);
+}
+
+static void
+test_a_newcomer_whose_clock_is_behind_is_junior_to_the_member_that_answered(void **state)
+{
+	(void)state;
+	fake a, b;
+
+	next_last_inc = 5000;
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL); /* incarnation 5001 */
+	ticks(&a, 1000, 1100);
+	next_seeds_are_peers = true;
+	start(&b, B_ID, 2000, "bob", "10.0.0.2", NULL); /* its clock: 2000 */
+	node_raise_inc(b.n, node_top_inc(a.n)); /* alice's answer to the roll call */
+	node_raise_inc(b.n, 10); /* an answer that knows less changes nothing */
+	assert_true(node_top_inc(b.n) == 5002 && b.store.inc == 5002);
+	node_add_seed(b.n, 2010, "10.0.0.1", 7420);
+	link_up(&b, 1, &a, 101, 2015);
+	node_raise_inc(b.n, 9000); /* told alice already: too late to change */
+	assert_true(node_top_inc(b.n) == 5002);
+	settle(&a, 101, &b, 1, 2020);
+	ticks(&a, 2050, 2100);
+	ticks(&b, 2050, 2100);
+	settle(&a, 101, &b, 1, 2100);
+	assert_int_equal(find_line(&b, "[USERS] alice (leader), bob"), 1);
+	stop(&a);
+	stop(&b);
+}
+
 int
 main(void)
 {
@@ -372,6 +412,8 @@ main(void)
 		cmocka_unit_test(test_held_join_never_founds_and_waits_again_once_released),
 		cmocka_unit_test(test_peer_found_later_is_dialled_once),
 		cmocka_unit_test(test_peer_found_later_is_joined_through),
+		cmocka_unit_test(test_a_life_comes_back_above_the_incarnation_it_last_told),
+		cmocka_unit_test(test_a_newcomer_whose_clock_is_behind_is_junior_to_the_member_that_answered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
