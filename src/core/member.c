@@ -232,12 +232,13 @@ member_digest(const member_table *t)
 }
 
 void
-member_gossip(const member_table *t, wire_msg *msg)
+member_gossip(const member_table *t, wire_msg *msg, int *from)
 {
 	size_t n = 0;
+	int i;
 
 	msg->type = WIRE_MEMBERS;
-	for (int i = 0; i < t->len && n < WIRE_MAX_MEMBERS; i++) {
+	for (i = *from; i < t->len && n < WIRE_MAX_MEMBERS; i++) {
 		const member *m = &t->v[i];
 		if (member_recalled(m))
 			continue;
@@ -246,7 +247,11 @@ member_gossip(const member_table *t, wire_msg *msg)
 			.nick = wire_cstr(m->nick), .host = wire_cstr(m->host),
 			.port = m->port};
 	}
+	while (i < t->len && member_recalled(&t->v[i]))
+		i++;
+	*from = i;
 	msg->u.members.count = n;
+	msg->u.members.more = i < t->len;
 }
 
 bool

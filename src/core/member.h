@@ -148,8 +148,12 @@ member *member_nick_loser(member_table *t);
 /* Digest of (id, incarnation, tombstone status) over all entries. */
 uint64_t member_digest(const member_table *t);
 
-/* Fill a MEMBERS message with the table (at most WIRE_MAX_MEMBERS). */
-void member_gossip(const member_table *t, wire_msg *msg);
+/*
+ * Fill a MEMBERS message with the table from entry *from on, at most
+ * WIRE_MAX_MEMBERS; *from moves past them, and msg's more says whether
+ * entries are left for another page.  Start with *from = 0.
+ */
+void member_gossip(const member_table *t, wire_msg *msg, int *from);
 
 /* The wire status of an entry. */
 uint8_t member_wire_status(const member *m);

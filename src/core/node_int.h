@@ -301,6 +301,9 @@ uint64_t node_digest(node *n);
 /* Our heartbeat to one link, or to every member (link 0). */
 void node_send_heartbeat(node *n, uint64_t now, uint32_t to);
 
+/* Our table to link, in as many MEMBERS as it takes (node_member.c). */
+void node_send_members(node *n, uint32_t link);
+
 /* node_phase.c */
 /* Our incarnation is now inc (before any link is told it): kept for the next life. */
 void node_set_inc(node *n, uint64_t inc);

@@ -188,8 +188,20 @@ node_gossip(node *n, member *m, uint64_t now)
 	if (now - m->gossip_at < n->cfg.heartbeat_ms && m->gossip_at != 0)
 		return;
 	m->gossip_at = now;
-	member_gossip(&n->members, n->gossip);
-	node_send_to(n, m, n->gossip);
+	peer_link *l = node_link_to(n, m->id);
+	if (l)
+		node_send_members(n, l->id);
+}
+
+void
+node_send_members(node *n, uint32_t link)
+{
+	int from = 0;
+
+	do {
+		member_gossip(&n->members, n->gossip, &from);
+		node_send(n, link, n->gossip);
+	} while (n->gossip->u.members.more);
 }
 
 /* This node lost a nick claim: say so (SPEC 2) and end with code 3. */

@@ -31,8 +31,7 @@ node_greet(node *n, peer_link *l)
 				      .host = wire_cstr(self->host), .port = self->port};
 	node_send(n, l->id, &hello);
 	node_hist_prove(n, l);
-	member_gossip(&n->members, n->gossip);
-	node_send(n, l->id, n->gossip);
+	node_send_members(n, l->id);
 	l->greeted = true;
 	n->inc_told = true;
 	/* A bound link gets our clock and version vector at once. */

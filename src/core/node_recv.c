@@ -103,13 +103,12 @@ on_hello(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 static void
 on_members(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
-	member *self = member_self(&n->members);
-
 	(void)l;
-	if (n->phase == PHASE_PROBE)
-		node_end_probe(n, msg, now);
+	if (n->phase == PHASE_PROBE && !msg->u.members.more)
+		node_end_probe(n, msg, now); /* the whole table is here: the pages before are merged */
 	for (size_t i = 0; i < msg->u.members.count; i++) {
 		const wire_member *e = &msg->u.members.entry[i];
+		const member *self = member_self(&n->members); /* a merge may move the table */
 		member *m;
 		if (!valid_nick(e->nick) || e->id == 0)
 			continue;

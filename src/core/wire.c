@@ -93,7 +93,7 @@ put_fields(wire_buf *b, const wire_msg *msg)
 		size_t n = msg->u.members.count;
 		if (n > WIRE_MAX_MEMBERS)
 			n = WIRE_MAX_MEMBERS;
-		put_be(b, n, 2);
+		put_be(b, n | (msg->u.members.more ? WIRE_MORE : 0), 2);
 		for (size_t i = 0; i < n; i++)
 			put_member(b, &msg->u.members.entry[i]);
 		break;
@@ -105,7 +105,7 @@ put_fields(wire_buf *b, const wire_msg *msg)
 		put_u64(b, msg->u.heartbeat.digest);
 		put_u64(b, msg->u.heartbeat.hlc);
 		put_u64(b, msg->u.heartbeat.seq);
-		put_be(b, n | (msg->u.heartbeat.more ? WIRE_VECTOR_MORE : 0), 2);
+		put_be(b, n | (msg->u.heartbeat.more ? WIRE_MORE : 0), 2);
 		for (size_t i = 0; i < n; i++) {
 			put_u64(b, msg->u.heartbeat.have[i].id);
 			put_u64(b, msg->u.heartbeat.have[i].seq);
@@ -253,8 +253,8 @@ get_heartbeat(cursor *c, wire_msg *msg)
 	msg->u.heartbeat.hlc = get_be(c, 8);
 	msg->u.heartbeat.seq = get_be(c, 8);
 	n = (size_t)get_be(c, 2);
-	msg->u.heartbeat.more = (n & WIRE_VECTOR_MORE) != 0;
-	n &= ~(size_t)WIRE_VECTOR_MORE;
+	msg->u.heartbeat.more = (n & WIRE_MORE) != 0;
+	n &= ~(size_t)WIRE_MORE;
 	if (!c->err && n > WIRE_MAX_VECTOR)
 		c->err = WIRE_ELIMIT;
 	for (size_t i = 0; i < n && !c->err; i++) {
@@ -275,6 +275,8 @@ get_fields(cursor *c, wire_msg *msg)
 		break;
 	case WIRE_MEMBERS: {
 		size_t n = (size_t)get_be(c, 2);
+		msg->u.members.more = (n & WIRE_MORE) != 0;
+		n &= ~(size_t)WIRE_MORE;
 		if (!c->err && n > WIRE_MAX_MEMBERS)
 			c->err = WIRE_ELIMIT;
 		for (size_t i = 0; i < n && !c->err; i++)

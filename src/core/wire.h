@@ -26,7 +26,7 @@
 #define WIRE_MAX_HOST 64
 #define WIRE_MAX_MEMBERS 128
 #define WIRE_MAX_VECTOR 256     /* authors in one heartbeat (a longer vector is paged) */
-#define WIRE_VECTOR_MORE 0x8000 /* in a heartbeat's count: more entries follow */
+#define WIRE_MORE 0x8000        /* in a MEMBERS' or HEARTBEAT's count: more follow */
 #define WIRE_SIG_CHAIN 32
 #define WIRE_SIG_PK 32
 #define WIRE_SIG_SIG 64
@@ -93,6 +93,7 @@ typedef struct wire_msg {
 		wire_member hello; /* status is always WIRE_ACTIVE */
 		struct {
 			size_t count;
+			bool more;       /* the table goes on in the next MEMBERS */
 			wire_member entry[WIRE_MAX_MEMBERS];
 		} members;
 		struct {

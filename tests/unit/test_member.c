@@ -267,7 +267,9 @@ test_gossip_lists_every_entry(void **state)
 
 	merge(&t, 7, 50, WIRE_ACTIVE, "bob", &m);
 	merge(&t, 8, 60, WIRE_REJECTED, "carol", &m);
-	member_gossip(&t, &msg);
+	int from = 0;
+	member_gossip(&t, &msg, &from);
+	assert_false(msg.u.members.more);
 	assert_int_equal(msg.type, WIRE_MEMBERS);
 	assert_int_equal(msg.u.members.count, 3);
 	assert_true(msg.u.members.entry[0].id == 5);
