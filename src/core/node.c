@@ -532,15 +532,16 @@ by_seniority(const void *a, const void *b)
 int
 node_members(const node *n, uint64_t *ids, int cap)
 {
-	const member *live[WIRE_MAX_MEMBERS];
+	const member **live = xmalloc((size_t)n->members.len * sizeof *live);
 	int k = 0;
 
-	for (int i = 0; i < n->members.len && k < WIRE_MAX_MEMBERS; i++)
+	for (int i = 0; i < n->members.len; i++)
 		if (member_live(&n->members.v[i]))
 			live[k++] = &n->members.v[i];
 	qsort(live, (size_t)k, sizeof live[0], by_seniority);
 	for (int i = 0; i < k && i < cap; i++)
 		ids[i] = live[i]->id;
+	free(live);
 	return k < cap ? k : cap;
 }
 

@@ -13,8 +13,9 @@
 #include "cmd.h"
 #include "xalloc.h"
 
+/* As much of the list as a line can show (event.h): some 400 nicks. */
 typedef struct user_list {
-	char s[WIRE_MAX_MEMBERS * 2 * (NICK_MAX + 24)];
+	char s[EVENT_ESCAPED_MAX];
 	size_t o;
 } user_list;
 
@@ -33,14 +34,15 @@ list_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
 void
 node_cmd_each_user(const node *n, node_user_fn *fn, void *arg)
 {
-	uint64_t ids[WIRE_MAX_MEMBERS];
-	int k = node_members(n, ids, WIRE_MAX_MEMBERS);
+	uint64_t *ids = xmalloc((size_t)n->members.len * sizeof *ids);
+	int k = node_members(n, ids, n->members.len);
 	uint64_t leader = node_leader(n);
 
 	for (int i = 0; i < k; i++) {
 		const member *m = member_find((member_table *)&n->members, ids[i]);
 		fn(arg, m->nick, m->id == leader, node_is_silenced(n, m->id), false);
 	}
+	free(ids);
 	node_each_guest(n, fn, arg);
 }
 
