@@ -1,9 +1,10 @@
 """A chat of 100 nodes on this machine (issue 14): every node lists all
-100, and lines typed on three of them reach all 100 once, in one order,
-with equal checksums.  bench/scale.py measures the same run's time, CPU
+100, nobody is declared lost while the chat idles, and lines typed on
+three of them reach all 100 once, in one order, with equal checksums.  bench/scale.py measures the same run's time, CPU
 and memory; this test checks only its behaviour."""
 import os
 import random
+import time
 
 import pytest
 
@@ -25,6 +26,12 @@ def test_a_hundred_nodes_list_each_other_and_agree_on_every_line(cluster):
         nodes.append(cluster.start(f"n{i}", join=[rng.choice(nodes)]))
     expect = ", ".join(["n0 (leader)"] + [f"n{i}" for i in range(1, SIZE)])
     cluster.settle(nodes, expect, timeout=60)
+
+    # Idle, every node alive: nobody is declared lost.
+    before = [n.count(r"^\[LOST\] ") for n in nodes]
+    time.sleep(5)
+    lost = [(n.nick, n.count(r"^\[LOST\] ") - b) for n, b in zip(nodes, before)]
+    assert all(k == 0 for _, k in lost), [x for x in lost if x[1]]
 
     typists = [nodes[0], nodes[SIZE // 2], nodes[-1]]
     for k in range(5):
