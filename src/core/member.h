@@ -63,6 +63,7 @@ typedef struct member {
 	bool self;
 	bool shown;          /* a [JOIN] was printed for this member */
 	uint64_t last_heard; /* time of the last frame from it */
+	uint64_t beat_at;    /* our last periodic heartbeat to it (node_beat.c) */
 
 	/* Link bookkeeping, owned by node_link.c and node_member.c. */
 	int nlinks;          /* bound links that are up */

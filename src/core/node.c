@@ -174,9 +174,11 @@ heartbeat(node *n, uint64_t now)
 	node_beat_plan(n, now);
 	start_heartbeat(n, now);
 	for (int i = 1; i < n->members.len; i++) {
-		const member *m = &n->members.v[i];
-		if (node_beat_due(n, m) && (l = node_link_to(n, m->id)) != NULL)
+		member *m = &n->members.v[i];
+		if (node_beat_due(n, m, now) && (l = node_link_to(n, m->id)) != NULL) {
 			heartbeat_on(n, l);
+			m->beat_at = now;
+		}
 	}
 }
 

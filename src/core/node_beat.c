@@ -11,7 +11,9 @@
  *  - two members that are neither heartbeat each other every `spread`
  *    periods, spread = the other members over NODE_BEAT_FAN, rounded up,
  *    each at its own phase in the round: about NODE_BEAT_FAN of them a
- *    period, whatever the chat's size.  Such a member is lost after
+ *    period, whatever the chat's size.  The phase moves when the spread
+ *    does (a growing chat), so a member also gets one whenever spread
+ *    periods have passed since its last: no gap is ever longer.  Such a member is lost after
  *    timeout-ms + 2 (spread - 1) heartbeat-ms of silence: room for the
  *    other's spread being one more than ours (its view of the chat a few
  *    members larger).
@@ -85,11 +87,13 @@ full_rate(const node *n, const member *m)
 }
 
 bool
-node_beat_due(const node *n, const member *m)
+node_beat_due(const node *n, const member *m, uint64_t now)
 {
 	const node_beats *b = &n->beats;
+	uint64_t round = (uint64_t)b->spread * n->cfg.heartbeat_ms;
 
-	return full_rate(n, m) || (b->period + m->id) % b->spread == 0;
+	return full_rate(n, m) || (b->period + m->id) % b->spread == 0 ||
+	       now + n->cfg.heartbeat_ms / 2 >= m->beat_at + round;
 }
 
 uint64_t

@@ -543,8 +543,8 @@ void node_hist_history(node *n, int count);
 /* node_beat.c */
 /* Once a period, before its heartbeats: who is senior, the spread. */
 void node_beat_plan(node *n, uint64_t now);
-/* Whether m gets a heartbeat this period. */
-bool node_beat_due(const node *n, const member *m);
+/* Whether m gets a heartbeat this period (its turn, or a round since its last). */
+bool node_beat_due(const node *n, const member *m, uint64_t now);
 /* How long m may be silent before it is lost. */
 uint64_t node_beat_limit(const node *n, const member *m);
 

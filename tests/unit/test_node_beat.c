@@ -40,15 +40,29 @@ find(node *n, uint64_t id)
 	return member_find(&n->members, id);
 }
 
-/* How many of periods consecutive plans have m due. */
+static uint64_t clock_ms = NOW; /* the periods' time, moving on */
+
+/* One period: the plan, and a heartbeat to every member due one. */
+static void
+period(node *n)
+{
+	clock_ms += n->cfg.heartbeat_ms;
+	node_beat_plan(n, clock_ms);
+	for (int i = 1; i < n->members.len; i++)
+		if (node_beat_due(n, &n->members.v[i], clock_ms))
+			n->members.v[i].beat_at = clock_ms;
+}
+
+/* How many of periods consecutive periods have m due. */
 static int
 due_in(node *n, const member *m, int periods)
 {
 	int due = 0;
 
 	for (int i = 0; i < periods; i++) {
-		node_beat_plan(n, NOW);
-		due += node_beat_due(n, m);
+		uint64_t was = m->beat_at;
+		period(n);
+		due += m->beat_at != was;
 	}
 	return due;
 }
@@ -104,13 +118,54 @@ test_a_large_chat_spreads_the_others_and_allows_them_longer(void **state)
 			    n->cfg.timeout_ms + 2ull * 2 * n->cfg.heartbeat_ms);
 	}
 	for (int p = 0; p < 3; p++) {
-		node_beat_plan(n, NOW);
+		uint64_t was[20];
 		for (uint64_t id = 200; id < 220; id++)
-			per_period[p] += node_beat_due(n, find(n, id));
+			was[id - 200] = find(n, id)->beat_at;
+		period(n);
+		for (uint64_t id = 200; id < 220; id++)
+			per_period[p] += find(n, id)->beat_at != was[id - 200];
 	}
 	/* each period carries a share, not all of them at once */
 	for (int p = 0; p < 3; p++)
 		assert_true(per_period[p] >= 4 && per_period[p] <= 9);
+	stop(&a);
+}
+
+static void
+test_no_gap_is_longer_than_a_round_while_the_chat_grows(void **state)
+{
+	(void)state;
+	static fake a;
+	node *n = founder(&a);
+	uint64_t inc = member_self(&n->members)->inc;
+
+	add_members(n, 100, 3, inc - 1);
+	add_members(n, 200, 10, inc + 1); /* 13 others: spread 2 */
+	for (int i = 0; i < 4; i++)
+		period(n);
+	assert_int_equal(n->beats.spread, 2);
+	/* the chat grows to 100 others, spread 13, while the beats go on */
+	uint64_t last[10];
+	uint64_t worst = 0;
+	for (uint64_t id = 200; id < 210; id++)
+		last[id - 200] = find(n, id)->beat_at;
+	for (int p = 0; p < 60; p++) {
+		if (p % 2 == 0 && n->members.len < 101)
+			add_members(n, 300 + (uint64_t)n->members.len, 8, inc + 1);
+		period(n);
+		for (uint64_t id = 200; id < 210; id++) {
+			const member *m = find(n, id);
+			if (m->beat_at == clock_ms) {
+				uint64_t gap = clock_ms - last[id - 200];
+				worst = gap > worst ? gap : worst;
+				/* never longer than the round at the spread now, so never silent too long */
+				assert_true(gap <= (uint64_t)n->beats.spread * n->cfg.heartbeat_ms);
+				last[id - 200] = clock_ms;
+			}
+		}
+	}
+	assert_int_equal(n->beats.spread, 13);
+	assert_true(worst >= 2 * n->cfg.heartbeat_ms); /* and they did spread */
 	stop(&a);
 }
 
@@ -163,6 +218,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_up_to_eight_others_get_a_heartbeat_every_period),
 		cmocka_unit_test(test_a_large_chat_spreads_the_others_and_allows_them_longer),
+		cmocka_unit_test(test_no_gap_is_longer_than_a_round_while_the_chat_grows),
 		cmocka_unit_test(test_a_senior_beats_everyone_every_period),
 		cmocka_unit_test(test_becoming_a_senior_gives_everyone_a_fresh_timeout),
 	};
