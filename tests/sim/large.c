@@ -122,9 +122,12 @@ joins(cluster *c, large_result *r)
 }
 
 static void
-quiet(cluster *c, large_result *r)
+quiet(cluster *c, uint64_t settle_ms, large_result *r)
 {
-	cluster_run_until(c, c->now + 2000);
+	int before = c->lost_live;
+
+	cluster_run_until(c, c->now + settle_ms);
+	r->settle_lost = c->lost_live - before;
 	c->lost_live = 0;
 	c->first_lost[0] = '\0';
 	uint64_t f0 = simnet_delivered(c->net), t0 = c->now;
@@ -209,14 +212,14 @@ type_lines(cluster *c, large_result *r)
 }
 
 void
-large_run(cluster *c, large_result *r)
+large_run(cluster *c, uint64_t settle_ms, large_result *r)
 {
 	uint64_t heal = silence_ms(c) + 5000 + 20 * (uint64_t)c->n;
 
 	*r = (large_result){0};
 	joins(c, r);
 	if (!c->failed)
-		quiet(c, r);
+		quiet(c, settle_ms, r);
 	if (!c->failed) {
 		uint64_t leader = one_leader(c);
 		kill_one(c, live_other(c, leader ? cluster_by_id(c, leader)->idx : -1));

@@ -8,7 +8,8 @@
  *  1. the nodes start one after another, 20..80 ms apart, each joining
  *     through a random earlier node (as --join); every live node's view
  *     must come to be the live set (within LARGE_FORM_MS + 60 ms a node);
- *  2. a quiet period of LARGE_QUIET_MS, 2 s after that: no faults, and no
+ *  2. a quiet period of LARGE_QUIET_MS, settle_ms after that (2 s unless
+ *     sim --settle-ms says otherwise): no faults, and no
  *     live node may be declared [LOST] by anyone; the frames delivered in
  *     it, per node and virtual second, are what the mode measures (they
  *     should stay about the same as N grows);
@@ -37,6 +38,7 @@ typedef struct large_result {
 	uint64_t formed_ms;     /* from the first start to every view whole */
 	double quiet_fps;       /* frames delivered per node per virtual second, quiet */
 	int join_lost;          /* [LOST] of live nodes while they joined (not judged) */
+	int settle_lost;        /* ... from then to the quiet period (not judged) */
 	int quiet_lost;         /* ... in the quiet period: must be 0 */
 	uint64_t failover_ms;   /* the leader's fault to one new leader everywhere */
 	int partitioned;        /* nodes cut off */
@@ -44,6 +46,6 @@ typedef struct large_result {
 } large_result;
 
 /* Run the large scenario on c (cluster_init'ed with n > SIM_MAX_NODES). */
-void large_run(cluster *c, large_result *r);
+void large_run(cluster *c, uint64_t settle_ms, large_result *r);
 
 #endif
