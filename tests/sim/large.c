@@ -157,7 +157,7 @@ kill_leader(cluster *c, large_result *r)
 		return;
 	}
 	int gone = cluster_by_id(c, old)->idx;
-	uint64_t t0 = c->now, within = c->timeout_ms + 500, l;
+	uint64_t t0 = c->now, within = c->timeout_ms + 500, l = 0;
 	kill_one(c, gone);
 	while (!c->failed && ((l = one_leader(c)) == 0 || l == old) && c->now < t0 + within)
 		cluster_run_until(c, c->now + 10);
