@@ -101,8 +101,11 @@ run_large(uint64_t seed, int n, uint64_t settle_ms, bool verbose, uint64_t *virt
 			large_sum.failover_max = r.failover_ms;
 		large_sum.join_lost += r.join_lost + r.settle_lost;
 	} else {
-		printf("seed %" PRIu64 " FAILED at %.3f s: %s\n", seed,
+		printf("seed %" PRIu64 " FAILED at %.3f s: %s", seed,
 		       (double)(c.now - SIM_T0) / 1000, c.why);
+		if (r.quiet_fps > 0) /* the quiet period ran: what it cost still stands */
+			printf(" (quiet: %.2f frames/s a node)", r.quiet_fps);
+		printf("\n");
 	}
 	fflush(stdout);
 	cluster_free(&c);
@@ -187,11 +190,16 @@ main(int argc, char **argv)
 			failed++;
 		}
 		double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+		if (large_sum.runs == 0) {
+			printf("sim --size %d: no seed of %" PRIu64 " ok (%.1f virtual s, %.1f s cpu)\n",
+			       size, last - first + 1, (double)vms / 1000, cpu);
+			return 1;
+		}
 		printf("sim --size %d: %d of %" PRIu64 " seeds ok (%.1f virtual s, %.1f s cpu); "
 		       "quiet frames/s a node: min %.2f mean %.2f max %.2f; formed within %.1f s; "
 		       "new leader within %" PRIu64 " ms; %d [LOST] of live nodes before the quiet\n",
 		       size, large_sum.runs, last - first + 1, (double)vms / 1000, cpu,
-		       large_sum.fps_min, large_sum.runs ? large_sum.fps_sum / large_sum.runs : 0,
+		       large_sum.fps_min, large_sum.fps_sum / large_sum.runs,
 		       large_sum.fps_max, (double)large_sum.formed_max / 1000,
 		       large_sum.failover_max, large_sum.join_lost);
 		return failed ? 1 : 0;
