@@ -2,9 +2,17 @@
 #include "check.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define MAXM 16
+#define MAXM 16 /* room for a member list in the normal mode; n in the large */
+
+/* Room for a member list: c->ids[0] and [1] (cluster.h). */
+static int
+room(const cluster *c)
+{
+	return c->n > MAXM ? c->n : MAXM;
+}
 
 static const char *
 nick_of(cluster *c, uint64_t id)
@@ -18,7 +26,7 @@ nick_of(cluster *c, uint64_t id)
 static int
 members_of(cluster *c, simnode *sn, uint64_t *ids)
 {
-	int k = node_members(sn->core, ids, MAXM);
+	int k = node_members(sn->core, ids, room(c));
 
 	for (int i = 0; i < k; i++)
 		if (cluster_by_id(c, ids[i]) == NULL)
@@ -39,7 +47,7 @@ contains(const uint64_t *ids, int k, uint64_t id)
 static void
 step_node(cluster *c, simnode *sn)
 {
-	uint64_t ids[MAXM];
+	uint64_t *ids = c->ids[0];
 	int k = members_of(c, sn, ids);
 	uint64_t leader = node_leader(sn->core);
 
@@ -49,6 +57,8 @@ step_node(cluster *c, simnode *sn)
 	if (strcmp(sn->leader, nick_of(c, leader)) != 0)
 		cluster_fail(c, "(c) n%d last printed [LEADER] %s but its leader is %s", sn->idx,
 			     sn->leader, nick_of(c, leader));
+	if (c->large)
+		return; /* (d): nicks n0, n1, ... are distinct, as ids are; and k² is costly */
 	for (int i = 0; i < k; i++)
 		for (int j = i + 1; j < k; j++)
 			if (nick_same(nick_of(c, ids[i]), nick_of(c, ids[j])))
@@ -72,24 +82,30 @@ parts(cluster *c, int *part)
 {
 	int np = 0;
 
+	int *todo = malloc((size_t)c->n * sizeof *todo);
+
+	if (todo == NULL)
+		abort();
 	for (int i = 0; i < c->n; i++)
 		part[i] = -1;
+	/* Each part grows from its first node by acquaintance (n² in all). */
 	for (int i = 0; i < c->n; i++) {
+		int ntodo = 0;
 		if (!cluster_alive(c, i) || part[i] >= 0)
 			continue;
 		part[i] = np;
-		for (bool grew = true; grew;) {
-			grew = false;
-			for (int a = 0; a < c->n; a++)
-				for (int b = 0; b < c->n; b++)
-					if (part[a] == np && part[b] < 0 && cluster_alive(c, b) &&
-					    cluster_acquainted(c, a, b)) {
-						part[b] = np;
-						grew = true;
-					}
+		todo[ntodo++] = i;
+		while (ntodo > 0) {
+			int a = todo[--ntodo];
+			for (int b = 0; b < c->n; b++)
+				if (part[b] < 0 && cluster_alive(c, b) && cluster_acquainted(c, a, b)) {
+					part[b] = np;
+					todo[ntodo++] = b;
+				}
 		}
 		np++;
 	}
+	free(todo);
 	return np;
 }
 
@@ -97,7 +113,7 @@ parts(cluster *c, int *part)
 static void
 final_part(cluster *c, const int *part, int p)
 {
-	uint64_t want[MAXM], ids[MAXM];
+	uint64_t *want = c->ids[1], *ids = c->ids[0];
 	int nwant = 0, ref = -1;
 
 	for (int i = 0; i < c->n; i++)
@@ -231,8 +247,8 @@ final_history(cluster *c)
 				}
 		}
 	}
-	/* Directives: the same silences everywhere in a part. */
-	for (int i = 0; i < c->n && !c->failed; i++)
+	/* Directives: the same silences everywhere in a part (the large mode has none). */
+	for (int i = 0; i < c->n && !c->failed && !c->large; i++)
 		for (int j = 0; j < c->n && cluster_alive(c, i); j++)
 			for (int t = 0; t < c->n; t++)
 				if (cluster_alive(c, j) && c->part[j] == c->part[i] &&
@@ -282,8 +298,10 @@ user_one(void *arg, const char *nick, bool leader, bool silenced, bool is_guest)
 static void
 final_users(cluster *c)
 {
-	users u[SIM_MAX_NODES];
+	users *u = malloc((size_t)c->n * sizeof *u);
 
+	if (u == NULL)
+		abort();
 	for (int i = 0; i < c->n && !c->failed; i++) {
 		if (!cluster_alive(c, i))
 			continue;
@@ -302,6 +320,7 @@ final_users(cluster *c)
 			    strcmp(u[i].s, u[j].s))
 				cluster_fail(c, "(f) n%d lists \"%s\", n%d \"%s\"", j, u[j].s, i, u[i].s);
 	}
+	free(u);
 }
 
 /*

@@ -178,18 +178,48 @@ cluster_after_call(simnode *sn)
 
 /* --- life cycle ------------------------------------------------------------ */
 
+static void *
+zalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+struct sim_id_ent {
+	uint64_t id;
+	int idx;
+};
+
+static int
+by_id_cmp(const void *a, const void *b)
+{
+	const struct sim_id_ent *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 void
 cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 {
 	*c = (cluster){.seed = seed, .now = SIM_T0, .verbose = verbose, .n = n,
 		       .heartbeat_ms = 200, .timeout_ms = 1000, .insider = -1,
 		       .events_hash = 0xcbf29ce484222325ull, .frames_hash = 0xcbf29ce484222325ull};
+	c->large = n > SIM_MAX_NODES;
+	c->nodes = zalloc((size_t)n, sizeof *c->nodes);
+	c->part = zalloc((size_t)n, sizeof *c->part);
+	for (int k = 0; k < 2; k++)
+		c->ids[k] = zalloc((size_t)(n > 16 ? n : 16), sizeof *c->ids[k]);
 	rng_seed(&c->rng, seed);
-	c->net = simnet_new(&c->rng, (unsigned)rng_range(&c->rng, 2, 20));
+	c->net = simnet_new_hosts(&c->rng, (unsigned)rng_range(&c->rng, 2, 20), n);
 	for (int i = 0; i < n; i++) {
 		simnode *sn = &c->nodes[i];
 		sn->c = c;
 		sn->idx = i;
+		sn->last_shown = zalloc((size_t)n, sizeof *sn->last_shown);
+		sn->known = zalloc((size_t)n, sizeof *sn->known);
 		do {
 			uint8_t key_seed[32];
 			for (int k = 0; k < 4; k++) {
@@ -199,8 +229,14 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 			crypto_sign_seed_keypair(sn->pk, sn->sk, key_seed);
 			sn->id = sign_id(sn->pk);
 		} while (cluster_by_id(c, sn->id) != sn);
-		snprintf(sn->nick, sizeof sn->nick, "%s", names[i]);
-		snprintf(sn->host, sizeof sn->host, "10.0.0.%d", (i + 1) % 100);
+		if (c->large) {
+			snprintf(sn->nick, sizeof sn->nick, "n%d", i);
+			snprintf(sn->host, sizeof sn->host, "10.0.%u.%u",
+				 (unsigned)(i + 1) / 256 % 256, (unsigned)(i + 1) % 256);
+		} else {
+			snprintf(sn->nick, sizeof sn->nick, "%s", names[i]);
+			snprintf(sn->host, sizeof sn->host, "10.0.0.%d", (i + 1) % 100);
+		}
 		sn->port = (uint16_t)(7420 + rng_range(&c->rng, 0, 1));
 		sn->advertise = rng_chance(&c->rng, 50);
 		sn->skew = (int64_t)rng_range(&c->rng, 0, 600) - 300;
@@ -214,6 +250,13 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 		for (int i = 0; i < n; i++)
 			if (rng_chance(&c->rng, 50))
 				c->nodes[i].skew += (int64_t)rng_range(&c->rng, 0, 11 * 3600000);
+	if (c->large) {
+		c->by_id = zalloc((size_t)n, sizeof *c->by_id);
+		for (int i = 0; i < n; i++)
+			c->by_id[i] = (struct sim_id_ent){c->nodes[i].id, i};
+		qsort(c->by_id, (size_t)n, sizeof *c->by_id, by_id_cmp);
+		c->check_every = 500;
+	}
 }
 
 void
@@ -237,14 +280,27 @@ cluster_free(cluster *c)
 		node_free(c->nodes[i].core);
 		memstore_free(&c->nodes[i].store);
 		bnode_free(&c->nodes[i]);
+		free(c->nodes[i].last_shown);
+		free(c->nodes[i].known);
 	}
 	simnet_free(c->net);
 	simbroker_free(c->broker_net);
+	free(c->nodes);
+	free(c->part);
+	free(c->by_id);
+	free(c->ids[0]);
+	free(c->ids[1]);
+	c->nodes = NULL;
 }
 
 simnode *
 cluster_by_id(cluster *c, uint64_t id)
 {
+	if (c->by_id) {
+		struct sim_id_ent key = {.id = id}, *e;
+		e = bsearch(&key, c->by_id, (size_t)c->n, sizeof *e, by_id_cmp);
+		return e ? &c->nodes[e->idx] : NULL;
+	}
 	for (int i = 0; i < c->n; i++)
 		if (c->nodes[i].id == id)
 			return &c->nodes[i];
@@ -311,10 +367,10 @@ cluster_start(cluster *c, int i)
 	sn->nevents = 0;
 	sn->leader[0] = '\0';
 	memset(sn->got, 0, sizeof sn->got);
-	memset(sn->last_shown, 0, sizeof sn->last_shown);
+	memset(sn->last_shown, 0, (size_t)c->n * sizeof *sn->last_shown);
 	sn->shown_hlc = sn->store.mark_hlc;
 	sn->shown_sender = sn->store.mark_sender;
-	memset(sn->known, 0, sizeof sn->known);
+	memset(sn->known, 0, (size_t)c->n * sizeof *sn->known);
 	memset(sn->peers, 0, sizeof sn->peers);
 	sn->state = SN_RUNNING;
 	sn->stalled = sn->powered_off = sn->leaving = false;
@@ -504,12 +560,18 @@ step(cluster *c)
 		if (bs->dropped + bs->duplicated + bs->delayed + bs->reordered)
 			c->faults = true;
 	}
-	/* Every core's invariants, the costly ones too (node_check.c). */
-	for (int i = 0; i < c->n && !c->failed; i++)
-		if (c->nodes[i].core)
-			node_assert_state(c->nodes[i].core, true);
-	if (!c->failed)
-		check_step(c);
+	/*
+	 * Every core's invariants, the costly ones too (node_check.c); in the
+	 * large mode once every check_every ms, or they would cost n² a step.
+	 */
+	if (!c->large || c->now >= c->next_check) {
+		c->next_check = c->now + c->check_every;
+		for (int i = 0; i < c->n && !c->failed; i++)
+			if (c->nodes[i].core)
+				node_assert_state(c->nodes[i].core, true);
+		if (!c->failed)
+			check_step(c);
+	}
 	c->steps++;
 }
 

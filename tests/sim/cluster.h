@@ -29,7 +29,8 @@
 #include "rng.h"
 #include "memstore.h"
 
-#define SIM_MAX_NODES 5
+#define SIM_MAX_NODES 5     /* the normal scenario's nodes, at most */
+#define SIM_LARGE_MAX 2000  /* the large mode's (sim --size N, large.h) */
 #define SIM_MAX_LINES 4096
 #define SIM_T0 1000000000ULL /* virtual time of the start: like a wall clock */
 
@@ -89,7 +90,7 @@ typedef struct simnode {
 	int nevents;
 	char leader[NICK_MAX + 1]; /* nick of the last [LEADER] line */
 	uint8_t got[SIM_MAX_LINES]; /* how often each typed line was shown */
-	int last_shown[SIM_MAX_NODES]; /* the latest line shown from each sender */
+	int *last_shown;       /* [c->n]: the latest line shown from each sender */
 	uint64_t shown_hlc;    /* history key of the last line shown in order */
 	uint64_t shown_sender;
 
@@ -98,7 +99,7 @@ typedef struct simnode {
 	uint8_t shown_ever[SIM_MAX_LINES]; /* each line shown, over all lives */
 	int lates;             /* [LATE] lines shown */
 	bool silenced_ever;    /* a leader directed its silence */
-	knowledge known[SIM_MAX_NODES];
+	knowledge *known;      /* [c->n] */
 	struct {
 		uint32_t link;
 		int peer;
@@ -136,7 +137,7 @@ typedef struct cluster {
 	unsigned heartbeat_ms;
 	unsigned timeout_ms;
 	int n;
-	simnode nodes[SIM_MAX_NODES];
+	simnode *nodes;        /* [n] */
 	int nlines;
 	line_rec lines[SIM_MAX_LINES];
 	bool faults;           /* whether any fault was injected so far */
@@ -149,12 +150,28 @@ typedef struct cluster {
 	int renames;           /* guests renamed after a clash */
 	int takeovers;         /* guests attached again through another node */
 	int parts;             /* at the end: live nodes fall into this many parts */
-	int part[SIM_MAX_NODES]; /* the part of each live node, else -1 */
+	int *part;             /* [n]: the part of each live node, else -1 */
 	bool failed;
 	char why[512];
 	uint64_t steps;
+	/*
+	 * The large mode (n > SIM_MAX_NODES, large.h): the costly checks of a
+	 * step (check_step, node_assert_state) run once every check_every ms
+	 * rather than at every step; nodes are found by id through by_id.
+	 */
+	bool large;
+	uint64_t check_every;
+	uint64_t next_check;
+	struct sim_id_ent *by_id; /* [n], sorted by id; NULL in the normal mode */
+	uint64_t *ids[2];      /* [max(n, 16)] each: room for member lists (check.c) */
+	int lost_live;         /* [LOST] lines naming a node alive as it was printed */
+	char first_lost[128];  /* the first of them: who, whom, when */
 } cluster;
 
+/*
+ * n nodes (up to SIM_MAX_NODES, or SIM_LARGE_MAX in the large mode, which
+ * any n > SIM_MAX_NODES means: nicks n0, n1, ... instead of alice, carol...).
+ */
 void cluster_init(cluster *c, uint64_t seed, int n, bool verbose);
 /*
  * Broker mode (o->on), right after cluster_init: the nodes find each other

@@ -115,6 +115,27 @@ check_forgery(simnode *sn, const event *ev, const char *line)
 			     sn->idx, c->insider, line);
 }
 
+/*
+ * A [LOST] of a node that runs, unstalled: false unless a fault explains
+ * it (the large mode's quiet period has none: large.c counts these).
+ */
+static void
+note_lost(simnode *sn, const char *nick)
+{
+	cluster *c = sn->c;
+
+	for (int j = 0; j < c->n; j++) {
+		if (!nick_same(c->nodes[j].nick, nick) || !cluster_alive(c, j) ||
+		    c->nodes[j].stalled)
+			continue;
+		if (c->lost_live++ == 0)
+			snprintf(c->first_lost, sizeof c->first_lost,
+				 "n%d printed [LOST] n%d (alive) at %.3f s", sn->idx, j,
+				 (double)(c->now - SIM_T0) / 1000);
+		return;
+	}
+}
+
 static void
 io_event(void *ctx, const event *ev)
 {
@@ -135,6 +156,8 @@ io_event(void *ctx, const event *ev)
 	sn->nevents++;
 	if (ev->kind == EVENT_LEADER)
 		snprintf(sn->leader, sizeof sn->leader, "%s", ev->nick);
+	if (ev->kind == EVENT_LOST)
+		note_lost(sn, ev->nick);
 	check_forgery(sn, ev, line);
 	if (ev->kind == EVENT_MESSAGE || ev->kind == EVENT_HISTORY || ev->kind == EVENT_LATE)
 		count_message(sn, ev);

@@ -55,15 +55,21 @@ typedef struct host {
 	bool power;
 	int side;
 	uint32_t next_id;
+	int *ends;         /* link id k: link ends[k] / 2, end ends[k] % 2 */
+	uint32_t nends;    /* room in ends */
 } host;
 
 struct simnet {
 	rng *rng;
 	unsigned max_delay;
-	host hosts[SIMNET_MAX_HOSTS];
+	host *hosts;
+	int nhosts;        /* room in hosts */
 	bool partition;
-	nlink links[SIMNET_MAX_LINKS];
+	nlink *links;
+	int nlinks;        /* room in links (it grows) */
 	int hw;            /* links[0..hw) may be in use */
+	int lowfree;       /* every link below it is in use */
+	uint64_t *busy;    /* bit i: links[i] may have items queued (a superset) */
 	item popped;       /* the item last handed out (owns its data) */
 	uint64_t delivered;
 };
@@ -124,16 +130,54 @@ q_free(queue *q)
 
 /* --- hosts and links ---------------------------------------------------- */
 
+static void *
+zalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+/* Room for at least `want` links: the new ones unused, not busy. */
+static void
+links_grow(simnet *n, int want)
+{
+	int cap = n->nlinks;
+
+	while (cap < want)
+		cap *= 2;
+	if (cap == n->nlinks)
+		return;
+	n->links = realloc(n->links, (size_t)cap * sizeof *n->links);
+	n->busy = realloc(n->busy, (size_t)(cap / 64) * sizeof *n->busy);
+	if (n->links == NULL || n->busy == NULL)
+		abort();
+	memset(n->links + n->nlinks, 0, (size_t)(cap - n->nlinks) * sizeof *n->links);
+	memset(n->busy + n->nlinks / 64, 0, (size_t)((cap - n->nlinks) / 64) * sizeof *n->busy);
+	n->nlinks = cap;
+}
+
+simnet *
+simnet_new_hosts(rng *r, unsigned max_delay_ms, int nhosts)
+{
+	simnet *n = zalloc(1, sizeof *n);
+
+	n->rng = r;
+	n->max_delay = max_delay_ms ? max_delay_ms : 1;
+	n->nhosts = nhosts > SIMNET_MAX_HOSTS ? nhosts : SIMNET_MAX_HOSTS;
+	n->hosts = zalloc((size_t)n->nhosts, sizeof *n->hosts);
+	n->nlinks = SIMNET_MAX_LINKS; /* a power of two, a multiple of 64 */
+	n->links = zalloc((size_t)n->nlinks, sizeof *n->links);
+	n->busy = zalloc((size_t)n->nlinks / 64, sizeof *n->busy);
+	return n;
+}
+
 simnet *
 simnet_new(rng *r, unsigned max_delay_ms)
 {
-	simnet *n = calloc(1, sizeof *n);
-
-	if (n == NULL)
-		abort();
-	n->rng = r;
-	n->max_delay = max_delay_ms ? max_delay_ms : 1;
-	return n;
+	return simnet_new_hosts(r, max_delay_ms, SIMNET_MAX_HOSTS);
 }
 
 void
@@ -143,8 +187,46 @@ simnet_free(simnet *n)
 		q_free(&n->links[i].q[0]);
 		q_free(&n->links[i].q[1]);
 	}
+	for (int h = 0; h < n->nhosts; h++)
+		free(n->hosts[h].ends);
 	free(n->popped.data);
+	free(n->links);
+	free(n->busy);
+	free(n->hosts);
 	free(n);
+}
+
+/* The next link at or after i that may have items queued, or -1. */
+static int
+next_busy(const simnet *n, int i)
+{
+	while (i < n->hw) {
+		uint64_t w = n->busy[i / 64] >> (i % 64);
+		if (w)
+			return i + __builtin_ctzll(w);
+		i = (i / 64 + 1) * 64;
+	}
+	return -1;
+}
+
+/* Note a new id at host h for end s of links[li] (find_end's index). */
+static uint32_t
+new_id(simnet *n, int h, int li, int s)
+{
+	host *x = &n->hosts[h];
+	uint32_t id = ++x->next_id;
+
+	if (id >= x->nends) {
+		uint32_t cap = x->nends ? x->nends * 2 : 64;
+		while (cap <= id)
+			cap *= 2;
+		x->ends = realloc(x->ends, cap * sizeof *x->ends);
+		if (x->ends == NULL)
+			abort();
+		x->nends = cap;
+	}
+	x->ends[id] = 2 * li + s;
+	return id;
 }
 
 void
@@ -179,7 +261,7 @@ simnet_set_power(simnet *n, int h, bool on)
 static int
 lookup(simnet *n, const char *name, uint16_t port)
 {
-	for (int h = 0; h < SIMNET_MAX_HOSTS; h++)
+	for (int h = 0; h < n->nhosts; h++)
 		if (n->hosts[h].used && n->hosts[h].port == port &&
 		    strcmp(n->hosts[h].name, name) == 0)
 			return h;
@@ -195,7 +277,9 @@ cut(const simnet *n, int a, int b)
 static nlink *
 link_new(simnet *n)
 {
-	for (int i = 0; i < SIMNET_MAX_LINKS; i++) {
+	for (int i = n->lowfree;; i++) {
+		if (i == n->nlinks)
+			links_grow(n, i + 1);
 		nlink *l = &n->links[i];
 		if (l->used)
 			continue;
@@ -206,15 +290,14 @@ link_new(simnet *n)
 		l->q[0].tail_at = l->q[1].tail_at = 0;
 		if (i >= n->hw)
 			n->hw = i + 1;
+		n->lowfree = i + 1;
 		return l;
 	}
-	fprintf(stderr, "sim: more than %d links\n", SIMNET_MAX_LINKS);
-	abort();
 }
 
 /* A link is over once neither end is open and no SYN can still open one. */
 static void
-link_reap(nlink *l)
+link_reap(simnet *n, nlink *l)
 {
 	if (l->st[0] == END_OPEN || l->st[1] == END_OPEN)
 		return;
@@ -223,6 +306,8 @@ link_reap(nlink *l)
 	q_clear(&l->q[0]);
 	q_clear(&l->q[1]);
 	l->used = false;
+	if (l - n->links < n->lowfree)
+		n->lowfree = (int)(l - n->links);
 }
 
 static void
@@ -238,7 +323,8 @@ push(simnet *n, nlink *l, int s, item_kind kind, uint64_t at, const uint8_t *buf
 		it.len = len;
 	}
 	q_push(&l->q[s], it);
-	(void)n;
+	int i = (int)(l - n->links);
+	n->busy[i / 64] |= 1ull << (i % 64);
 }
 
 static uint64_t
@@ -251,17 +337,16 @@ delay(simnet *n, uint64_t now)
 static nlink *
 find_end(simnet *n, int h, uint32_t id, int *side)
 {
-	for (int i = 0; i < n->hw; i++) {
-		nlink *l = &n->links[i];
-		if (!l->used)
-			continue;
-		for (int s = 0; s < 2; s++)
-			if (l->host[s] == h && l->id[s] == id && l->st[s] == END_OPEN) {
-				*side = s;
-				return l;
-			}
-	}
-	return NULL;
+	const host *x = &n->hosts[h];
+
+	if (id == 0 || id > x->next_id)
+		return NULL;
+	nlink *l = &n->links[x->ends[id] / 2];
+	int s = x->ends[id] % 2;
+	if (!l->used || l->host[s] != h || l->id[s] != id || l->st[s] != END_OPEN)
+		return NULL;
+	*side = s;
+	return l;
 }
 
 /* --- what a node does --------------------------------------------------- */
@@ -273,7 +358,7 @@ simnet_connect(simnet *n, int from, const char *name, uint16_t port, uint64_t no
 
 	l->host[0] = from;
 	l->host[1] = lookup(n, name, port);
-	l->id[0] = ++n->hosts[from].next_id;
+	l->id[0] = new_id(n, from, (int)(l - n->links), 0);
 	l->st[0] = END_OPEN;
 	push(n, l, 0, IT_SYN, delay(n, now), NULL, 0);
 	return l->id[0];
@@ -324,7 +409,7 @@ simnet_crash(simnet *n, int h, bool rst, uint64_t now)
 			q_clear(&l->q[1 - s]);
 			if (rst)
 				push(n, l, s, IT_RST, now + rng_range(n->rng, 1, 5), NULL, 0);
-			link_reap(l);
+			link_reap(n, l);
 		}
 	}
 }
@@ -343,7 +428,7 @@ simnet_exit(simnet *n, int h, uint64_t now)
 bool
 simnet_break_random(simnet *n, uint64_t now)
 {
-	int cand[SIMNET_MAX_LINKS], k = 0;
+	int *cand = zalloc((size_t)n->hw, sizeof *cand), k = 0;
 
 	for (int i = 0; i < n->hw; i++) {
 		nlink *l = &n->links[i];
@@ -351,9 +436,12 @@ simnet_break_random(simnet *n, uint64_t now)
 		    l->up[1])
 			cand[k++] = i;
 	}
-	if (k == 0)
+	if (k == 0) {
+		free(cand);
 		return false;
+	}
 	nlink *l = &n->links[cand[rng_range(n->rng, 0, (uint64_t)k - 1)]];
+	free(cand);
 	bool discard = rng_chance(n->rng, 50); /* a RST drops what is in flight */
 	for (int s = 0; s < 2; s++) {
 		if (discard)
@@ -401,13 +489,25 @@ can_go(const simnet *n, const nlink *l, int s, const item *it)
 	return true;
 }
 
+/* Whether links[i] has nothing queued: then it is no longer busy. */
+static bool
+idle(simnet *n, const nlink *l, int i)
+{
+	if (l->q[0].len || l->q[1].len)
+		return false;
+	n->busy[i / 64] &= ~(1ull << (i % 64));
+	return true;
+}
+
 uint64_t
 simnet_next(simnet *n)
 {
 	uint64_t best = UINT64_MAX;
 
-	for (int i = 0; i < n->hw; i++) {
+	for (int i = next_busy(n, 0); i >= 0; i = next_busy(n, i + 1)) {
 		nlink *l = &n->links[i];
+		if (idle(n, l, i))
+			continue;
 		for (int s = 0; s < 2 && l->used; s++) {
 			item *it = q_head(&l->q[s]);
 			if (it && it->at < best && can_go(n, l, s, it))
@@ -428,11 +528,11 @@ syn_arrives(simnet *n, nlink *l, item *it, uint64_t now)
 		l->st[1] = END_CLOSED;
 		if (l->st[0] == END_OPEN)
 			push(n, l, 1, IT_REFUSED, delay(n, now), NULL, 0);
-		link_reap(l);
+		link_reap(n, l);
 		return;
 	}
 	it->accepted = true;
-	l->id[1] = ++n->hosts[to].next_id;
+	l->id[1] = new_id(n, to, (int)(l - n->links), 1);
 	l->st[1] = END_OPEN;
 	push(n, l, 1, IT_SYNACK, delay(n, now), NULL, 0);
 }
@@ -496,8 +596,10 @@ simnet_pop(simnet *n, uint64_t now, simnet_delivery *out)
 {
 	free(n->popped.data);
 	n->popped = (item){0};
-	for (int i = 0; i < n->hw; i++) {
+	for (int i = next_busy(n, 0); i >= 0; i = next_busy(n, i + 1)) {
 		nlink *l = &n->links[i];
+		if (idle(n, l, i))
+			continue;
 		for (int s = 0; s < 2 && l->used; s++) {
 			item *it;
 			while ((it = q_head(&l->q[s])) && it->at <= now && can_go(n, l, s, it)) {
@@ -507,7 +609,7 @@ simnet_pop(simnet *n, uint64_t now, simnet_delivery *out)
 				}
 				n->popped = q_take(&l->q[s]);
 				bool got = hand_out(n, l, s, &n->popped, now, out);
-				link_reap(l);
+				link_reap(n, l);
 				if (got) {
 					n->delivered++;
 					return true;

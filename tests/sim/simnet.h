@@ -35,7 +35,7 @@
 #include "rng.h"
 
 #define SIMNET_MAX_HOSTS 8
-#define SIMNET_MAX_LINKS 1024
+#define SIMNET_MAX_LINKS 1024 /* the room for links at first */
 
 typedef struct simnet simnet;
 
@@ -52,8 +52,15 @@ typedef struct simnet_delivery {
 	size_t len;
 } simnet_delivery;
 
-/* The rng is borrowed for delays.  Hosts are added with simnet_add_host. */
+/*
+ * The rng is borrowed for delays.  Hosts are added with simnet_add_host:
+ * up to SIMNET_MAX_HOSTS, or nhosts with simnet_new_hosts (the large
+ * mode).  Links are as many as are needed (SIMNET_MAX_LINKS at first);
+ * a send, a close and each delivery cost what is in flight, not what is
+ * linked, so a mesh of hundreds of nodes stays cheap.
+ */
 simnet *simnet_new(rng *r, unsigned max_delay_ms);
+simnet *simnet_new_hosts(rng *r, unsigned max_delay_ms, int nhosts);
 void simnet_free(simnet *n);
 /* Host index h gets this address.  Hosts start powered on, with no node. */
 void simnet_add_host(simnet *n, int h, const char *host, uint16_t port);
