@@ -15,7 +15,6 @@ usage: /usr/bin/python3 bench/broker_idle.py [--sizes 5,25,50] [--seconds 10]
 import argparse
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import tempfile
@@ -25,21 +24,11 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "system"))
 from broker import Broker  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_s(pid):
-    """User + system CPU seconds of a process so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+from procstat import cpu_s, status_kb  # noqa: E402
 
 
 def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        m = re.search(r"VmRSS:\s+(\d+)", f.read())
-    return int(m.group(1)) if m else 0
+    return status_kb(pid, "VmRSS")
 
 
 class Node:

@@ -63,6 +63,8 @@ import threading
 import time
 from collections import deque
 
+import procstat
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
 LISTEN = re.compile(rb"listening on \S+:(\d+)")
@@ -157,19 +159,10 @@ class Node:
             self.errors.append(f"(harness) write to stdin failed: {e}")
 
     def cpu_s(self):
-        try:
-            with open(f"/proc/{self.proc.pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / TICK
-        except OSError:
-            return 0.0
+        return procstat.cpu_s(self.proc.pid)
 
     def status_kb(self, field):
-        try:
-            with open(f"/proc/{self.proc.pid}/status") as f:
-                return next((int(l.split()[1]) for l in f if l.startswith(field + ":")), 0)
-        except OSError:
-            return 0
+        return procstat.status_kb(self.proc.pid, field)
 
 
 class Reader(threading.Thread):

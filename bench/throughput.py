@@ -35,6 +35,8 @@ import tempfile
 import threading
 import time
 
+import procstat
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 STALL_S = 15          # give up waiting when no delivery arrived for this long
 CHECKSUM = re.compile(rb"^\[CHECKSUM\] count=(\d+) digest=(\S+)$")
@@ -96,11 +98,7 @@ class Node:
 
     def status(self, field):
         """A /proc/PID/status field in kB (0 once the process is gone)."""
-        try:
-            with open(f"/proc/{self.proc.pid}/status") as f:
-                return next((int(l.split()[1]) for l in f if l.startswith(field + ":")), 0)
-        except OSError:
-            return 0
+        return procstat.status_kb(self.proc.pid, field)
 
     def stop(self):
         """Close stdin and wait for the exit; returns (peak RSS kB, exit code or None)."""

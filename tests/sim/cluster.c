@@ -17,6 +17,7 @@
 #include "check.h"
 #include "simbroker.h"
 #include "wire.h"
+#include "xalloc.h"
 
 static const char *const names[SIM_MAX_NODES] = {"alice", "carol", "dave", "erin", "frank"};
 
@@ -178,16 +179,6 @@ cluster_after_call(simnode *sn)
 
 /* --- life cycle ------------------------------------------------------------ */
 
-static void *
-zalloc(size_t count, size_t size)
-{
-	void *p = calloc(count ? count : 1, size);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
 struct sim_id_ent {
 	uint64_t id;
 	int idx;
@@ -208,18 +199,18 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 		       .heartbeat_ms = 200, .timeout_ms = 1000, .insider = -1,
 		       .events_hash = 0xcbf29ce484222325ull, .frames_hash = 0xcbf29ce484222325ull};
 	c->large = n > SIM_MAX_NODES;
-	c->nodes = zalloc((size_t)n, sizeof *c->nodes);
-	c->part = zalloc((size_t)n, sizeof *c->part);
+	c->nodes = xcalloc((size_t)n, sizeof *c->nodes);
+	c->part = xcalloc((size_t)n, sizeof *c->part);
 	for (int k = 0; k < 2; k++)
-		c->ids[k] = zalloc((size_t)(n > 16 ? n : 16), sizeof *c->ids[k]);
+		c->ids[k] = xcalloc((size_t)(n > 16 ? n : 16), sizeof *c->ids[k]);
 	rng_seed(&c->rng, seed);
 	c->net = simnet_new_hosts(&c->rng, (unsigned)rng_range(&c->rng, 2, 20), n);
 	for (int i = 0; i < n; i++) {
 		simnode *sn = &c->nodes[i];
 		sn->c = c;
 		sn->idx = i;
-		sn->last_shown = zalloc((size_t)n, sizeof *sn->last_shown);
-		sn->known = zalloc((size_t)n, sizeof *sn->known);
+		sn->last_shown = xcalloc((size_t)n, sizeof *sn->last_shown);
+		sn->known = xcalloc((size_t)n, sizeof *sn->known);
 		do {
 			uint8_t key_seed[32];
 			for (int k = 0; k < 4; k++) {
@@ -251,7 +242,7 @@ cluster_init(cluster *c, uint64_t seed, int n, bool verbose)
 			if (rng_chance(&c->rng, 50))
 				c->nodes[i].skew += (int64_t)rng_range(&c->rng, 0, 11 * 3600000);
 	if (c->large) {
-		c->by_id = zalloc((size_t)n, sizeof *c->by_id);
+		c->by_id = xcalloc((size_t)n, sizeof *c->by_id);
 		for (int i = 0; i < n; i++)
 			c->by_id[i] = (struct sim_id_ent){c->nodes[i].id, i};
 		qsort(c->by_id, (size_t)n, sizeof *c->by_id, by_id_cmp);

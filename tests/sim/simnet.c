@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 typedef enum item_kind { IT_SYN, IT_SYNACK, IT_REFUSED, IT_DATA, IT_FIN, IT_RST } item_kind;
 
 typedef struct item {
@@ -130,16 +132,6 @@ q_free(queue *q)
 
 /* --- hosts and links ---------------------------------------------------- */
 
-static void *
-zalloc(size_t count, size_t size)
-{
-	void *p = calloc(count ? count : 1, size);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
 /* Room for at least `want` links: the new ones unused, not busy. */
 static void
 links_grow(simnet *n, int want)
@@ -162,15 +154,15 @@ links_grow(simnet *n, int want)
 simnet *
 simnet_new_hosts(rng *r, unsigned max_delay_ms, int nhosts)
 {
-	simnet *n = zalloc(1, sizeof *n);
+	simnet *n = xcalloc(1, sizeof *n);
 
 	n->rng = r;
 	n->max_delay = max_delay_ms ? max_delay_ms : 1;
 	n->nhosts = nhosts > SIMNET_MAX_HOSTS ? nhosts : SIMNET_MAX_HOSTS;
-	n->hosts = zalloc((size_t)n->nhosts, sizeof *n->hosts);
+	n->hosts = xcalloc((size_t)n->nhosts, sizeof *n->hosts);
 	n->nlinks = SIMNET_MAX_LINKS; /* a power of two, a multiple of 64 */
-	n->links = zalloc((size_t)n->nlinks, sizeof *n->links);
-	n->busy = zalloc((size_t)n->nlinks / 64, sizeof *n->busy);
+	n->links = xcalloc((size_t)n->nlinks, sizeof *n->links);
+	n->busy = xcalloc((size_t)n->nlinks / 64, sizeof *n->busy);
 	return n;
 }
 
@@ -428,7 +420,7 @@ simnet_exit(simnet *n, int h, uint64_t now)
 bool
 simnet_break_random(simnet *n, uint64_t now)
 {
-	int *cand = zalloc((size_t)n->hw, sizeof *cand), k = 0;
+	int *cand = xcalloc((size_t)n->hw, sizeof *cand), k = 0;
 
 	for (int i = 0; i < n->hw; i++) {
 		nlink *l = &n->links[i];

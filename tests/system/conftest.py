@@ -151,6 +151,18 @@ class Node:
         return self.proc.poll() is None
 
 
+def output_marks(nodes):
+    """Where each node's output stands now, for wait_each."""
+    return [len(n.output()) for n in nodes]
+
+
+def wait_each(nodes, marks, patterns, timeout=5):
+    """Every node shows every pattern (each a regex) after its mark."""
+    for n, mark in zip(nodes, marks):
+        for p in patterns:
+            n.wait_line(p, timeout=timeout, start=mark)
+
+
 def agreed_checksums(nodes, timeout=10):
     """The nodes' \\checksum lines once they agree, or as they stand after
     timeout (the caller asserts)."""

@@ -6,6 +6,8 @@ the path that is meant to find it.
 """
 import signal
 
+from conftest import output_marks, wait_each
+
 
 def test_kill_leader_survivors_name_the_same_new_leader(cluster):
     # A long timeout: a takeover seen well before it can only come from the
@@ -14,7 +16,7 @@ def test_kill_leader_survivors_name_the_same_new_leader(cluster):
     a = cluster.start("alice", extra=slow)
     others = [cluster.start(f"n{i}", join=[a], extra=slow) for i in range(4)]
     cluster.settle([a] + others, "alice (leader), n0, n1, n2, n3")
-    marks = [len(n.output()) for n in others]
+    marks = output_marks(others)
     a.kill()
     times = []
     for n, mark in zip(others, marks):
@@ -32,17 +34,14 @@ def test_stopped_leader_is_lost_then_back(cluster):
     b = cluster.start("bob", join=[a], extra=fast)
     c = cluster.start("carol", join=[b], extra=fast)
     cluster.settle([a, b, c], "alice (leader), bob, carol")
-    mark_b, mark_c = len(b.output()), len(c.output())
+    marks = output_marks([b, c])
     a.signal(signal.SIGSTOP)
     try:
-        for n, mark in ((b, mark_b), (c, mark_c)):
-            n.wait_line(r"^\[LOST\] alice is unreachable$", timeout=5, start=mark)
-            n.wait_line(r"^\[LEADER\] bob is the leader$", timeout=5, start=mark)
+        wait_each([b, c], marks, [r"^\[LOST\] alice is unreachable$", r"^\[LEADER\] bob is the leader$"])
         assert c.ask("\\list_users", "USERS") == "bob (leader), carol"
     finally:
         a.signal(signal.SIGCONT)
-    for n, mark in ((b, mark_b), (c, mark_c)):
-        n.wait_line(r"^\[BACK\] alice is reachable again$", timeout=8, start=mark)
+    wait_each([b, c], marks, [r"^\[BACK\] alice is reachable again$"], timeout=8)
     # alice is still the most senior member, so she leads again
     cluster.settle([a, b, c], "alice (leader), bob, carol")
 

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 
-from conftest import agreed_checksums
+from conftest import agreed_checksums, output_marks, wait_each
 
 
 def on_broker(cluster, broker, secret):
@@ -82,18 +82,15 @@ def test_hung_leader_is_lost_then_back(cluster, broker):
     secret = secrets.token_hex(8)
     a, b, c = (cluster.start(nick, extra=fast, secret=secret) for nick in ("alice", "bob", "carol"))
     cluster.settle([a, b, c], "alice (leader), bob, carol")
-    mark_b, mark_c = len(b.output()), len(c.output())
+    marks = output_marks([b, c])
     a.signal(signal.SIGSTOP)
     try:
-        for n, mark in ((b, mark_b), (c, mark_c)):
-            n.wait_line(r"^\[LOST\] alice is unreachable$", timeout=5, start=mark)
-            n.wait_line(r"^\[LEADER\] bob is the leader$", timeout=5, start=mark)
+        wait_each([b, c], marks, [r"^\[LOST\] alice is unreachable$", r"^\[LEADER\] bob is the leader$"])
         c.send("while alice hung")
         b.wait_line(r"^\[carol\] while alice hung$")
     finally:
         a.signal(signal.SIGCONT)
-    for n, mark in ((b, mark_b), (c, mark_c)):
-        n.wait_line(r"^\[BACK\] alice is reachable again$", timeout=10, start=mark)
+    wait_each([b, c], marks, [r"^\[BACK\] alice is reachable again$"], timeout=10)
     a.wait_line(r"^(\[LATE [0-9:]+\] )?\[carol\] while alice hung$", timeout=10)
     cluster.settle([a, b, c], "alice (leader), bob, carol")
     sums = agreed_checksums([a, b, c])

@@ -76,16 +76,28 @@ founder(fake *a)
 	return a->n;
 }
 
+/*
+ * alice's chat: seniors members more senior than she is (ids 100 on) and
+ * juniors less (ids 200 on), all alive.
+ */
+static node *
+chat(fake *a, int seniors, int juniors)
+{
+	node *n = founder(a);
+	uint64_t inc = member_self(&n->members)->inc;
+
+	add_members(n, 100, seniors, inc - 1);
+	add_members(n, 200, juniors, inc + 1);
+	return n;
+}
+
 static void
 test_up_to_eight_others_get_a_heartbeat_every_period(void **state)
 {
 	(void)state;
 	static fake a;
-	node *n = founder(&a);
-	uint64_t inc = member_self(&n->members)->inc;
+	node *n = chat(&a, 3, 5);
 
-	add_members(n, 100, 3, inc - 1); /* more senior than alice */
-	add_members(n, 200, 5, inc + 1);
 	node_beat_plan(n, NOW);
 	assert_int_equal(n->beats.spread, 1);
 	assert_false(n->beats.self_senior);
@@ -99,11 +111,8 @@ test_a_large_chat_spreads_the_others_and_allows_them_longer(void **state)
 {
 	(void)state;
 	static fake a;
-	node *n = founder(&a);
-	uint64_t inc = member_self(&n->members)->inc;
+	node *n = chat(&a, 3, 20); /* 23 others: spread 3 */
 
-	add_members(n, 100, 3, inc - 1);  /* the seniors */
-	add_members(n, 200, 20, inc + 1); /* 23 others: spread 3 */
 	node_beat_plan(n, NOW);
 	assert_int_equal(n->beats.spread, 3);
 	assert_false(n->beats.self_senior);
@@ -136,11 +145,9 @@ test_no_gap_is_longer_than_a_round_while_the_chat_grows(void **state)
 {
 	(void)state;
 	static fake a;
-	node *n = founder(&a);
+	node *n = chat(&a, 3, 10); /* 13 others: spread 2 */
 	uint64_t inc = member_self(&n->members)->inc;
 
-	add_members(n, 100, 3, inc - 1);
-	add_members(n, 200, 10, inc + 1); /* 13 others: spread 2 */
 	for (int i = 0; i < 4; i++)
 		period(n);
 	assert_int_equal(n->beats.spread, 2);
@@ -174,10 +181,8 @@ test_a_senior_beats_everyone_every_period(void **state)
 {
 	(void)state;
 	static fake a;
-	node *n = founder(&a);
-	uint64_t inc = member_self(&n->members)->inc;
+	node *n = chat(&a, 0, 30); /* alice is the leader */
 
-	add_members(n, 200, 30, inc + 1); /* alice is the leader */
 	node_beat_plan(n, NOW);
 	assert_true(n->beats.self_senior);
 	assert_true(n->beats.seniors[0] == A_ID);
@@ -191,11 +196,8 @@ test_becoming_a_senior_gives_everyone_a_fresh_timeout(void **state)
 {
 	(void)state;
 	static fake a;
-	node *n = founder(&a);
-	uint64_t inc = member_self(&n->members)->inc;
+	node *n = chat(&a, 3, 20);
 
-	add_members(n, 100, 3, inc - 1);
-	add_members(n, 200, 20, inc + 1);
 	node_beat_plan(n, NOW);
 	assert_false(n->beats.self_senior);
 	/* a junior last heard 1.5 s ago: fine at the slow rate, late at the full one */
