@@ -9,7 +9,7 @@ import struct
 
 HERE = pathlib.Path(__file__).resolve().parent
 T = dict(HELLO=1, MEMBERS=2, HEARTBEAT=3, LEAVE=4, CHAT=5, REJECT=6, STATUS=7, PULL=8,
-         SIG=9, PROVE=10)
+         SIG=9, PROVE=10, REPORT=11, RELAY=12)
 
 
 def s(text):
@@ -62,6 +62,16 @@ def prove(fill):
     return frame("PROVE", bytes([fill]) * (32 + 64))
 
 
+def report(hlc, seq, tags):
+    body = struct.pack(">QQH", hlc, seq, len(tags))
+    return frame("REPORT", body + b"".join(struct.pack(">QQ", to, tag) for to, tag in tags))
+
+
+def relay(entries):
+    body = struct.pack(">H", len(entries))
+    return frame("RELAY", body + b"".join(struct.pack(">QQQQ", *e) for e in entries))
+
+
 MS = 1000 << 16  # a stamp at the fuzzed node's start (wall clock 1000 ms)
 
 session = (hello(7, 500, "eve") + prove(3) + members(member(7, 500, "eve"), member(9, 600, "mallory"))
@@ -78,12 +88,16 @@ corpora = {
         "reject": frame("REJECT", bytes([1]) + s("alice")),
         "pull": hello(7, 500, "eve") + pull(42, 1, 5) + status(MS, 0),
         "signed": hello(7, 500, "eve") + prove(1) + chat(7, 1, MS, "eve", "x") + sig(7, 1, 2),
+        # tags that cannot hold: they reach the checks, which must refuse them
+        "reports": hello(7, 500, "eve") + prove(2) + report(MS + 3, 0, [(9, 1), (42, 2)])
+        + relay([(9, MS + 4, 0, 7), (7, MS, 0, 8)]),
     },
     "wire": {
         "session": session,
         "chat_short": chat(7, 1, MS, "eve", "hi"),
         "heartbeat": heartbeat(MS, 1, [(7, 1, 1)]),
         "sig": sig(7, 1, 9) + prove(4),
+        "reports": report(MS, 2, [(9, 1), (7, 2)]) + relay([(9, MS, 1, 3)]),
     },
 }
 for name, files in corpora.items():

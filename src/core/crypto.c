@@ -75,6 +75,18 @@ crypto_x25519(uint8_t shared[CRYPTO_KEY], const uint8_t sk[CRYPTO_KEY],
 	return crypto_scalarmult(shared, sk, pk) == 0 ? 0 : -1;
 }
 
+int
+crypto_ed25519_pk_to_x25519(uint8_t xpk[CRYPTO_KEY], const uint8_t pk[CRYPTO_SIGN_PK])
+{
+	return crypto_sign_ed25519_pk_to_curve25519(xpk, pk) == 0 ? 0 : -1;
+}
+
+void
+crypto_ed25519_sk_to_x25519(uint8_t xsk[CRYPTO_KEY], const uint8_t sk[CRYPTO_SIGN_SK])
+{
+	crypto_sign_ed25519_sk_to_curve25519(xsk, sk);
+}
+
 void
 crypto_ed25519_sign(uint8_t sig[CRYPTO_SIG], const void *m, size_t len,
 		    const uint8_t sk[CRYPTO_SIGN_SK])

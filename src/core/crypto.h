@@ -54,6 +54,13 @@ void crypto_x25519_base(uint8_t pk[CRYPTO_KEY], const uint8_t sk[CRYPTO_KEY]);
 int crypto_x25519(uint8_t shared[CRYPTO_KEY], const uint8_t sk[CRYPTO_KEY],
 		  const uint8_t pk[CRYPTO_KEY]);
 
+/*
+ * The X25519 keys of an Ed25519 key pair (the same curve, another form):
+ * xpk from pk (-1 when pk is not a valid point), xsk from sk.
+ */
+int crypto_ed25519_pk_to_x25519(uint8_t xpk[CRYPTO_KEY], const uint8_t pk[CRYPTO_SIGN_PK]);
+void crypto_ed25519_sk_to_x25519(uint8_t xsk[CRYPTO_KEY], const uint8_t sk[CRYPTO_SIGN_SK]);
+
 /* sig = the Ed25519 signature of m[0..len) by sk (deterministic). */
 void crypto_ed25519_sign(uint8_t sig[CRYPTO_SIG], const void *m, size_t len,
 			 const uint8_t sk[CRYPTO_SIGN_SK]);

@@ -36,53 +36,18 @@ hist_free(hist *h)
 		free(h->authors[i].pend_chain);
 	}
 	free(h->authors);
-	free(h->index);
+	idmap_free(&h->index);
 	*h = (hist){0};
 }
 
 /* --- authors ----------------------------------------------------------- */
 
-/* --- the authors' index (ids are random: their low bits, mixed, spread well) --- */
-
-static size_t
-slot_of(uint64_t id, int cap)
-{
-	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & (size_t)(cap - 1);
-}
-
-static void
-index_put(hist *h, int place)
-{
-	size_t k = slot_of(h->authors[place].id, h->capindex);
-
-	while (h->index[k])
-		k = (k + 1) & (size_t)(h->capindex - 1);
-	h->index[k] = place + 1;
-}
-
-/* Room for one more author: the index stays at most half full. */
-static void
-index_grow(hist *h)
-{
-	if (2 * (h->nauthors + 1) <= h->capindex)
-		return;
-	free(h->index);
-	h->capindex = h->capindex ? 2 * h->capindex : 32;
-	h->index = xcalloc((size_t)h->capindex, sizeof *h->index);
-	for (int i = 0; i < h->nauthors; i++)
-		index_put(h, i);
-}
-
 hist_author *
 hist_author_find(hist *h, uint64_t id)
 {
-	if (h->capindex == 0)
-		return NULL;
-	for (size_t k = slot_of(id, h->capindex); h->index[k];
-	     k = (k + 1) & (size_t)(h->capindex - 1))
-		if (h->authors[h->index[k] - 1].id == id)
-			return &h->authors[h->index[k] - 1];
-	return NULL;
+	int i = idmap_find(&h->index, id);
+
+	return i < 0 ? NULL : &h->authors[i];
 }
 
 hist_author *
@@ -95,10 +60,9 @@ hist_author_get(hist *h, uint64_t id, const char *nick)
 			h->capauthors = h->capauthors ? 2 * h->capauthors : 16;
 			h->authors = xrealloc(h->authors, (size_t)h->capauthors * sizeof *a);
 		}
-		index_grow(h);
-		a = &h->authors[h->nauthors];
+		idmap_put(&h->index, id, h->nauthors);
+		a = &h->authors[h->nauthors++];
 		*a = (hist_author){.id = id};
-		index_put(h, h->nauthors++);
 	}
 	if (nick)
 		snprintf(a->nick, sizeof a->nick, "%s", nick);
@@ -128,6 +92,19 @@ hist_report(hist *h, uint64_t id, uint64_t hlc, uint64_t seq)
 		a->want_hlc = hlc;
 		a->want_seq = seq;
 	}
+}
+
+bool
+hist_report_news(hist *h, uint64_t id, uint64_t hlc, uint64_t seq)
+{
+	const hist_author *a = hist_author_find(h, id);
+
+	if (a == NULL)
+		return true;
+	/* as hist_report would take it */
+	if (seq <= a->seq)
+		return hlc > a->clock;
+	return hlc >= a->want_hlc && (hlc != a->want_hlc || seq != a->want_seq);
 }
 
 void

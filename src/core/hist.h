@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "idmap.h"
 #include "nick.h"
 
 #define HLC_SHIFT 16
@@ -144,8 +145,7 @@ typedef struct hist {
 	hist_author *authors;  /* in the order first heard of; never removed */
 	int nauthors;
 	int capauthors;
-	int *index;            /* open addressing: 1 + an author's place, or 0 */
-	int capindex;          /* a power of two, above twice nauthors */
+	idmap index;           /* where each author is in authors */
 	hist_rec *heap;
 	int nheap;
 	int capheap;
@@ -176,6 +176,8 @@ hist_author *hist_author_get(hist *h, uint64_t id, const char *nick);
 int hist_take(hist *h, const hist_rec *r);
 /* The author says: my clock is hlc and my last record is seq. */
 void hist_report(hist *h, uint64_t id, uint64_t hlc, uint64_t seq);
+/* Whether that report would tell us anything we do not know yet. */
+bool hist_report_news(hist *h, uint64_t id, uint64_t hlc, uint64_t seq);
 
 /* Keep a copy of r until it is shown. */
 void hist_hold(hist *h, const hist_rec *r);

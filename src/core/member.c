@@ -10,6 +10,7 @@ void
 member_table_free(member_table *t)
 {
 	free(t->v);
+	idmap_free(&t->index);
 	*t = (member_table){0};
 }
 
@@ -23,14 +24,15 @@ copy_str(char *dst, size_t cap, wire_str s)
 }
 
 static member *
-append(member_table *t)
+append(member_table *t, uint64_t id)
 {
 	if (t->len == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 8;
 		t->v = xrealloc(t->v, (size_t)t->cap * sizeof *t->v);
 	}
+	idmap_put(&t->index, id, t->len);
 	member *m = &t->v[t->len++];
-	*m = (member){0};
+	*m = (member){.id = id};
 	t->gen++;
 	return m;
 }
@@ -39,9 +41,8 @@ member *
 member_add_self(member_table *t, uint64_t id, uint64_t inc, const char *nick,
 		const char *host, uint16_t port)
 {
-	member *m = append(t);
+	member *m = append(t, id);
 
-	m->id = id;
 	m->inc = inc;
 	m->self = true;
 	m->state = MEMBER_ALIVE;
@@ -61,10 +62,9 @@ member_self(member_table *t)
 member *
 member_find(member_table *t, uint64_t id)
 {
-	for (int i = 0; i < t->len; i++)
-		if (t->v[i].id == id)
-			return &t->v[i];
-	return NULL;
+	int i = idmap_find(&t->index, id);
+
+	return i < 0 ? NULL : &t->v[i];
 }
 
 static member_state
@@ -103,7 +103,7 @@ member_merge(member_table *t, const wire_member *e, member **out, member_state *
 
 	*out = m;
 	if (m == NULL) {
-		m = append(t);
+		m = append(t, e->id);
 		take_entry(m, e);
 		m->state = *to = heard; /* born in it: no transition */
 		*out = m;

@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "idmap.h"
 #include "nick.h"
 #include "wire.h"
 
@@ -79,6 +80,9 @@ typedef struct member {
 	bool vec_seen;       /* a version vector came since its HELLO */
 	bool agrees;         /* its last heartbeat's member digest was ours */
 	bool flushed;        /* gone, and its records are settled */
+	/* The key we share with it for clock reports (node_report.c). */
+	bool paired;
+	uint8_t pair[32];    /* RELAY_KEY */
 	uint64_t gone_at;    /* when it was first seen lost or left, else 0 */
 } member;
 
@@ -87,6 +91,7 @@ typedef struct member_table {
 	int len;
 	int cap;
 	unsigned gen;  /* moves on whenever an entry is added or its claim may change */
+	idmap index;   /* where each id is in v (entries are only ever added) */
 } member_table;
 
 /* What a merge changed, for the caller to turn into events. */

@@ -66,6 +66,7 @@ node_create(const node_config *cfg, const node_io *io)
 	n->msg = xmalloc(sizeof *n->msg);
 	n->gossip = xmalloc(sizeof *n->gossip);
 	n->hb = xmalloc(sizeof *n->hb);
+	n->reports.msg = xmalloc(sizeof *n->reports.msg);
 	member_add_self(&n->members, cfg->id, cfg->inc > cfg->last_inc ? cfg->inc : cfg->last_inc + 1,
 			n->nick, n->host, cfg->port);
 	node_link_seeds(n, cfg);
@@ -108,6 +109,7 @@ node_free(node *n)
 		return;
 	free((void *)n->cfg.peers); /* not started */
 	node_hist_free(n);
+	node_report_free(n);
 	member_table_free(&n->members);
 	wire_buf_free(&n->out);
 	node_link_free(n);
@@ -302,7 +304,8 @@ flush(node *n, uint64_t now)
 		leave(n, now);
 		return;
 	}
-	node_hist_acknowledge(n);
+	node_report_due(n, now);
+	node_relay_flush(n, now);
 	node_show_stable(n, now);
 	node_guest_hosts(n, now);
 	if (node_show_vector_due(n))
@@ -415,6 +418,12 @@ node_flush(node *n, uint64_t now)
 {
 	flush(n, now);
 	assert_node_state(n);
+}
+
+uint64_t
+node_wake_at(const node *n)
+{
+	return n->phase == PHASE_DONE ? 0 : node_report_wake_at(n);
 }
 
 int

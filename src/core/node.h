@@ -86,6 +86,11 @@ typedef struct node_config {
 	 * below it, or the others would take it for its own past.
 	 */
 	uint64_t last_inc;
+	/*
+	 * Clock reports go through the seniors once the chat has this many
+	 * other live members (node_report.c); 0: NODE_RELAY_FROM.  Tests set 1.
+	 */
+	unsigned relay_from;
 } node_config;
 
 enum node_log { NODE_LOG_ALWAYS, NODE_LOG_VERBOSE };
@@ -219,6 +224,12 @@ void node_leave(node *n, uint64_t now);
  * coalesced acknowledgements, show what became stable, serve pulls.
  */
 void node_flush(node *n, uint64_t now);
+/*
+ * When the core next wants a node_flush though nothing happens (reports
+ * held to be passed on); 0 when it does not.  The shell wakes its loop
+ * then; node_tick comes too late for it.
+ */
+uint64_t node_wake_at(const node *n);
 
 /* --- guests: users attached through a front end (guest.h) --------------- */
 

@@ -480,19 +480,6 @@ node_hist_release(node *n, uint64_t now)
 	n->outbox.len = 0;
 }
 
-void
-node_hist_acknowledge(node *n)
-{
-	wire_msg st = {.type = WIRE_STATUS};
-
-	if (!n->history.ack_due)
-		return;
-	n->history.ack_due = false;
-	st.u.status.hlc = node_clock_latest(n);
-	st.u.status.seq = own(n)->seq;
-	node_broadcast(n, &st);
-}
-
 int
 node_hist_queued(const node *n)
 {

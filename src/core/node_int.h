@@ -22,6 +22,7 @@
 #include "member.h"
 #include "mod.h"
 #include "node.h"
+#include "relay.h"
 #include "wire.h"
 
 #define NODE_MAX_SEEDS 16
@@ -39,6 +40,9 @@
 #define NODE_CLOCK_BOUND_MS (12ull * 3600 * 1000) /* how far clocks may disagree */
 #define NODE_BEAT_SENIORS 3    /* the most senior members, heartbeat at full rate */
 #define NODE_BEAT_FAN 8        /* other members heartbeat a period (node_beat.c) */
+#define NODE_RELAY_FROM (NODE_BEAT_FAN + 1) /* other members from which reports go via seniors */
+#define NODE_REPORT_MS 20      /* our REPORTs, at most one in this (node_report.c) */
+#define NODE_RELAY_MS 10       /* REPORTs held this long, then passed on */
 #define NODE_BACKOFF_MIN 100
 #define NODE_BACKOFF_MAX 2000
 
@@ -227,6 +231,15 @@ typedef struct node_beats {
 	bool self_senior;     /* this node is one of them */
 } node_beats;
 
+/* Clock reports through the seniors (node_report.c's alone). */
+typedef struct node_reports {
+	relay relay;       /* REPORTs to pass on */
+	uint64_t relay_at; /* ... then (0: none held) */
+	uint64_t sent_at;  /* our last REPORT */
+	unsigned turn;     /* the senior it goes to: turn % nseniors */
+	wire_msg *msg;     /* scratch for an outgoing REPORT or RELAY (large) */
+} node_reports;
+
 /*
  * A peer's version vector as its heartbeats told it (each tells what
  * changed since its last on that link), for settling a departed member and
@@ -276,6 +289,7 @@ struct node {
 	node_display show;    /* node_show.c */
 	node_vectors vecs;    /* node_sync.c */
 	node_beats beats;     /* node_beat.c */
+	node_reports reports; /* node_report.c */
 	node_clocks clocks;   /* node_clock.c */
 	node_moderation mod;  /* node_mod.c */
 
@@ -434,8 +448,6 @@ void node_submit_as(node *n, uint64_t now, int kind, const char *nick, const cha
 void node_hist_bound(node *n, member *m);
 /* The guard of (a) of node_phase: ANNOUNCED or CAUGHT_UP may move on. */
 void node_hist_check_ready(node *n, uint64_t now);
-/* Our STATUS, when records came in since the last one. */
-void node_hist_acknowledge(node *n);
 /* Lines typed that wait until we may send (the outbox). */
 int node_hist_queued(const node *n);
 bool node_hist_busy(const node *n);
@@ -561,6 +573,19 @@ peer_vec *node_peer_vec(node *n, uint64_t id);
 void node_sync_serve(node *n);
 void node_send_sig(node *n, uint32_t to, const hist_sig *sig);
 void node_sync_tick(node *n, uint64_t now);
+
+/* node_report.c */
+/* Our report, when records came in since the last one (and it is time). */
+void node_report_due(node *n, uint64_t now);
+/* The key we share with m, whose identity key is pk, unless we have it. */
+void node_report_pair(node *n, member *m, const uint8_t pk[SIGN_PK]);
+void node_report_on_report(node *n, uint64_t now, peer_link *l, const wire_msg *msg);
+void node_report_on_relay(node *n, uint64_t now, peer_link *l, const wire_msg *msg);
+/* Pass on the REPORTs held, when it is time. */
+void node_relay_flush(node *n, uint64_t now);
+/* When node_report_due or node_relay_flush next has work (0: never). */
+uint64_t node_report_wake_at(const node *n);
+void node_report_free(node *n);
 void node_sync_free(node *n);
 
 #endif

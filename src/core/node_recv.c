@@ -80,6 +80,7 @@ on_hello(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 		return;
 	}
 	node_link_bind(n, l, m, e.inc);
+	node_report_pair(n, m, l->pk);
 	/*
 	 * Settle its nick claim before anyone sees it join.  Rejecting
 	 * someone closes links, which may move ours: look it up again.
@@ -208,6 +209,18 @@ on_status(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 }
 
 static void
+on_report(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
+{
+	node_report_on_report(n, now, l, msg);
+}
+
+static void
+on_relay(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
+{
+	node_report_on_relay(n, now, l, msg);
+}
+
+static void
 on_pull(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 {
 	(void)now;
@@ -244,6 +257,8 @@ static const struct {
 	[WIRE_PULL] = {on_pull, true, true},
 	[WIRE_SIG] = {on_sig, true, true},
 	[WIRE_PROVE] = {on_prove, false, false},
+	[WIRE_REPORT] = {on_report, true, true},
+	[WIRE_RELAY] = {on_relay, true, true},
 };
 
 void

@@ -83,6 +83,35 @@ put_member(wire_buf *b, const wire_member *m)
 }
 
 static void
+put_report(wire_buf *b, const wire_msg *msg)
+{
+	size_t n = msg->u.report.count < WIRE_MAX_TAGS ? msg->u.report.count : WIRE_MAX_TAGS;
+
+	put_u64(b, msg->u.report.hlc);
+	put_u64(b, msg->u.report.seq);
+	put_be(b, n, 2);
+	for (size_t i = 0; i < n; i++) {
+		put_u64(b, msg->u.report.tag[i].to);
+		put_u64(b, msg->u.report.tag[i].tag);
+	}
+}
+
+static void
+put_relay(wire_buf *b, const wire_msg *msg)
+{
+	size_t n = msg->u.relay.count < WIRE_MAX_TAGS ? msg->u.relay.count : WIRE_MAX_TAGS;
+
+	put_be(b, n, 2);
+	for (size_t i = 0; i < n; i++) {
+		const wire_relayed *e = &msg->u.relay.entry[i];
+		put_u64(b, e->author);
+		put_u64(b, e->hlc);
+		put_u64(b, e->seq);
+		put_u64(b, e->tag);
+	}
+}
+
+static void
 put_fields(wire_buf *b, const wire_msg *msg)
 {
 	switch (msg->type) {
@@ -116,6 +145,12 @@ put_fields(wire_buf *b, const wire_msg *msg)
 	case WIRE_STATUS:
 		put_u64(b, msg->u.status.hlc);
 		put_u64(b, msg->u.status.seq);
+		break;
+	case WIRE_REPORT:
+		put_report(b, msg);
+		break;
+	case WIRE_RELAY:
+		put_relay(b, msg);
 		break;
 	case WIRE_PULL:
 		put_u64(b, msg->u.pull.sender);
@@ -266,6 +301,47 @@ get_heartbeat(cursor *c, wire_msg *msg)
 	msg->u.heartbeat.count = c->err ? 0 : n;
 }
 
+/* A count of at most WIRE_MAX_TAGS entries. */
+static size_t
+get_count(cursor *c)
+{
+	size_t n = (size_t)get_be(c, 2);
+
+	if (!c->err && n > WIRE_MAX_TAGS)
+		c->err = WIRE_ELIMIT;
+	return c->err ? 0 : n;
+}
+
+static void
+get_report(cursor *c, wire_msg *msg)
+{
+	size_t n;
+
+	msg->u.report.hlc = get_be(c, 8);
+	msg->u.report.seq = get_be(c, 8);
+	n = get_count(c);
+	for (size_t i = 0; i < n && !c->err; i++) {
+		msg->u.report.tag[i].to = get_be(c, 8);
+		msg->u.report.tag[i].tag = get_be(c, 8);
+	}
+	msg->u.report.count = c->err ? 0 : n;
+}
+
+static void
+get_relay(cursor *c, wire_msg *msg)
+{
+	size_t n = get_count(c);
+
+	for (size_t i = 0; i < n && !c->err; i++) {
+		wire_relayed *e = &msg->u.relay.entry[i];
+		e->author = get_be(c, 8);
+		e->hlc = get_be(c, 8);
+		e->seq = get_be(c, 8);
+		e->tag = get_be(c, 8);
+	}
+	msg->u.relay.count = c->err ? 0 : n;
+}
+
 static void
 get_fields(cursor *c, wire_msg *msg)
 {
@@ -290,6 +366,12 @@ get_fields(cursor *c, wire_msg *msg)
 	case WIRE_STATUS:
 		msg->u.status.hlc = get_be(c, 8);
 		msg->u.status.seq = get_be(c, 8);
+		break;
+	case WIRE_REPORT:
+		get_report(c, msg);
+		break;
+	case WIRE_RELAY:
+		get_relay(c, msg);
 		break;
 	case WIRE_PULL:
 		msg->u.pull.sender = get_be(c, 8);

@@ -26,6 +26,7 @@
 #define WIRE_MAX_HOST 64
 #define WIRE_MAX_MEMBERS 128
 #define WIRE_MAX_VECTOR 256     /* authors in one heartbeat (a longer vector is paged) */
+#define WIRE_MAX_TAGS 256       /* recipients in one REPORT, reports in one RELAY */
 #define WIRE_MORE 0x8000        /* in a MEMBERS' or HEARTBEAT's count: more follow */
 #define WIRE_SIG_CHAIN 32
 #define WIRE_SIG_PK 32
@@ -42,7 +43,9 @@
 	X(STATUS, 7, "status") \
 	X(PULL, 8, "pull")     \
 	X(SIG, 9, "sig")       \
-	X(PROVE, 10, "prove")
+	X(PROVE, 10, "prove")  \
+	X(REPORT, 11, "report") \
+	X(RELAY, 12, "relay")
 
 enum wire_type {
 #define WIRE_ENUM(name, code, str) WIRE_##name = code,
@@ -87,6 +90,20 @@ typedef struct wire_have {
 	uint8_t live;   /* the sender counts this author as a live member */
 } wire_have;
 
+/* A clock report's tag for one recipient (relay.h). */
+typedef struct wire_tag {
+	uint64_t to;
+	uint64_t tag;
+} wire_tag;
+
+/* A clock report passed on: author's, tagged for the frame's recipient. */
+typedef struct wire_relayed {
+	uint64_t author;
+	uint64_t hlc;
+	uint64_t seq;
+	uint64_t tag;
+} wire_relayed;
+
 typedef struct wire_msg {
 	uint8_t type;
 	union {
@@ -113,6 +130,16 @@ typedef struct wire_msg {
 			uint64_t from;
 			uint64_t to;
 		} pull;
+		struct {
+			uint64_t hlc;  /* as a STATUS's, ... */
+			uint64_t seq;
+			size_t count;  /* ... tagged for each of these recipients */
+			wire_tag tag[WIRE_MAX_TAGS];
+		} report;
+		struct {
+			size_t count;
+			wire_relayed entry[WIRE_MAX_TAGS];
+		} relay;
 		struct {
 			const uint8_t *pk;    /* 32 */
 			const uint8_t *proof; /* 64: the sender's signature of the binding */

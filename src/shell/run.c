@@ -163,6 +163,8 @@ io_exit(void *ctx, int code)
 	uv_close((uv_handle_t *)&r->prepare, NULL);
 	uv_timer_stop(&r->tick);
 	uv_close((uv_handle_t *)&r->tick, NULL);
+	uv_timer_stop(&r->wake);
+	uv_close((uv_handle_t *)&r->wake, NULL);
 	uv_close((uv_handle_t *)&r->sigint, NULL);
 	uv_close((uv_handle_t *)&r->sigterm, NULL);
 	/* Let the LEAVE frames go out before the process ends. */
@@ -272,6 +274,13 @@ net_refused(void *ctx, uint32_t link, bool outgoing)
 	run_fatal(r, CHORUS_EXIT_AUTH, "authentication failed: the chat has another secret");
 }
 
+/* Nothing to do: the pass of the loop it makes ends with on_prepare's flush. */
+static void
+on_wake(uv_timer_t *t)
+{
+	(void)t;
+}
+
 /* The loop is about to wait: end the pass's batch; pace the input. */
 static void
 on_prepare(uv_prepare_t *p)
@@ -283,6 +292,9 @@ on_prepare(uv_prepare_t *p)
 	node_flush(r->core, now_of(r));
 	if (r->exiting)
 		return;
+	uint64_t wake = node_wake_at(r->core), now = now_of(r);
+	if (wake)
+		uv_timer_start(&r->wake, on_wake, wake > now ? wake - now : 0, 0);
 	end_batch(r);
 	RUN_EACH_FRONT(r, f)
 		if (f->ops->turn && f->ops->turn(f->self, now_of(r)))
@@ -473,6 +485,8 @@ start(runner *r, const ident *id, uint16_t port)
 	uv_timer_init(r->loop, &r->tick);
 	r->tick.data = r;
 	uv_timer_start(&r->tick, on_tick, node_tick_ms(r->core), node_tick_ms(r->core));
+	uv_timer_init(r->loop, &r->wake);
+	r->wake.data = r;
 	uv_signal_init(r->loop, &r->sigint);
 	uv_signal_init(r->loop, &r->sigterm);
 	r->sigint.data = r->sigterm.data = r;

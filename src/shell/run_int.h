@@ -45,6 +45,7 @@ typedef struct runner {
 	bool keep_secret;   /* the secret is not kept yet: at the first handshake */
 	uv_prepare_t prepare;
 	uv_timer_t tick;
+	uv_timer_t wake; /* node_wake_at: a pass of the loop then, for its flush */
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
 	failure fail;       /* why a step of the start failed */

@@ -339,7 +339,7 @@ cluster_start(cluster *c, int i)
 			   .heartbeat_ms = c->heartbeat_ms, .timeout_ms = c->timeout_ms,
 			   .wall_ms = (uint64_t)((int64_t)c->now + sn->skew),
 			   .mark_hlc = sn->store.mark_hlc, .mark_sender = sn->store.mark_sender,
-			   .last_inc = sn->store.inc,
+			   .last_inc = sn->store.inc, .relay_from = c->relay_from,
 			   .peers = sn->store.peers, .npeers = sn->nseeds ? 0 : sn->store.npeers};
 	if (c->broker) {
 		/*
@@ -538,6 +538,12 @@ step(cluster *c)
 			sn->next_tick = c->now + node_tick_ms(sn->core) + rng_range(&c->rng, 0, 2);
 		cluster_after_call(sn);
 	}
+	for (int i = 0; i < c->n && !c->failed; i++) {
+		simnode *sn = &c->nodes[i];
+		uint64_t wake = sn->core ? node_wake_at(sn->core) : 0;
+		if (cluster_alive(c, i) && !sn->stalled && wake && wake <= c->now)
+			cluster_after_call(sn); /* its flush: what the shell's wake timer does */
+	}
 	while (!c->failed && simnet_pop(c->net, c->now, &d))
 		deliver(c, &d);
 	if (c->broker) {
@@ -579,8 +585,13 @@ next_due(cluster *c)
 
 	for (int i = 0; i < c->n; i++) {
 		simnode *sn = &c->nodes[i];
-		if (cluster_alive(c, i) && !sn->stalled && sn->next_tick < next)
+		if (!cluster_alive(c, i) || sn->stalled)
+			continue;
+		uint64_t wake = sn->core ? node_wake_at(sn->core) : 0;
+		if (sn->next_tick < next)
 			next = sn->next_tick;
+		if (wake && wake < next)
+			next = wake;
 	}
 	return next;
 }

@@ -114,6 +114,8 @@ typedef struct line_rec {
 	bool refused;          /* its sender was silenced: it went nowhere */
 	bool guest;            /* typed by a guest of the node (an IRC user) ... */
 	char nick[NICK_MAX + 1]; /* ... under this nick */
+	uint64_t typed_at;     /* when it was typed ... */
+	uint64_t shown_at;     /* ... and last shown in its place, on any node */
 } line_rec;
 
 /* Broker mode (issue 13): which of the broker's faults a run may see. */
@@ -136,6 +138,7 @@ typedef struct cluster {
 	bool verbose;
 	unsigned heartbeat_ms;
 	unsigned timeout_ms;
+	unsigned relay_from;   /* node_config's (--relay: 1, reports via seniors at any size) */
 	int n;
 	simnode *nodes;        /* [n] */
 	int nlines;

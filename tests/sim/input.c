@@ -24,7 +24,7 @@ cluster_type(cluster *c, int i)
 	if (!cluster_alive(c, i) || sn->stalled || c->nlines == SIM_MAX_LINES)
 		return -1;
 	int k = c->nlines++;
-	c->lines[k] = (line_rec){.from = i, .life = sn->life};
+	c->lines[k] = (line_rec){.from = i, .life = sn->life, .typed_at = c->now};
 	int len = snprintf(text, sizeof text, "m%d", k);
 	cluster_trace(c, "n%d types \"%s\"", i, text);
 	node_input(sn->core, c->now, text, (size_t)len);

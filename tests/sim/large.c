@@ -199,7 +199,7 @@ partition(cluster *c, large_result *r)
 static void
 type_lines(cluster *c, large_result *r)
 {
-	int nl = (int)pick(c, 3, 8);
+	int nl = (int)pick(c, 3, 8), first = c->nlines;
 
 	for (int j = 0; j < nl && !c->failed; j++) {
 		int k = cluster_type(c, live_other(c, -1));
@@ -209,6 +209,10 @@ type_lines(cluster *c, large_result *r)
 		}
 		cluster_run_until(c, c->now + pick(c, 50, 300));
 	}
+	cluster_run_until(c, c->now + 3000);
+	for (int k = first; k < c->nlines; k++)
+		if (c->lines[k].shown_at > c->lines[k].typed_at + r->shown_ms)
+			r->shown_ms = c->lines[k].shown_at - c->lines[k].typed_at;
 }
 
 void
@@ -237,7 +241,6 @@ large_run(cluster *c, uint64_t settle_ms, large_result *r)
 	if (!c->failed) {
 		cluster_run_until(c, c->now + 1000);
 		type_lines(c, r);
-		cluster_run_until(c, c->now + 3000);
 		await_whole(c, heal, "the lines typed");
 	}
 	if (!c->failed)

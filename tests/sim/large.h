@@ -43,6 +43,7 @@ typedef struct large_result {
 	uint64_t failover_ms;   /* the leader's fault to one new leader everywhere */
 	int partitioned;        /* nodes cut off */
 	int lines;              /* lines typed */
+	uint64_t shown_ms;      /* the longest from typed to shown on every node, of them */
 } large_result;
 
 /* Run the large scenario on c (cluster_init'ed with n > SIM_MAX_NODES). */

@@ -74,6 +74,8 @@ count_message(simnode *sn, const event *ev)
 		cluster_fail(c, "(3) n%d showed m%d out of history order", sn->idx, k);
 	sn->shown_hlc = st->key_hlc[k];
 	sn->shown_sender = st->key_sender[k];
+	if (c->now > c->lines[k].shown_at)
+		c->lines[k].shown_at = c->now;
 }
 
 /* A guest here was renamed (a clash) or removed. */

@@ -4,6 +4,9 @@
  *   build/sim --seeds N     run seeds 1..N, print a summary line
  *   build/sim --seed S -v   replay one seed with a trace of everything
  *   build/sim ... --per-seed  one line a seed, hashed: compare two builds
+ *   build/sim ... --relay     clock reports through the seniors (node_report.c)
+ *                             at every size, not only from NODE_RELAY_FROM on
+ *                             (--no-relay: at none, to compare)
  *   build/sim ... --broker    the nodes on a fake RabbitMQ broker (simbroker.h,
  *                             bnode.h), and its faults: --broker-msg (messages
  *                             dropped, duplicated, delayed, reordered),
@@ -20,6 +23,7 @@
  * A violation prints the seed, the reason and the command that replays it.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,8 @@
 
 static sim_stats stats;
 static broker_opts bopts; /* --broker and its faults: off, the mesh */
+/* --relay: 1, clock reports through the seniors at any size; --no-relay: never */
+static unsigned relay_from;
 
 /* Run one seed; returns true when every invariant held. */
 static bool
@@ -43,6 +49,7 @@ run_seed(uint64_t seed, bool verbose, bool per_seed, uint64_t *virtual_ms)
 	rng_seed(&r, seed);
 	cluster_init(&c, rng_next(&r), (int)rng_range(&r, 3, SIM_MAX_NODES), verbose);
 	cluster_use_broker(&c, &bopts);
+	c.relay_from = relay_from;
 	scenario_plan(&s);
 	if (verbose)
 		printf("seed %" PRIu64 ": %d nodes, %s%s\n", seed, c.n,
@@ -75,6 +82,7 @@ run_large(uint64_t seed, int n, uint64_t settle_ms, bool verbose, uint64_t *virt
 
 	rng_seed(&g, seed);
 	cluster_init(&c, rng_next(&g), n, verbose);
+	c.relay_from = relay_from;
 	if (verbose)
 		printf("seed %" PRIu64 ": %d nodes, the large scenario\n", seed, c.n);
 	large_run(&c, settle_ms, &r);
@@ -83,11 +91,11 @@ run_large(uint64_t seed, int n, uint64_t settle_ms, bool verbose, uint64_t *virt
 	if (ok) {
 		printf("seed %" PRIu64 " ok: %d nodes formed in %.1f s ([LOST] of live nodes: %d "
 		       "while joining, %d settling); quiet %d s: %.2f frames/s a node, 0 [LOST]; "
-		       "new leader in %" PRIu64 " ms; %d cut off; %d lines; end %.1f s; "
-		       "%.0f kframes\n",
+		       "new leader in %" PRIu64 " ms; %d cut off; %d lines, shown everywhere "
+		       "within %" PRIu64 " ms; end %.1f s; %.0f kframes\n",
 		       seed, n, (double)r.formed_ms / 1000, r.join_lost, r.settle_lost,
 		       LARGE_QUIET_MS / 1000,
-		       r.quiet_fps, r.failover_ms, r.partitioned, r.lines,
+		       r.quiet_fps, r.failover_ms, r.partitioned, r.lines, r.shown_ms,
 		       (double)(c.now - SIM_T0) / 1000, (double)simnet_delivered(c.net) / 1e3);
 		if (large_sum.runs == 0 || r.quiet_fps < large_sum.fps_min)
 			large_sum.fps_min = r.quiet_fps;
@@ -112,13 +120,14 @@ run_large(uint64_t seed, int n, uint64_t settle_ms, bool verbose, uint64_t *virt
 	return ok;
 }
 
-/* The broker flags of this run, to replay a seed with. */
+/* The flags of this run, to replay a seed with. */
 static const char *
-broker_flags(void)
+run_flags(void)
 {
-	static char buf[96];
+	static char buf[112];
 
-	snprintf(buf, sizeof buf, "%s%s%s%s%s", bopts.on ? " --broker" : "",
+	snprintf(buf, sizeof buf, "%s%s%s%s%s%s", relay_from ? " --relay" : "",
+		 bopts.on ? " --broker" : "",
 		 bopts.msg ? " --broker-msg" : "", bopts.restart ? " --broker-restart" : "",
 		 bopts.drop_conn ? " --broker-drop-conn" : "", bopts.skew ? " --broker-skew" : "");
 	return buf;
@@ -127,9 +136,9 @@ broker_flags(void)
 static int
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s --seeds N | --seed S [-v] [--per-seed] [--broker] [--broker-msg] "
+	fprintf(stderr, "usage: %s --seeds N | --seed S [-v] [--per-seed] [--relay] [--broker] [--broker-msg] "
 			"[--broker-restart] [--broker-drop-conn] [--broker-skew] [--broker-all]\n"
-			"       %s --size N (%d..%d) [--settle-ms MS] --seeds K | --seed S [-v]\n",
+			"       %s --size N (%d..%d) [--settle-ms MS] [--no-relay] --seeds K | --seed S [-v]\n",
 		prog, prog, SIM_MAX_NODES + 1, SIM_LARGE_MAX);
 	return 2;
 }
@@ -156,6 +165,10 @@ main(int argc, char **argv)
 			verbose = true;
 		} else if (strcmp(argv[i], "--per-seed") == 0) {
 			per_seed = true; /* one line a seed: what it did, hashed */
+		} else if (strcmp(argv[i], "--relay") == 0) {
+			relay_from = 1; /* node_report.c's relay, in the small chats too */
+		} else if (strcmp(argv[i], "--no-relay") == 0) {
+			relay_from = UINT_MAX; /* STATUS to everyone, at any size: to compare */
 		} else if (strcmp(argv[i], "--broker") == 0) {
 			bopts.on = true; /* the nodes on a fake RabbitMQ (simbroker.h) */
 		} else if (strcmp(argv[i], "--broker-msg") == 0) {
@@ -208,7 +221,7 @@ main(int argc, char **argv)
 		if (run_seed(seed, verbose, per_seed, &vms))
 			continue;
 		printf("sim: reproduce with: %s --seed %" PRIu64 "%s -v\n", argv[0], seed,
-		       broker_flags());
+		       run_flags());
 		if (++failed == 10)
 			break;
 	}

@@ -23,6 +23,7 @@ uint64_t A_ID, B_ID, C_ID;
 /* The program's start for the next node started, when before node_new (0: none). */
 uint64_t next_started_ms;
 uint64_t next_last_inc;
+unsigned next_relay_from;
 bool next_seeds_are_peers;
 
 static uint32_t
@@ -156,7 +157,8 @@ start_skewed(fake *f, uint64_t id, uint64_t now, const char *nick, const char *h
 			   .seeds = seeds, .nseeds = seed ? 1 : 0,
 			   .heartbeat_ms = 200, .timeout_ms = 1000,
 			   .wall_ms = (uint64_t)((int64_t)now + skew), .started_ms = next_started_ms,
-			   .seeds_are_peers = next_seeds_are_peers, .last_inc = next_last_inc};
+			   .seeds_are_peers = next_seeds_are_peers, .last_inc = next_last_inc,
+			   .relay_from = next_relay_from};
 
 	next_started_ms = 0;
 	next_last_inc = 0;

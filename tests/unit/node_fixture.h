@@ -70,6 +70,7 @@ node_io io_of(fake *f);
 extern uint64_t next_started_ms;
 extern bool next_seeds_are_peers; /* for the next start only */
 extern uint64_t next_last_inc;     /* for the next start only: the store's last incarnation */
+extern unsigned next_relay_from;   /* for every start: node_config's (0: the default) */
 void start_skewed(fake *f, uint64_t id, uint64_t now, const char *nick, const char *host,
 		  const char *seed, int64_t skew);
 void start(fake *f, uint64_t id, uint64_t now, const char *nick, const char *host,

@@ -113,6 +113,50 @@ test_history_frames_roundtrip(void **state)
 }
 
 static void
+test_report_and_relay_roundtrip(void **state)
+{
+	(void)state;
+	wire_buf b = {0};
+	static wire_msg in, out;
+
+	in.type = WIRE_REPORT;
+	in.u.report.hlc = 1ULL << 50;
+	in.u.report.seq = 3;
+	in.u.report.count = 2;
+	in.u.report.tag[0] = (wire_tag){.to = 7, .tag = UINT64_MAX};
+	in.u.report.tag[1] = (wire_tag){.to = 9, .tag = 1};
+	roundtrip(&in, &out, &b);
+	assert_true(out.u.report.hlc == 1ULL << 50 && out.u.report.seq == 3);
+	assert_int_equal(out.u.report.count, 2);
+	assert_true(out.u.report.tag[0].tag == UINT64_MAX && out.u.report.tag[1].to == 9);
+	wire_buf_reset(&b);
+	in = (wire_msg){.type = WIRE_RELAY};
+	in.u.relay.count = WIRE_MAX_TAGS;
+	for (int i = 0; i < WIRE_MAX_TAGS; i++)
+		in.u.relay.entry[i] = (wire_relayed){.author = (uint64_t)i + 1, .hlc = 5, .seq = 6,
+						     .tag = (uint64_t)i * 3};
+	roundtrip(&in, &out, &b);
+	assert_int_equal(out.u.relay.count, WIRE_MAX_TAGS);
+	assert_true(out.u.relay.entry[WIRE_MAX_TAGS - 1].author == WIRE_MAX_TAGS &&
+		    out.u.relay.entry[WIRE_MAX_TAGS - 1].tag == (WIRE_MAX_TAGS - 1) * 3);
+	wire_buf_free(&b);
+}
+
+static void
+test_tags_over_cap(void **state)
+{
+	(void)state;
+	static wire_msg m;
+	uint8_t report[2 + 16 + 2] = {WIRE_VERSION, WIRE_REPORT};
+	uint8_t relay[2 + 2] = {WIRE_VERSION, WIRE_RELAY};
+
+	report[18] = relay[2] = (WIRE_MAX_TAGS + 1) >> 8;
+	report[19] = relay[3] = (WIRE_MAX_TAGS + 1) & 0xff;
+	assert_int_equal(wire_decode(report, sizeof report, &m), WIRE_ELIMIT);
+	assert_int_equal(wire_decode(relay, sizeof relay, &m), WIRE_ELIMIT);
+}
+
+static void
 test_vector_over_cap(void **state)
 {
 	(void)state;
@@ -201,6 +245,8 @@ main(void)
 		cmocka_unit_test(test_chat_roundtrip),
 		cmocka_unit_test(test_history_frames_roundtrip),
 		cmocka_unit_test(test_vector_over_cap),
+		cmocka_unit_test(test_report_and_relay_roundtrip),
+		cmocka_unit_test(test_tags_over_cap),
 		cmocka_unit_test(test_split_needs_more_and_rejects_huge),
 		cmocka_unit_test(test_decode_errors),
 		cmocka_unit_test(test_members_count_over_cap),
