@@ -494,6 +494,8 @@ void node_guest_assert(const node *n, bool deep);
 /* node_mod.c */
 void node_mod_removed(node *n, const char *by);
 bool node_mod_silenced(const node *n, uint64_t id);
+/* Whether id is silenced at a record's place in history (mod_silenced_at). */
+bool node_mod_silenced_at(const node *n, uint64_t id, const hist_rec *r);
 bool node_mod_bound(node *n, const hist_rec *r);
 void node_mod_taken(node *n, const hist_rec *r);
 void node_mod_flush(node *n, uint64_t now);
@@ -519,6 +521,7 @@ bool insider_input(node *n, uint64_t now, const char *line, size_t len);
 /* node_line.c: whether r is a line, and if not, why. */
 typedef struct node_why {
 	char text[128]; /* why a record is not shown */
+	bool silenced;  /* because its author was silenced there: not news */
 } node_why;
 bool node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why);
 

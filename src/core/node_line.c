@@ -12,7 +12,9 @@
  *     nick before it, in history order (a member cannot speak for an IRC
  *     user of another node without a guest join everyone holds), and never
  *     under a member's nick;
- *   - nothing from a silenced author.
+ *   - nothing from an author silenced at the line's place in history: by
+ *     the directives that had come to count before it (mod_silenced_at),
+ *     not by whatever this node happens to hold when it shows the line.
  *
  * Refused records stay in the history (every node holds the same records);
  * they are shown nowhere.
@@ -51,7 +53,7 @@ author_nick(node *n, const hist_rec *r, node_why *why)
 static bool
 member_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 {
-	if (node_is_silenced(n, r->sender)) {
+	if ((why->silenced = node_mod_silenced_at(n, r->sender, r))) {
 		snprintf(why->text, sizeof why->text, "its author is silenced");
 		return false;
 	}
@@ -72,7 +74,7 @@ guest_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 		snprintf(why->text, sizeof why->text, "it is not a guest line");
 		return false;
 	}
-	if (node_is_silenced(n, guest_id(r->nick))) {
+	if ((why->silenced = node_mod_silenced_at(n, guest_id(r->nick), r))) {
 		snprintf(why->text, sizeof why->text, "the guest is silenced");
 		return false;
 	}
@@ -93,6 +95,7 @@ guest_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 bool
 node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why)
 {
+	why->silenced = false;
 	if (r->kind == HIST_CHAT)
 		return member_line(n, r, out, why);
 	if (r->kind == HIST_GUEST_CHAT)
