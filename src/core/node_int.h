@@ -419,6 +419,8 @@ uint64_t node_hist_count(const node *n);
 void node_hist_digest(const node *n, char *buf);
 /* What we hold of author id, or NULL. */
 const hist_author *node_hist_author(node *n, uint64_t id);
+/* The author that bound nick first in history order (hist_nick_first), or NULL. */
+const hist_author *node_hist_nick_first(const node *n, const char *nick);
 /* Link id is gone: records waiting on it for a signature are dropped. */
 void node_hist_drop_unsigned(node *n, uint32_t id);
 /* The history's invariants (node_check.c, deep). */

@@ -25,6 +25,22 @@
 #include <stdio.h>
 
 /*
+ * Whether r's author is not one we know as a member and another author
+ * bound r's nick before it did, in history order: a stranger taking a nick
+ * that is someone else's in the history.  Judged from the records alone,
+ * not from which members this node happens to know of now: a member met
+ * elsewhere (one side of a nick clash, the other side of a partition) is
+ * judged alike by the nodes that have not heard of it yet.
+ */
+static bool
+strangers_nick(node *n, const member *m, const hist_rec *r)
+{
+	const hist_author *first = node_hist_nick_first(n, r->nick);
+
+	return m == NULL && first && first->id != r->sender;
+}
+
+/*
  * The nick a member's record is shown under: its author's.  The author's
  * nick is the one it is known by as a member (its own HELLO, or gossip of
  * it), else the one its first record bound (hist.h).  NULL, with why, when
@@ -37,14 +53,18 @@ author_nick(node *n, const hist_rec *r, node_why *why)
 	const hist_author *a = node_hist_author(n, r->sender);
 	const char *bound = a && a->nick[0] ? a->nick : r->nick;
 
-	if (!nick_same(r->nick, bound) || (m && !nick_same(r->nick, m->nick)) ||
-	    (m == NULL && node_has_nick(n, r->nick))) {
+	if (!nick_same(r->nick, bound) || (m && !nick_same(r->nick, m->nick))) {
 		if (!nick_same(r->nick, bound) && m && nick_same(r->nick, m->nick))
 			snprintf(why->text, sizeof why->text,
 				 "it names %s, and its author's first record named %s", r->nick, bound);
 		else
 			snprintf(why->text, sizeof why->text, "it names %s, its author is %s",
 				 r->nick, m ? m->nick : bound);
+		return NULL;
+	}
+	if (strangers_nick(n, m, r)) {
+		snprintf(why->text, sizeof why->text,
+			 "it names %s, which another author's records bound first", r->nick);
 		return NULL;
 	}
 	return m ? m->nick : bound;
