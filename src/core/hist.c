@@ -69,6 +69,20 @@ hist_author_get(hist *h, uint64_t id, const char *nick)
 	return a;
 }
 
+const hist_author *
+hist_nick_first(const hist *h, const char *nick)
+{
+	const hist_author *first = NULL;
+
+	for (int i = 0; i < h->nauthors; i++) {
+		const hist_author *a = &h->authors[i];
+		if (a->nick[0] && nick_same(a->nick, nick) &&
+		    (first == NULL || hist_cmp(a->nick_hlc, a->id, first->nick_hlc, first->id) < 0))
+			first = a;
+	}
+	return first;
+}
+
 /* A report whose records are all held moves the clock. */
 static void
 apply_want(hist_author *a)
@@ -166,8 +180,10 @@ hist_take(hist *h, const hist_rec *r)
 	}
 	a->seq = r->seq;
 	a->last_hlc = r->hlc;
-	if (a->nick[0] == '\0' && !hist_is_guest(r->kind))
+	if (a->nick[0] == '\0' && !hist_is_guest(r->kind)) {
 		snprintf(a->nick, sizeof a->nick, "%s", r->nick);
+		a->nick_hlc = r->hlc;
+	}
 	if (r->hlc > a->clock)
 		a->clock = r->hlc;
 	apply_want(a);

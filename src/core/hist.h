@@ -111,6 +111,7 @@ typedef struct hist_author {
 	 * holding the author's records agrees on it).
 	 */
 	char nick[NICK_MAX + 1];
+	uint64_t nick_hlc;  /* the stamp of the record that bound it */
 	uint64_t seq;       /* records 1..seq are held */
 	uint64_t last_hlc;  /* the stamp of record seq */
 	uint64_t refused;   /* a record of it broke the rules: its seq (0: none) */
@@ -163,6 +164,13 @@ void hist_free(hist *h);
 hist_author *hist_author_find(hist *h, uint64_t id);
 /* Find or add; the nick is set when given (NULL leaves it). */
 hist_author *hist_author_get(hist *h, uint64_t id, const char *nick);
+
+/*
+ * Of the authors whose first record bound nick (without regard to case),
+ * the one whose binding comes first in history order; NULL when none did.
+ * A function of the records held: the same on every node holding them.
+ */
+const hist_author *hist_nick_first(const hist *h, const char *nick);
 
 /*
  * Take a record in: HIST_NEW when it is the author's next one (it is then

@@ -343,6 +343,26 @@ mod_silenced(const mod_state *m, uint64_t id)
 	return t && t->silenced;
 }
 
+bool
+mod_silenced_at(const mod_state *m, uint64_t id, uint64_t hlc, uint64_t sender)
+{
+	const mod_target *t = find(m, id);
+	const mod_ballot *best = NULL;
+
+	if (t == NULL || t->sil_hlc == 0)
+		return false; /* no silence or unsilence about id ever counted */
+	for (int i = 0; i < m->nb; i++) {
+		const mod_ballot *b = &m->b[i];
+		if (!b->counts || b->d.target != id ||
+		    (b->d.op != MOD_SILENCE && b->d.op != MOD_UNSILENCE) ||
+		    !majority(b, votes_at(b, hlc, sender, true)))
+			continue;
+		if (best == NULL || hist_cmp(b->hlc, b->author, best->hlc, best->author) > 0)
+			best = b;
+	}
+	return best && best->d.op == MOD_SILENCE;
+}
+
 const mod_target *
 mod_removed(const mod_state *m, uint64_t id)
 {

@@ -27,7 +27,9 @@
  * depends only on the set of records held, and the latest in history order
  * does not depend on the order they arrive in, so every node that holds
  * the same records enforces the same state -- conflicting directives from
- * two leaders of a healed partition included.
+ * two leaders of a healed partition included.  A line is judged by the
+ * state at its own place in history order (mod_silenced_at), so it does not
+ * matter how many of the records after it a node holds when it shows it.
  */
 #ifndef CHORUS_MOD_H
 #define CHORUS_MOD_H
@@ -126,7 +128,17 @@ int mod_apply(mod_state *m, const hist_rec *r, mod_directive *out, char *by);
  */
 bool mod_tipped(const mod_state *m, const hist_rec *r, mod_directive *out, char *by);
 
+/* Whether id is silenced now: by every directive that counts. */
 bool mod_silenced(const mod_state *m, uint64_t id);
+/*
+ * Whether id is silenced at history place (hlc, sender): by the latest
+ * silence/unsilence directive about it that had come to count before that
+ * place -- its author's and its voters' records strictly before it are a
+ * majority.  A function of the records that sort before the place, so a
+ * line is judged alike on every node that holds them, however many of the
+ * records after it (a late endorsement) each has taken by then.
+ */
+bool mod_silenced_at(const mod_state *m, uint64_t id, uint64_t hlc, uint64_t sender);
 /* The removed member with this id, or with this nick (any case); or NULL. */
 const mod_target *mod_removed(const mod_state *m, uint64_t id);
 const mod_target *mod_removed_nick(const mod_state *m, const char *nick);

@@ -282,7 +282,7 @@ show_chat(node *n, const hist_rec *r, event_kind kind)
 	node_why why;
 
 	if (!node_line_judge(n, r, &line, &why)) {
-		if (!node_is_silenced(n, guest_id(r->nick)))
+		if (!why.silenced)
 			node_log(n, NODE_LOG_ALWAYS, "refusing a guest line of %016llx under %s: %s",
 				 (unsigned long long)r->sender, r->nick, why.text);
 		return;

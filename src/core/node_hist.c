@@ -525,6 +525,12 @@ node_hist_author(node *n, uint64_t id)
 	return hist_author_find(&n->history.hist, id);
 }
 
+const hist_author *
+node_hist_nick_first(const node *n, const char *nick)
+{
+	return hist_nick_first(&n->history.hist, nick);
+}
+
 /* The heap in history order, after the last record shown; authors once each. */
 void
 node_hist_assert(const node *n)

@@ -433,6 +433,8 @@ uint64_t node_hist_count(const node *n);
 void node_hist_digest(const node *n, char *buf);
 /* What we hold of author id, or NULL. */
 const hist_author *node_hist_author(node *n, uint64_t id);
+/* The author that bound nick first in history order (hist_nick_first), or NULL. */
+const hist_author *node_hist_nick_first(const node *n, const char *nick);
 /* Link id is gone: records waiting on it for a signature are dropped. */
 void node_hist_drop_unsigned(node *n, uint32_t id);
 /* The history's invariants (node_check.c, deep). */
@@ -506,6 +508,8 @@ void node_guest_assert(const node *n, bool deep);
 /* node_mod.c */
 void node_mod_removed(node *n, const char *by);
 bool node_mod_silenced(const node *n, uint64_t id);
+/* Whether id is silenced at a record's place in history (mod_silenced_at). */
+bool node_mod_silenced_at(const node *n, uint64_t id, const hist_rec *r);
 bool node_mod_bound(node *n, const hist_rec *r);
 void node_mod_taken(node *n, const hist_rec *r);
 void node_mod_flush(node *n, uint64_t now);
@@ -531,6 +535,7 @@ bool insider_input(node *n, uint64_t now, const char *line, size_t len);
 /* node_line.c: whether r is a line, and if not, why. */
 typedef struct node_why {
 	char text[128]; /* why a record is not shown */
+	bool silenced;  /* because its author was silenced there: not news */
 } node_why;
 bool node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why);
 

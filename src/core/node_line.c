@@ -12,7 +12,9 @@
  *     nick before it, in history order (a member cannot speak for an IRC
  *     user of another node without a guest join everyone holds), and never
  *     under a member's nick;
- *   - nothing from a silenced author.
+ *   - nothing from an author silenced at the line's place in history: by
+ *     the directives that had come to count before it (mod_silenced_at),
+ *     not by whatever this node happens to hold when it shows the line.
  *
  * Refused records stay in the history (every node holds the same records);
  * they are shown nowhere.
@@ -21,6 +23,22 @@
 
 #include <stdint.h>
 #include <stdio.h>
+
+/*
+ * Whether r's author is not one we know as a member and another author
+ * bound r's nick before it did, in history order: a stranger taking a nick
+ * that is someone else's in the history.  Judged from the records alone,
+ * not from which members this node happens to know of now: a member met
+ * elsewhere (one side of a nick clash, the other side of a partition) is
+ * judged alike by the nodes that have not heard of it yet.
+ */
+static bool
+strangers_nick(node *n, const member *m, const hist_rec *r)
+{
+	const hist_author *first = node_hist_nick_first(n, r->nick);
+
+	return m == NULL && first && first->id != r->sender;
+}
 
 /*
  * The nick a member's record is shown under: its author's.  The author's
@@ -35,8 +53,7 @@ author_nick(node *n, const hist_rec *r, node_why *why)
 	const hist_author *a = node_hist_author(n, r->sender);
 	const char *bound = a && a->nick[0] ? a->nick : r->nick;
 
-	if (!nick_same(r->nick, bound) || (m && !nick_same(r->nick, m->nick)) ||
-	    (m == NULL && node_has_nick(n, r->nick))) {
+	if (!nick_same(r->nick, bound) || (m && !nick_same(r->nick, m->nick))) {
 		if (!nick_same(r->nick, bound) && m && nick_same(r->nick, m->nick))
 			snprintf(why->text, sizeof why->text,
 				 "it names %s, and its author's first record named %s", r->nick, bound);
@@ -45,13 +62,18 @@ author_nick(node *n, const hist_rec *r, node_why *why)
 				 r->nick, m ? m->nick : bound);
 		return NULL;
 	}
+	if (strangers_nick(n, m, r)) {
+		snprintf(why->text, sizeof why->text,
+			 "it names %s, which another author's records bound first", r->nick);
+		return NULL;
+	}
 	return m ? m->nick : bound;
 }
 
 static bool
 member_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 {
-	if (node_is_silenced(n, r->sender)) {
+	if ((why->silenced = node_mod_silenced_at(n, r->sender, r))) {
 		snprintf(why->text, sizeof why->text, "its author is silenced");
 		return false;
 	}
@@ -72,7 +94,7 @@ guest_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 		snprintf(why->text, sizeof why->text, "it is not a guest line");
 		return false;
 	}
-	if (node_is_silenced(n, guest_id(r->nick))) {
+	if ((why->silenced = node_mod_silenced_at(n, guest_id(r->nick), r))) {
 		snprintf(why->text, sizeof why->text, "the guest is silenced");
 		return false;
 	}
@@ -93,6 +115,7 @@ guest_line(node *n, const hist_rec *r, node_line *out, node_why *why)
 bool
 node_line_judge(node *n, const hist_rec *r, node_line *out, node_why *why)
 {
+	why->silenced = false;
 	if (r->kind == HIST_CHAT)
 		return member_line(n, r, out, why);
 	if (r->kind == HIST_GUEST_CHAT)

@@ -16,6 +16,12 @@ node_mod_silenced(const node *n, uint64_t id)
 	return mod_silenced(&n->mod.state, id);
 }
 
+bool
+node_mod_silenced_at(const node *n, uint64_t id, const hist_rec *r)
+{
+	return mod_silenced_at(&n->mod.state, id, r->hlc, r->sender);
+}
+
 /* This node is removed: say by whom, and end with code 4. */
 void
 node_mod_removed(node *n, const char *by)

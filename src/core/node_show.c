@@ -40,7 +40,7 @@ node_show(node *n, const hist_rec *r, event_kind kind)
 	node_why why;
 	if (!node_line_judge(n, r, &line, &why)) {
 		/* held, never shown; a silenced member's lines are not news */
-		if (!node_is_silenced(n, r->sender))
+		if (!why.silenced)
 			node_log(n, NODE_LOG_ALWAYS, "refusing record %llu of %016llx: %s",
 				 (unsigned long long)r->seq, (unsigned long long)r->sender,
 				 why.text);

@@ -131,6 +131,17 @@ check_state(const mod_state *m)
 	assert_false(mod_silenced(m, B)); /* the later unsilence counts */
 	assert_false(mod_silenced(m, C)); /* bob's directives never count */
 	assert_false(mod_silenced(m, A));
+	/*
+	 * At a place in history, what had come to count before it decides:
+	 * bob's silence from bob's endorsement at 110 on, until carol's
+	 * endorsement at 210 makes the unsilence count.
+	 */
+	assert_false(mod_silenced_at(m, B, 105, C)); /* written, not counting yet */
+	assert_false(mod_silenced_at(m, B, 110, A)); /* level with the tip, before it */
+	assert_true(mod_silenced_at(m, B, 150, C));
+	assert_true(mod_silenced_at(m, B, 205, C)); /* the unsilence waits for its vote */
+	assert_false(mod_silenced_at(m, B, 215, C));
+	assert_false(mod_silenced_at(m, C, 190, A) || mod_silenced_at(m, A, 190, C));
 }
 
 /* Heap's algorithm: every order of n records, each folded from scratch. */

@@ -135,6 +135,39 @@ test_directives_are_records_enforced_everywhere(void **state)
 	stop3(&a, &b, &c);
 }
 
+/*
+ * bob speaks after alice's silence of him is written but before carol's
+ * endorsement makes it count.  His line sorts before the place where the
+ * silence came to count, so every node shows it -- carol too, who holds
+ * her endorsement (the records after the line) by the time she shows it --
+ * and \history judges it alike.  Before, a node judged a line by what it
+ * had folded in when it showed it, and carol hid what the others showed.
+ */
+static void
+test_a_line_before_its_authors_silence_counts_is_shown_everywhere(void **state)
+{
+	(void)state;
+	static fake a, b, c;
+
+	trio(&a, &b, &c);
+	mesh3(&a, &b, &c, 3100, 3300);
+	input(&a, 3320, "!silence bob");
+	input(&b, 3321, "said before it counts");
+	mesh3(&a, &b, &c, 3350, 3600);
+	for (fake *f = &a; f; f = f == &a ? &b : f == &b ? &c : NULL) {
+		assert_int_equal(count_line(f, "[MOD] bob was silenced by alice"), 1);
+		assert_int_equal(count_line(f, "[bob] said before it counts"), 1);
+		assert_true(find_line(f, "[bob] said before it counts") <
+			    find_line(f, "[MOD] bob was silenced by alice"));
+	}
+	input(&c, 3610, "\\history");
+	assert_int_equal(count_line(&c, "[HISTORY] [bob] said before it counts"), 1);
+	/* Once it counts, bob's node refuses to send for him. */
+	input(&b, 3620, "said after");
+	assert_string_equal(last_line(&b), "[ERROR] you are silenced");
+	stop3(&a, &b, &c);
+}
+
 int
 main(void)
 {
@@ -143,6 +176,7 @@ main(void)
 		cmocka_unit_test(test_commands_answer),
 		cmocka_unit_test(test_answers_go_to_whoever_asked),
 		cmocka_unit_test(test_directives_are_records_enforced_everywhere),
+		cmocka_unit_test(test_a_line_before_its_authors_silence_counts_is_shown_everywhere),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
