@@ -13,6 +13,7 @@ void
 guest_table_free(guest_table *t)
 {
 	free(t->v);
+	free(t->over);
 	*t = (guest_table){0};
 }
 
@@ -62,6 +63,49 @@ guest_other(guest_table *t, const char *nick, uint64_t skip)
 	return best;
 }
 
+/* The latest takeover of (host, nick) folded in, or NULL. */
+static guest_over *
+over_find(guest_table *t, uint64_t host, const char *nick)
+{
+	for (int i = 0; i < t->nover; i++)
+		if (t->over[i].host == host && nick_same(t->over[i].nick, nick))
+			return &t->over[i];
+	return NULL;
+}
+
+/* Remember that r takes (host, nick) over, if it is the latest to. */
+static void
+over_note(guest_table *t, uint64_t host, const hist_rec *r)
+{
+	guest_over *o = over_find(t, host, r->nick);
+
+	if (o && hist_cmp(o->hlc, o->by, r->hlc, r->sender) >= 0)
+		return;
+	if (o == NULL) {
+		if (t->nover == t->capover) {
+			t->capover = t->capover ? 2 * t->capover : 8;
+			t->over = xrealloc(t->over, (size_t)t->capover * sizeof *t->over);
+		}
+		o = &t->over[t->nover++];
+		o->host = host;
+		snprintf(o->nick, sizeof o->nick, "%s", r->nick);
+	}
+	o->hlc = r->hlc;
+	o->by = r->sender;
+}
+
+/*
+ * Whether a takeover later in history order than the join (hlc, host) of
+ * nick has been folded in: that session ended as soon as it began.
+ */
+static bool
+taken_over_since(guest_table *t, uint64_t host, const char *nick, uint64_t hlc)
+{
+	const guest_over *o = over_find(t, host, nick);
+
+	return o && hist_cmp(o->hlc, o->by, hlc, host) > 0;
+}
+
 guest *
 guest_join(guest_table *t, const hist_rec *r, guest **displaced)
 {
@@ -72,8 +116,10 @@ guest_join(guest_table *t, const hist_rec *r, guest **displaced)
 	if (!guest_join_parse(r->text, r->len, &prev, &inc))
 		prev = inc = 0;
 	if (prev != 0 && prev != r->sender) {
+		over_note(t, prev, r);
+		/* Only a session that began before r is the one r took over. */
 		guest *old = guest_find(t, prev, r->nick);
-		if (old && old->active) {
+		if (old && old->active && hist_cmp(old->hlc, old->host, r->hlc, r->sender) < 0) {
 			old->active = false;
 			*displaced = old;
 		}
@@ -89,8 +135,9 @@ guest_join(guest_table *t, const hist_rec *r, guest **displaced)
 		}
 		g = &t->v[t->n++];
 	}
+	/* A takeover of this session may have come first (from another host). */
 	*g = (guest){.host = r->sender, .hlc = r->hlc, .first_hlc = first, .prev = prev, .inc = inc,
-		     .active = true};
+		     .active = !taken_over_since(t, r->sender, r->nick, r->hlc)};
 	snprintf(g->nick, sizeof g->nick, "%s", r->nick);
 	return g;
 }

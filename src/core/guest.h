@@ -17,10 +17,14 @@
  *
  * A session is (host, nick): a host holds at most one per nick.  The user
  * is the nick: a client that comes back under the same nick through
- * another node takes the session over and is the same user again.  Two
- * sessions of one nick that do not take each other over clash (they were
- * opened on two sides of a partition): the one whose join is later in
- * history order loses, and its host renames it.
+ * another node takes the session over and is the same user again.  A
+ * takeover ends the session it names only if that session's join is
+ * earlier in history order than the takeover's (a later join is a new
+ * session the taker never saw): so the table is the same whatever order
+ * the hosts' records come in.  Two sessions of one nick that do not take
+ * each other over clash (they were opened on two sides of a partition):
+ * the one whose join is later in history order loses, and its host
+ * renames it.
  *
  * Pure: no I/O, no clock.  The table owns its entries.
  */
@@ -47,10 +51,25 @@ typedef struct guest {
 	uint64_t part_hlc; /* its part record's stamp, once parted */
 } guest;
 
+/*
+ * The latest takeover of (host, nick) by another host: kept apart from
+ * the sessions, since it may come before the join it ends, and the
+ * taker's later joins overwrite its session.
+ */
+typedef struct guest_over {
+	char nick[NICK_MAX + 1];
+	uint64_t host; /* the host taken over from */
+	uint64_t hlc;  /* the takeover join's key: (hlc, by) */
+	uint64_t by;
+} guest_over;
+
 typedef struct guest_table {
 	guest *v;
 	int n;
 	int cap;
+	guest_over *over;
+	int nover;
+	int capover;
 } guest_table;
 
 void guest_table_free(guest_table *t);
@@ -63,8 +82,11 @@ guest *guest_find(guest_table *t, uint64_t host, const char *nick);
 /* The earliest active session of nick other than on host skip (0: any). */
 guest *guest_other(guest_table *t, const char *nick, uint64_t skip);
 /*
- * Fold a HIST_GUEST_JOIN record in.  Returns the session; *displaced
- * receives the session it took over (now inactive), or NULL.
+ * Fold a HIST_GUEST_JOIN record in.  Returns the session (inactive if a
+ * takeover later than it was folded already); *displaced receives the
+ * session it took over (now inactive), or NULL.  The outcome does not
+ * depend on the order in which hosts' records are folded (each host's own
+ * in its order).
  */
 guest *guest_join(guest_table *t, const hist_rec *r, guest **displaced);
 /* Fold a HIST_GUEST_PART record in: the session, or NULL if unknown. */

@@ -254,7 +254,8 @@ node_guest_taken(node *n, uint64_t now, const hist_rec *r)
 		return;
 	}
 	mine = guest_find(&n->guests.held, n->cfg.id, g->nick);
-	if (g->host != n->cfg.id && mine && mine->active && local(n, mine->nick) &&
+	/* A session already taken over (its takeover came first) clashes with none. */
+	if (g->active && g->host != n->cfg.id && mine && mine->active && local(n, mine->nick) &&
 	    guest_yields(mine, g)) {
 		snprintf(nick, sizeof nick, "%s", mine->nick); /* our spelling */
 		rename_local(n, now, r->hlc, nick);
@@ -322,8 +323,12 @@ node_guest_show(node *n, const hist_rec *r, event_kind kind, bool print)
 	bool up = any_up(n, r->nick);
 	g = guest_join(&n->guests.shown, r, &displaced);
 	g->lost = !session_live(n, g);
-	if (print && !was)
+	/* Shown late, a join may end a session and itself be over already. */
+	bool is = guest_other(&n->guests.shown, g->nick, 0) != NULL;
+	if (print && !was && is)
 		node_emit(n, EVENT_JOIN, g->nick, NULL);
+	else if (print && was && !is)
+		node_emit(n, EVENT_LEAVE, g->nick, NULL);
 	else if (print && !up && any_up(n, g->nick))
 		node_emit(n, EVENT_BACK, g->nick, NULL);
 }

@@ -53,6 +53,68 @@ test_join_part_and_takeover(void **state)
 	guest_table_free(&t);
 }
 
+/* xena's records, as sim seed 17473 wrote them: A, B, A again, B restarted. */
+static hist_rec
+story(int i, char *buf)
+{
+	switch (i) {
+	case 0: /* A hosts xena */
+		return rec(HIST_GUEST_JOIN, 0xA, 100, "xena", "- 0000000000000001");
+	case 1: /* B takes her over (A seemed gone) */
+		guest_join_text(0xA, 2, buf, 40);
+		return rec(HIST_GUEST_JOIN, 0xB, 200, "xena", buf);
+	case 2: /* A takes her back: a new session of A */
+		guest_join_text(0xB, 3, buf, 40);
+		return rec(HIST_GUEST_JOIN, 0xA, 300, "xena", buf);
+	default: /* B restarted: its session ended */
+		return rec(HIST_GUEST_PART, 0xB, 400, "xena", "node restarted");
+	}
+}
+
+/* Fold the story's records in this order; the host of xena's active session, or 0. */
+static uint64_t
+fold(const int *order, int n)
+{
+	guest_table t = {0};
+	char buf[40];
+	guest *d;
+
+	for (int i = 0; i < n; i++) {
+		hist_rec r = story(order[i], buf);
+		if (r.kind == HIST_GUEST_JOIN)
+			guest_join(&t, &r, &d);
+		else
+			guest_part(&t, &r);
+	}
+	guest *g = guest_other(&t, "xena", 0);
+	uint64_t host = g ? g->host : 0;
+	guest_table_free(&t);
+	return host;
+}
+
+/*
+ * Hosts' records come in any order (each host's own in its order): the
+ * sessions must come out the same.  A takeover that comes late must not
+ * end a session that began after it.
+ */
+static void
+test_takeover_order_free(void **state)
+{
+	const int history[] = {0, 1, 2, 3};
+	const int a_first[] = {0, 2, 1, 3};  /* B's records late: seed 17473's n0 */
+	const int b_first[] = {1, 3, 0, 2};  /* A's records late */
+	const int mixed[] = {1, 0, 2, 3};
+
+	(void)state;
+	assert_int_equal(fold(history, 4), 0xA);
+	assert_int_equal(fold(a_first, 4), 0xA);
+	assert_int_equal(fold(b_first, 4), 0xA);
+	assert_int_equal(fold(mixed, 4), 0xA);
+	/* A takeover before the join it ends: that session is over on arrival. */
+	const int taken_first[] = {1, 0};
+	assert_int_equal(fold(taken_first, 2), 0xB);
+}
+
 static void
 test_who_yields(void **state)
 {
@@ -136,6 +198,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_part_and_takeover),
+		cmocka_unit_test(test_takeover_order_free),
 		cmocka_unit_test(test_who_yields),
 		cmocka_unit_test(test_record_texts),
 		cmocka_unit_test(test_ids_fold_case),
