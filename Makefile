@@ -114,6 +114,7 @@ unit: check-pure $(UNIT_BINS)
 sim: build/sim build/san/sim
 	./build/sim --seeds $(SEEDS)
 	./build/san/sim --seeds 1000
+	./build/sim --relay --seeds 1000
 	./build/sim --size 30 --seeds 5
 	@for f in --broker --broker-msg --broker-restart --broker-drop-conn --broker-skew; do \
 		./build/sim $$f --seeds 1000 || exit 1; done
