@@ -40,6 +40,7 @@
 #define NODE_CLOCK_BOUND_MS (12ull * 3600 * 1000) /* how far clocks may disagree */
 #define NODE_BEAT_SENIORS 3    /* the most senior members, heartbeat at full rate */
 #define NODE_BEAT_FAN 8        /* other members heartbeat a period (node_beat.c) */
+#define NODE_BEAT_GRACE 2      /* timeouts a former senior still beats everyone */
 #define NODE_RELAY_FROM (NODE_BEAT_FAN + 1) /* other members from which reports go via seniors */
 #define NODE_REPORT_MS 20      /* our REPORTs, at most one in this (node_report.c) */
 #define NODE_RELAY_MS 10       /* REPORTs held this long, then passed on */
@@ -229,6 +230,7 @@ typedef struct node_beats {
 	uint64_t seniors[NODE_BEAT_SENIORS]; /* the most senior live members, in order */
 	int nseniors;
 	bool self_senior;     /* this node is one of them */
+	uint64_t senior_until; /* ... or was, and beats everyone every period until then */
 } node_beats;
 
 /* Clock reports through the seniors (node_report.c's alone). */

@@ -1,9 +1,10 @@
 /*
  * Unit tests of who gets a heartbeat when (node_beat.c): in a small chat
- * everyone every period; in a large one the seniors and everyone else
- * every period, any other pair once in `spread` periods, with a longer
- * silence allowed between them; and a node that becomes a senior gives
- * everyone a fresh timeout first.
+ * everyone every period; in a large one a senior beats everyone every
+ * period, everyone else beats each member once in `spread` periods, and
+ * only a senior's silence is judged in timeout-ms; a member that becomes
+ * a senior gets a fresh timeout first, and a senior that stops being one
+ * beats everyone every period for a while still.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,8 +117,9 @@ test_a_large_chat_spreads_the_others_and_allows_them_longer(void **state)
 	node_beat_plan(n, NOW);
 	assert_int_equal(n->beats.spread, 3);
 	assert_false(n->beats.self_senior);
+	due_in(n, find(n, 100), 3); /* the first beats to each, all due at once */
 	for (uint64_t id = 100; id < 103; id++) {
-		assert_int_equal(due_in(n, find(n, id), 9), 9);
+		assert_int_equal(due_in(n, find(n, id), 9), 3); /* seniors too, at the slow rate */
 		assert_true(node_beat_limit(n, find(n, id)) == n->cfg.timeout_ms);
 	}
 	int per_period[3] = {0};
@@ -187,30 +189,54 @@ test_a_senior_beats_everyone_every_period(void **state)
 	assert_true(n->beats.self_senior);
 	assert_true(n->beats.seniors[0] == A_ID);
 	assert_int_equal(due_in(n, find(n, 217), 6), 6);
-	assert_true(node_beat_limit(n, find(n, 217)) == n->cfg.timeout_ms);
+	/* ... but a junior beats it at the slow rate: judged so */
+	assert_true(node_beat_limit(n, find(n, 217)) ==
+		    n->cfg.timeout_ms + 2ull * (n->beats.spread - 1) * n->cfg.heartbeat_ms);
 	stop(&a);
 }
 
 static void
-test_becoming_a_senior_gives_everyone_a_fresh_timeout(void **state)
+test_a_member_that_becomes_a_senior_gets_a_fresh_timeout(void **state)
 {
 	(void)state;
 	static fake a;
 	node *n = chat(&a, 3, 20);
 
 	node_beat_plan(n, NOW);
-	assert_false(n->beats.self_senior);
-	/* a junior last heard 1.5 s ago: fine at the slow rate, late at the full one */
-	find(n, 205)->last_heard = NOW + 1000;
-	for (uint64_t id = 100; id < 103; id++)
-		node_member_set(n, find(n, id), MEMBER_LOST, MEMBER_UNLINKED);
+	/* m200, next in line, last heard 1.5 s ago: fine at the slow rate, late at the full one */
+	find(n, 200)->last_heard = NOW + 1000;
+	assert_true(node_beat_limit(n, find(n, 200)) > n->cfg.timeout_ms);
+	node_member_set(n, find(n, 100), MEMBER_LOST, MEMBER_UNLINKED);
+	node_member_set(n, find(n, 101), MEMBER_LOST, MEMBER_UNLINKED);
 	node_beat_plan(n, NOW + 2500);
-	assert_true(n->beats.self_senior);
-	assert_true(find(n, 205)->last_heard == NOW + 2500);
+	assert_true(n->beats.seniors[2] == 200); /* m102, alice, m200 */
+	assert_true(node_beat_limit(n, find(n, 200)) == n->cfg.timeout_ms);
+	assert_true(find(n, 200)->last_heard == NOW + 2500);
 	node_member_detect(n, NOW + 2500 + n->cfg.timeout_ms);
-	assert_int_equal(find(n, 205)->state, MEMBER_ALIVE);
+	assert_int_equal(find(n, 200)->state, MEMBER_ALIVE);
 	node_member_detect(n, NOW + 2500 + n->cfg.timeout_ms + 1);
-	assert_int_equal(find(n, 205)->state, MEMBER_LOST);
+	assert_int_equal(find(n, 200)->state, MEMBER_LOST);
+	stop(&a);
+}
+
+static void
+test_a_former_senior_beats_everyone_for_a_while(void **state)
+{
+	(void)state;
+	static fake a;
+	node *n = chat(&a, 2, 30); /* alice is the third senior */
+
+	node_beat_plan(n, NOW);
+	assert_true(n->beats.self_senior);
+	/* an older member comes back: alice is fourth now */
+	add_members(n, 150, 1, member_self(&n->members)->inc - 1);
+	clock_ms = NOW;
+	period(n);
+	assert_false(n->beats.self_senior);
+	uint64_t until = clock_ms + NODE_BEAT_GRACE * n->cfg.timeout_ms;
+	int periods = (int)((until - clock_ms) / n->cfg.heartbeat_ms);
+	assert_int_equal(due_in(n, find(n, 217), periods - 1), periods - 1);
+	assert_true(due_in(n, find(n, 217), 3 * n->beats.spread) <= 4);
 	stop(&a);
 }
 
@@ -222,7 +248,8 @@ main(void)
 		cmocka_unit_test(test_a_large_chat_spreads_the_others_and_allows_them_longer),
 		cmocka_unit_test(test_no_gap_is_longer_than_a_round_while_the_chat_grows),
 		cmocka_unit_test(test_a_senior_beats_everyone_every_period),
-		cmocka_unit_test(test_becoming_a_senior_gives_everyone_a_fresh_timeout),
+		cmocka_unit_test(test_a_member_that_becomes_a_senior_gets_a_fresh_timeout),
+		cmocka_unit_test(test_a_former_senior_beats_everyone_for_a_while),
 	};
 
 	make_keys();
