@@ -11,7 +11,8 @@ INC     := -Isrc/core -Isrc/shell $(addprefix -I,$(FRONTS))
 BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -DCHORUS_VERSION='"$(VERSION)"' $(INC)
 # The simulator's headers are for the tests only (its net is not the shell's).
 TEST_INC = $(if $(filter tests/%,$<),-Itests/sim)
-PKGS    := libuv libsodium sqlite3 jansson librabbitmq
+PKGS    := libuv libsodium sqlite3 jansson
+# librabbitmq is not linked: broker mode loads it (src/shell/amqp_lib.h).
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lreadline
 CORE_LIBS := $(shell pkg-config --libs libsodium)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -1,7 +1,6 @@
 /* broker — see broker.h: the AMQP session; broker_stream.c carries the streams. */
 #include "broker_int.h"
 
-#include <amqp_tcp_socket.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +29,21 @@ broker_host(const broker *b)
 	return b->host;
 }
 
+const char *
+broker_lib_error(void)
+{
+	return amqp_lib_load();
+}
+
 bool
 broker_url_ok(const char *url)
 {
 	struct amqp_connection_info ci;
+
+	if (amqp_lib_load() != NULL)
+		return false;
 	char *u = xstrdup(url);
-	bool ok = strncmp(url, "amqp://", 7) == 0 && amqp_parse_url(u, &ci) == AMQP_STATUS_OK;
+	bool ok = strncmp(url, "amqp://", 7) == 0 && amqp->parse_url(u, &ci) == AMQP_STATUS_OK;
 
 	free(u);
 	return ok;
@@ -51,7 +59,7 @@ reply_error(amqp_rpc_reply_t r, char *buf, size_t cap)
 	case AMQP_RESPONSE_NORMAL:
 		return NULL;
 	case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-		snprintf(buf, cap, "%s", amqp_error_string2(r.library_error));
+		snprintf(buf, cap, "%s", amqp->error_string2(r.library_error));
 		break;
 	case AMQP_RESPONSE_SERVER_EXCEPTION:
 		if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
@@ -76,35 +84,35 @@ reply_error(amqp_rpc_reply_t r, char *buf, size_t cap)
 static const char *
 set_up(const broker *b, amqp_connection_state_t a, char *buf, size_t cap)
 {
-	amqp_bytes_t q = amqp_cstring_bytes(b->queue);
+	amqp_bytes_t q = amqp->cstring_bytes(b->queue);
 	const char *why;
 
-	amqp_channel_open(a, 1);
-	if ((why = reply_error(amqp_get_rpc_reply(a), buf, cap)))
+	amqp->channel_open(a, 1);
+	if ((why = reply_error(amqp->get_rpc_reply(a), buf, cap)))
 		return why;
-	amqp_exchange_declare(a, 1, amqp_cstring_bytes(b->ex_all), amqp_cstring_bytes("fanout"),
-			      0, 0, 0, 0, amqp_empty_table);
-	if ((why = reply_error(amqp_get_rpc_reply(a), buf, cap)))
+	amqp->exchange_declare(a, 1, amqp->cstring_bytes(b->ex_all), amqp->cstring_bytes("fanout"),
+			      0, 0, 0, 0, (*amqp->empty_table));
+	if ((why = reply_error(amqp->get_rpc_reply(a), buf, cap)))
 		return why;
-	amqp_exchange_declare(a, 1, amqp_cstring_bytes(b->ex_to), amqp_cstring_bytes("direct"),
-			      0, 0, 0, 0, amqp_empty_table);
-	if ((why = reply_error(amqp_get_rpc_reply(a), buf, cap)))
+	amqp->exchange_declare(a, 1, amqp->cstring_bytes(b->ex_to), amqp->cstring_bytes("direct"),
+			      0, 0, 0, 0, (*amqp->empty_table));
+	if ((why = reply_error(amqp->get_rpc_reply(a), buf, cap)))
 		return why;
-	amqp_queue_declare(a, 1, q, 0, 0, 1, 1, amqp_empty_table);
-	if ((why = reply_error(amqp_get_rpc_reply(a), buf, cap)))
+	amqp->queue_declare(a, 1, q, 0, 0, 1, 1, (*amqp->empty_table));
+	if ((why = reply_error(amqp->get_rpc_reply(a), buf, cap)))
 		return why;
-	amqp_queue_bind(a, 1, q, amqp_cstring_bytes(b->ex_all), amqp_empty_bytes, amqp_empty_table);
-	if ((why = reply_error(amqp_get_rpc_reply(a), buf, cap)))
+	amqp->queue_bind(a, 1, q, amqp->cstring_bytes(b->ex_all), (*amqp->empty_bytes), (*amqp->empty_table));
+	if ((why = reply_error(amqp->get_rpc_reply(a), buf, cap)))
 		return why;
-	amqp_queue_bind(a, 1, q, amqp_cstring_bytes(b->ex_to), amqp_cstring_bytes(b->id),
-			amqp_empty_table);
-	if ((why = reply_error(amqp_get_rpc_reply(a), buf, cap)))
+	amqp->queue_bind(a, 1, q, amqp->cstring_bytes(b->ex_to), amqp->cstring_bytes(b->id),
+			(*amqp->empty_table));
+	if ((why = reply_error(amqp->get_rpc_reply(a), buf, cap)))
 		return why;
-	amqp_confirm_select(a, 1);
-	if ((why = reply_error(amqp_get_rpc_reply(a), buf, cap)))
+	amqp->confirm_select(a, 1);
+	if ((why = reply_error(amqp->get_rpc_reply(a), buf, cap)))
 		return why;
-	amqp_basic_consume(a, 1, q, amqp_empty_bytes, 1, 1, 1, amqp_empty_table);
-	return reply_error(amqp_get_rpc_reply(a), buf, cap);
+	amqp->basic_consume(a, 1, q, (*amqp->empty_bytes), 1, 1, 1, (*amqp->empty_table));
+	return reply_error(amqp->get_rpc_reply(a), buf, cap);
 }
 
 /*
@@ -118,25 +126,25 @@ connect_broker(const broker *b, char *buf, size_t cap)
 	struct amqp_connection_info ci;
 	struct timeval tv = {BROKER_WAIT_S, 0};
 	char *u = xstrdup(b->urls[b->cur]);
-	amqp_connection_state_t a = amqp_new_connection();
+	amqp_connection_state_t a = amqp->new_connection();
 	const char *why = NULL;
 	int rc;
 
-	amqp_set_handshake_timeout(a, &tv);
-	amqp_set_rpc_timeout(a, &tv);
-	amqp_socket_t *s = amqp_tcp_socket_new(a);
-	if (amqp_parse_url(u, &ci) != AMQP_STATUS_OK) {
+	amqp->set_handshake_timeout(a, &tv);
+	amqp->set_rpc_timeout(a, &tv);
+	amqp_socket_t *s = amqp->tcp_socket_new(a);
+	if (amqp->parse_url(u, &ci) != AMQP_STATUS_OK) {
 		snprintf(buf, cap, "bad broker URL");
 		why = buf;
 	} else if (s == NULL) {
 		snprintf(buf, cap, "out of memory");
 		why = buf;
-	} else if ((rc = amqp_socket_open_noblock(s, ci.host, ci.port, &tv)) != AMQP_STATUS_OK) {
-		snprintf(buf, cap, "%s:%d: %s", ci.host, ci.port, amqp_error_string2(rc));
+	} else if ((rc = amqp->socket_open_noblock(s, ci.host, ci.port, &tv)) != AMQP_STATUS_OK) {
+		snprintf(buf, cap, "%s:%d: %s", ci.host, ci.port, amqp->error_string2(rc));
 		why = buf;
 	} else {
 		const char *vhost = ci.vhost && *ci.vhost ? ci.vhost : "/"; /* "amqp://h/" too */
-		why = reply_error(amqp_login(a, vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
+		why = reply_error(amqp->login(a, vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
 					     ci.user, ci.password),
 				  buf, cap);
 		if (why == NULL)
@@ -144,7 +152,7 @@ connect_broker(const broker *b, char *buf, size_t cap)
 	}
 	free(u);
 	if (why) {
-		amqp_destroy_connection(a);
+		amqp->destroy_connection(a);
 		return NULL;
 	}
 	return a;
@@ -187,7 +195,7 @@ on_connect_done(uv_work_t *w, int status)
 	b->connecting = false;
 	if (b->freed) {
 		if (status == 0 && b->made)
-			amqp_destroy_connection(b->made);
+			amqp->destroy_connection(b->made);
 		release(b);
 		return;
 	}
@@ -201,7 +209,7 @@ on_connect_done(uv_work_t *w, int status)
 	b->backoff = BROKER_RETRY_MIN;
 	b->said_down = false;
 	broker_pub_start(b);
-	uv_poll_init(b->loop, &b->poll, amqp_get_sockfd(b->amqp));
+	uv_poll_init(b->loop, &b->poll, amqp->get_sockfd(b->amqp));
 	b->poll.data = b;
 	uv_poll_start(&b->poll, UV_READABLE, on_readable);
 	b->polling = true;
@@ -232,7 +240,7 @@ on_poll_closed(uv_handle_t *h)
 {
 	broker *b = h->data;
 
-	amqp_destroy_connection(b->amqp);
+	amqp->destroy_connection(b->amqp);
 	b->amqp = NULL;
 	b->polling = false;
 	if (b->freed)
@@ -308,7 +316,7 @@ on_other_frame(broker *b)
 	amqp_frame_t f;
 	amqp_message_t m;
 
-	if (amqp_simple_wait_frame(b->amqp, &f) != AMQP_STATUS_OK) {
+	if (amqp->simple_wait_frame(b->amqp, &f) != AMQP_STATUS_OK) {
 		broker_lost(b, "the connection to the broker broke");
 		return;
 	}
@@ -329,11 +337,11 @@ on_other_frame(broker *b)
 		const amqp_basic_return_t *r = f.payload.method.decoded;
 		char to[BROKER_ID_LEN + 1];
 		broker_prop(r->routing_key, to, sizeof to); /* before the body reuses the pool */
-		if (amqp_read_message(b->amqp, f.channel, &m, 0).reply_type != AMQP_RESPONSE_NORMAL) {
+		if (amqp->read_message(b->amqp, f.channel, &m, 0).reply_type != AMQP_RESPONSE_NORMAL) {
 			broker_lost(b, "the connection to the broker broke");
 			return;
 		}
-		amqp_destroy_message(&m);
+		amqp->destroy_message(&m);
 		broker_stream_returned(b, to);
 		break;
 	}
@@ -358,11 +366,11 @@ on_readable(uv_poll_t *p, int status, int events)
 	while (b->amqp && !b->lost) {
 		struct timeval none = {0, 0};
 		amqp_envelope_t env;
-		amqp_maybe_release_buffers(b->amqp);
-		amqp_rpc_reply_t r = amqp_consume_message(b->amqp, &env, &none, 0);
+		amqp->maybe_release_buffers(b->amqp);
+		amqp_rpc_reply_t r = amqp->consume_message(b->amqp, &env, &none, 0);
 		if (r.reply_type == AMQP_RESPONSE_NORMAL) {
 			on_message(b, &env.message);
-			amqp_destroy_envelope(&env);
+			amqp->destroy_envelope(&env);
 		} else if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
 			   r.library_error == AMQP_STATUS_TIMEOUT) {
 			break;
@@ -482,7 +490,7 @@ broker_free(broker *b)
 	uv_close((uv_handle_t *)&b->retry, on_freed);
 	uv_close((uv_handle_t *)&b->again, on_freed);
 	if (b->polling && !b->lost) {
-		amqp_connection_close(b->amqp, AMQP_REPLY_SUCCESS);
+		amqp->connection_close(b->amqp, AMQP_REPLY_SUCCESS);
 		uv_close((uv_handle_t *)&b->poll, on_poll_closed);
 	}
 	/* (lost: the poll handle is closing already, and on_poll_closed frees) */

@@ -92,6 +92,11 @@ conn *broker_take(broker *b, const conn_handlers *h, void *data);
 /* Close the connection: every stream fails first. */
 void broker_free(broker *b);
 
+/*
+ * Whether broker mode can run here: NULL, or why not (librabbitmq is
+ * loaded at the first call: amqp_lib.h).  Before broker_url_ok.
+ */
+const char *broker_lib_error(void);
 /* Whether url is one broker_new can parse (for the command line). */
 bool broker_url_ok(const char *url);
 

@@ -6,7 +6,7 @@
 #ifndef CHORUS_BROKER_INT_H
 #define CHORUS_BROKER_INT_H
 
-#include <amqp.h>
+#include "amqp_lib.h"
 
 #include "broker.h"
 #include "conn_int.h"

@@ -76,18 +76,18 @@ send_now(broker *b, broker_msg *m, const void *body)
 	amqp_basic_properties_t p = {
 		._flags = AMQP_BASIC_TYPE_FLAG | AMQP_BASIC_REPLY_TO_FLAG |
 			  AMQP_BASIC_TIMESTAMP_FLAG | (m->corr[0] ? AMQP_BASIC_CORRELATION_ID_FLAG : 0),
-		.type = amqp_cstring_bytes(m->type),
-		.reply_to = amqp_cstring_bytes(b->id),
+		.type = amqp->cstring_bytes(m->type),
+		.reply_to = amqp->cstring_bytes(b->id),
 		.timestamp = b->started,
-		.correlation_id = m->corr[0] ? amqp_cstring_bytes(m->corr) : amqp_empty_bytes,
+		.correlation_id = m->corr[0] ? amqp->cstring_bytes(m->corr) : (*amqp->empty_bytes),
 	};
 	amqp_bytes_t bytes = {m->len, (void *)body};
-	int rc = amqp_basic_publish(b->amqp, 1, amqp_cstring_bytes(m->exchange),
-				    amqp_cstring_bytes(m->to), 1, 0, &p, bytes);
+	int rc = amqp->basic_publish(b->amqp, 1, amqp->cstring_bytes(m->exchange),
+				    amqp->cstring_bytes(m->to), 1, 0, &p, bytes);
 
 	if (rc != AMQP_STATUS_OK) {
 		free(m);
-		broker_lost(b, amqp_error_string2(rc));
+		broker_lost(b, amqp->error_string2(rc));
 		return -1;
 	}
 	m->tag = ++b->pub.tag;
@@ -180,7 +180,7 @@ broker_confirmed(broker *b, uint64_t tag, bool multiple, bool acked)
 void
 broker_pub_start(broker *b)
 {
-	int fd = amqp_get_sockfd(b->amqp), size = PUB_SNDBUF;
+	int fd = amqp->get_sockfd(b->amqp), size = PUB_SNDBUF;
 
 	/* The kernel may grant less than asked; what it grants still holds the window. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);

@@ -171,6 +171,8 @@ parse_one(int c, node_opts *o)
 			return usage_error("--irc-ping-ms wants 10..600000, not '%s'", optarg);
 		return 0;
 	case OPT_BROKER:
+		if (broker_lib_error())
+			return usage_error("--broker: %s", broker_lib_error());
 		if (!broker_url_ok(optarg))
 			return usage_error("--broker wants amqp://[USER:PASS@]HOST[:PORT][/VHOST], "
 					   "not '%s'", optarg);
@@ -192,6 +194,8 @@ broker_opts(node_opts *o)
 	const char *env = getenv("CHORUS_BROKER");
 
 	if (o->nbroker == 0 && env && *env) {
+		if (broker_lib_error())
+			return usage_error("CHORUS_BROKER: %s", broker_lib_error());
 		if (!broker_url_ok(env))
 			return usage_error("CHORUS_BROKER wants amqp://[USER:PASS@]HOST[:PORT][/VHOST], "
 					   "not '%s'", env);
