@@ -8,7 +8,6 @@
 #include "backoff.h"
 #include "xalloc.h"
 
-#define CONN_KEEP_IN (4 * CONN_READ_CHUNK)  /* a larger read buffer is freed when empty */
 #define CONN_KEEP_OUT (4 * 1024 * 1024)     /* a larger gather buffer is freed once written */
 
 static const conn_handlers no_handlers; /* a conn the owner never got */
@@ -66,11 +65,31 @@ conn_fail(conn *c, int err)
 
 /* --- reading ---------------------------------------------------------------------- */
 
+/*
+ * One read buffer for every conn that holds no partial frame, which is
+ * nearly every conn nearly always: a read lands there, the framer takes
+ * its whole frames, and only a partial frame left over is copied into the
+ * conn's own buffer.  So an idle link holds no read buffer at all (a
+ * 100-member node has 99 links).  Reads come one at a time from the loop;
+ * busy covers a read delivered while another is being taken.
+ */
+static struct {
+	uint8_t *buf;
+	bool busy;
+} spare;
+
 uint8_t *
 conn_room(conn *c, size_t *cap)
 {
 	size_t room = c->fr && c->fr->room ? c->fr->room(c, c->fs, c->inlen) : CONN_READ_CHUNK;
 
+	c->in_spare = c->inlen == 0 && room <= CONN_READ_CHUNK && !spare.busy;
+	if (c->in_spare) {
+		if (spare.buf == NULL)
+			spare.buf = xmalloc(CONN_READ_CHUNK);
+		*cap = room;
+		return spare.buf;
+	}
 	if (c->incap - c->inlen < room) {
 		c->incap = c->inlen + room;
 		c->in = xrealloc(c->in, c->incap);
@@ -79,21 +98,45 @@ conn_room(conn *c, size_t *cap)
 	return c->in + c->inlen;
 }
 
+/* A read into the shared buffer: its whole frames taken, the rest kept. */
+static void
+took_spare(conn *c, size_t n)
+{
+	c->in_spare = false;
+	spare.busy = true;
+	size_t done = c->fr ? c->fr->read(c, c->fs, spare.buf, n) : n;
+	spare.busy = false;
+	if (c->closing || c->failed || done == n)
+		return;
+	if (c->incap < n - done) {
+		c->incap = n - done;
+		c->in = xrealloc(c->in, c->incap);
+	}
+	memcpy(c->in, spare.buf + done, n - done);
+	c->inlen = n - done;
+}
+
 void
 conn_took(conn *c, size_t n)
 {
-	if (n == 0 || c->closing)
+	if (n == 0 || c->closing) {
+		c->in_spare = false;
 		return;
+	}
 	if (c->h->heard)
 		c->h->heard(c);
+	if (c->in_spare) {
+		took_spare(c, n);
+		return;
+	}
 	c->inlen += n;
 	size_t done = c->fr ? c->fr->read(c, c->fs, c->in, c->inlen) : c->inlen;
 	if (c->closing || c->failed)
 		return;
 	memmove(c->in, c->in + done, c->inlen - done);
 	c->inlen -= done;
-	/* Keep the buffer small when idle. */
-	if (c->inlen == 0 && c->incap > CONN_KEEP_IN) {
+	/* A conn's own buffer is for a partial frame only (spare above). */
+	if (c->inlen == 0) {
 		free(c->in);
 		c->in = NULL;
 		c->incap = 0;

@@ -50,6 +50,7 @@ struct conn {
 	size_t cap;             /* unwritten bytes before CONN_EQUEUE (0: no cap) */
 	uint8_t *in;            /* bytes read, not taken by the framer yet */
 	size_t inlen, incap;
+	bool in_spare;          /* the read under way goes to the shared buffer (conn.c) */
 	uint8_t *out;           /* bytes gathered since the last flush */
 	size_t outlen, outcap;
 };
