@@ -194,13 +194,20 @@ tick(node *n, uint64_t now)
 	 * SIGSTOP, a swapped-out machine), not that everyone else was: give
 	 * the peers a fresh timeout before judging them.
 	 */
-	if (now - n->last_tick > n->cfg.timeout_ms) {
-		node_log(n, NODE_LOG_VERBOSE, "stalled for %llu ms",
-			 (unsigned long long)(now - n->last_tick));
+	uint64_t gap = now - n->last_tick;
+	if (gap > n->cfg.timeout_ms) {
+		node_log(n, NODE_LOG_VERBOSE, "stalled for %llu ms", (unsigned long long)gap);
 		for (int i = 1; i < n->members.len; i++)
 			if (n->members.v[i].state == MEMBER_ALIVE)
 				n->members.v[i].last_heard = now;
 	}
+	/*
+	 * A shorter delay, Lifeguard's lesson: a tick that comes late means
+	 * our own loop was slow (a starved CPU), and what the members sent
+	 * meanwhile may still wait unread in the sockets (timers run before
+	 * the loop reads): this tick allows them that much more silence.
+	 */
+	n->tick_late = gap > node_tick_ms(n) && gap <= n->cfg.timeout_ms ? gap - node_tick_ms(n) : 0;
 	n->last_tick = now;
 	if (n->leaving) {
 		leave(n, now);

@@ -282,6 +282,7 @@ struct node {
 	bool inc_told;           /* a HELLO went out: our incarnation is known */
 	uint64_t next_heartbeat;
 	uint64_t last_tick;
+	uint64_t tick_late;  /* how late this tick came (node.c's tick): more silence allowed */
 	uint64_t leader;   /* the leader last announced, 0 before announce */
 	bool leaving;      /* asked to leave (guests parted); waits for the queue */
 	uint64_t leave_deadline;

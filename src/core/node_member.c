@@ -167,14 +167,16 @@ node_member_recall(node *n, const node_config *cfg, uint64_t now)
  * large chat, for a member heartbeat at the slow rate: node_beat.c).  One
  * silent for three such limits while its link is still open gets it closed, so
  * that a healed partition is found by a fresh connect rather than by TCP's
- * slow retransmission backoff.  now is n->last_tick (node_tick).
+ * slow retransmission backoff.  now is n->last_tick (node_tick); a tick
+ * that came late allows as much more (tick_late, node.c).
  */
 void
 node_member_detect(node *n, uint64_t now)
 {
 	for (int i = 1; i < n->members.len; i++) {
 		member *m = &n->members.v[i];
-		uint64_t silent = now - m->last_heard, limit = node_beat_limit(n, m);
+		uint64_t silent = now - m->last_heard;
+		uint64_t limit = node_beat_limit(n, m) + n->tick_late;
 		if (m->state == MEMBER_ALIVE && silent > limit)
 			node_member_set(n, m, MEMBER_LOST, MEMBER_SILENT);
 		if (m->state == MEMBER_LOST && m->nlinks > 0 && silent > 3 * limit)

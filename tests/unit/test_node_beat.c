@@ -240,6 +240,30 @@ test_a_former_senior_beats_everyone_for_a_while(void **state)
 	stop(&a);
 }
 
+static void
+test_a_late_tick_allows_what_may_wait_unread(void **state)
+{
+	(void)state;
+	static fake a;
+	node *n = chat(&a, 0, 3);
+	uint64_t t = 3000, step = node_tick_ms(n);
+	member *m = find(n, 200);
+
+	m->last_heard = t;
+	for (; t + step < 3000 + n->cfg.timeout_ms; t += step)
+		call_tick(&a, t + step);
+	assert_int_equal(m->state, MEMBER_ALIVE);
+	/* the loop was slow: the next tick comes 350 ms late */
+	t += step + 350;
+	call_tick(&a, t);
+	assert_true(t - m->last_heard > n->cfg.timeout_ms);
+	assert_int_equal(m->state, MEMBER_ALIVE);
+	/* on time again, after the sockets were read: still silent, lost */
+	call_tick(&a, t + step);
+	assert_int_equal(m->state, MEMBER_LOST);
+	stop(&a);
+}
+
 int
 main(void)
 {
@@ -250,6 +274,7 @@ main(void)
 		cmocka_unit_test(test_a_senior_beats_everyone_every_period),
 		cmocka_unit_test(test_a_member_that_becomes_a_senior_gets_a_fresh_timeout),
 		cmocka_unit_test(test_a_former_senior_beats_everyone_for_a_while),
+		cmocka_unit_test(test_a_late_tick_allows_what_may_wait_unread),
 	};
 
 	make_keys();
