@@ -8,13 +8,15 @@
  * as it always was.  In a larger one it is a REPORT to one of the seniors
  * (node_beat.c), to each in turn, at most one every NODE_REPORT_MS, tagged
  * for every live member we share a key with; a senior puts its own
- * straight into its relay.  (One senior that drops what it is given
- * delays one report in nseniors, and heartbeats still carry our clock.)  Whoever holds REPORTs passes them on NODE_RELAY_MS after the
- * first came: one RELAY (or a few, for more than WIRE_MAX_TAGS authors)
- * to each live member.  A member takes a relayed report as if its author
- * had sent it, once the tag holds; one that tells it nothing new (another
- * senior's copy, an old one) costs no tag check.  One its author did not tag for us
- * (it did not know us yet) is not passed to us: the next one will be,
+ * straight into its relay.  (A senior that drops what it is given delays
+ * one report in nseniors, and heartbeats still carry our clock.)
+ *
+ * Whoever holds REPORTs passes them on NODE_RELAY_MS after the first
+ * came: one RELAY (or a few, for more than WIRE_MAX_TAGS authors) to each
+ * live member.  A member takes a relayed report as if its author had sent
+ * it, once the tag holds; one that tells it nothing new (another senior's
+ * copy, an old one) costs no tag check.  A report whose author did not tag
+ * us (it did not know us yet) is not passed to us: the next one will be,
  * and heartbeats carry reports too.
  */
 #include "node_int.h"
