@@ -26,10 +26,7 @@ copy_str(char *dst, size_t cap, wire_str s)
 static member *
 append(member_table *t, uint64_t id)
 {
-	if (t->len == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 8;
-		t->v = xrealloc(t->v, (size_t)t->cap * sizeof *t->v);
-	}
+	t->v = xgrow(t->v, t->len, &t->cap, 8, sizeof *t->v);
 	idmap_put(&t->index, id, t->len);
 	member *m = &t->v[t->len++];
 	*m = (member){.id = id};

@@ -150,10 +150,7 @@ target(mod_state *m, uint64_t id)
 	for (int i = 0; i < m->n; i++)
 		if (m->v[i].id == id)
 			return &m->v[i];
-	if (m->n == m->cap) {
-		m->cap = m->cap ? 2 * m->cap : 8;
-		m->v = xrealloc(m->v, (size_t)m->cap * sizeof *m->v);
-	}
+	m->v = xgrow(m->v, m->n, &m->cap, 8, sizeof *m->v);
 	m->v[m->n] = (mod_target){.id = id};
 	return &m->v[m->n++];
 }

@@ -133,10 +133,7 @@ node_link(node *n, uint32_t id)
 peer_link *
 node_link_add(node *n, uint32_t id, uint64_t now)
 {
-	if (n->links.len == n->links.cap) {
-		n->links.cap = n->links.cap ? n->links.cap * 2 : 8;
-		n->links.v = xrealloc(n->links.v, (size_t)n->links.cap * sizeof *n->links.v);
-	}
+	n->links.v = xgrow(n->links.v, n->links.len, &n->links.cap, 8, sizeof *n->links.v);
 	peer_link *l = &n->links.v[n->links.len++];
 	*l = (peer_link){.id = id, .seed = -1, .since = now};
 	return l;

@@ -1,7 +1,8 @@
 /*
  * node_recv — what the core does with each frame from a peer.
  *
- * Dispatch goes through a table: message type, handler, and whether the
+ * Dispatch goes through a table: message type, handler (here, or the
+ * module whose frame it is: node_hist, node_report), and whether the
  * link must already be bound to a member (its HELLO arrived).  Frames that
  * need a bound link and arrive before the HELLO close the link.
  */
@@ -165,18 +166,6 @@ on_leave(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 	node_member_set(n, m, MEMBER_LEFT, MEMBER_SAID_LEAVE);
 }
 
-static void
-on_chat(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
-{
-	node_hist_on_chat(n, now, l, msg);
-}
-
-static void
-on_sig(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
-{
-	node_hist_on_sig(n, now, l, msg);
-}
-
 /* The proof of the id a HELLO named: the HELLO now counts. */
 static void
 on_prove(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
@@ -200,24 +189,6 @@ on_prove(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 	hello.u.hello.host = wire_cstr(host);
 	l->hello_held = false;
 	on_hello(n, now, l, &hello);
-}
-
-static void
-on_status(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
-{
-	node_hist_on_status(n, now, l, msg);
-}
-
-static void
-on_report(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
-{
-	node_report_on_report(n, now, l, msg);
-}
-
-static void
-on_relay(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
-{
-	node_report_on_relay(n, now, l, msg);
 }
 
 static void
@@ -251,14 +222,14 @@ static const struct {
 	[WIRE_MEMBERS] = {on_members, false, true},
 	[WIRE_HEARTBEAT] = {on_heartbeat, true, true},
 	[WIRE_LEAVE] = {on_leave, true, true},
-	[WIRE_CHAT] = {on_chat, true, true},
+	[WIRE_CHAT] = {node_hist_on_chat, true, true},
 	[WIRE_REJECT] = {on_reject, false, true},
-	[WIRE_STATUS] = {on_status, true, true},
+	[WIRE_STATUS] = {node_hist_on_status, true, true},
 	[WIRE_PULL] = {on_pull, true, true},
-	[WIRE_SIG] = {on_sig, true, true},
+	[WIRE_SIG] = {node_hist_on_sig, true, true},
 	[WIRE_PROVE] = {on_prove, false, false},
-	[WIRE_REPORT] = {on_report, true, true},
-	[WIRE_RELAY] = {on_relay, true, true},
+	[WIRE_REPORT] = {node_report_on_report, true, true},
+	[WIRE_RELAY] = {node_report_on_relay, true, true},
 };
 
 void

@@ -89,12 +89,52 @@ page_out(node *n, uint64_t now, const wire_msg *r)
 	}
 }
 
-/* Our report, tagged for every live member we are paired with, in pages. */
+/*
+ * A REPORT's tags or a RELAY's entries, in pages of WIRE_MAX_TAGS: a full
+ * page goes out before the next entry, the last one at page_end.
+ */
+typedef struct pager {
+	node *n;
+	uint64_t now;
+	const member *to; /* a RELAY's recipient (a REPORT goes by page_out) */
+	wire_msg *msg;
+	size_t *count;    /* the page's count of entries */
+} pager;
+
+static void
+page_send(const pager *p)
+{
+	if (p->msg->type == WIRE_RELAY)
+		node_send_to(p->n, p->to, p->msg);
+	else
+		page_out(p->n, p->now, p->msg);
+}
+
+/* The place of the next entry in the page. */
+static size_t
+page_slot(pager *p)
+{
+	if (*p->count == WIRE_MAX_TAGS) {
+		page_send(p);
+		*p->count = 0;
+	}
+	return (*p->count)++;
+}
+
+static void
+page_end(const pager *p)
+{
+	if (*p->count)
+		page_send(p);
+}
+
+/* Our report, tagged for every live member we are paired with. */
 static void
 report(node *n, uint64_t now, uint64_t hlc, uint64_t seq)
 {
 	const member *self = member_self(&n->members);
 	wire_msg *r = n->reports.msg;
+	pager p = {.n = n, .now = now, .msg = r, .count = &r->u.report.count};
 
 	r->type = WIRE_REPORT;
 	r->u.report.hlc = hlc;
@@ -104,16 +144,11 @@ report(node *n, uint64_t now, uint64_t hlc, uint64_t seq)
 		const member *m = &n->members.v[i];
 		if (m->state != MEMBER_ALIVE || !m->paired)
 			continue;
-		wire_tag *t = &r->u.report.tag[r->u.report.count++];
+		wire_tag *t = &r->u.report.tag[page_slot(&p)];
 		t->to = m->id;
 		t->tag = relay_report_tag(m->pair, self->id, self->inc, m->id, hlc, seq);
-		if (r->u.report.count == WIRE_MAX_TAGS) {
-			page_out(n, now, r);
-			r->u.report.count = 0;
-		}
 	}
-	if (r->u.report.count)
-		page_out(n, now, r);
+	page_end(&p);
 }
 
 void
@@ -148,12 +183,13 @@ node_report_on_report(node *n, uint64_t now, peer_link *l, const wire_msg *msg)
 	hold(n, now, m->id, msg);
 }
 
-/* One RELAY frame's worth at a time, for recipient to. */
+/* The reports held that were tagged for to, in RELAYs to it. */
 static void
-relay_to(node *n, const member *to)
+relay_to(node *n, uint64_t now, const member *to)
 {
 	wire_msg *r = n->reports.msg;
 	const relay *held = &n->reports.relay;
+	pager p = {.n = n, .now = now, .to = to, .msg = r, .count = &r->u.relay.count};
 
 	r->type = WIRE_RELAY;
 	r->u.relay.count = 0;
@@ -162,15 +198,10 @@ relay_to(node *n, const member *to)
 		uint64_t tag;
 		if (h->author == to->id || !relay_tag(h, to->id, &tag))
 			continue;
-		r->u.relay.entry[r->u.relay.count++] =
+		r->u.relay.entry[page_slot(&p)] =
 			(wire_relayed){.author = h->author, .hlc = h->hlc, .seq = h->seq, .tag = tag};
-		if (r->u.relay.count == WIRE_MAX_TAGS) {
-			node_send_to(n, to, r);
-			r->u.relay.count = 0;
-		}
 	}
-	if (r->u.relay.count)
-		node_send_to(n, to, r);
+	page_end(&p);
 }
 
 void
@@ -180,7 +211,7 @@ node_relay_flush(node *n, uint64_t now)
 		return;
 	for (int i = 1; i < n->members.len; i++)
 		if (n->members.v[i].state == MEMBER_ALIVE)
-			relay_to(n, &n->members.v[i]);
+			relay_to(n, now, &n->members.v[i]);
 	relay_clear(&n->reports.relay);
 	n->reports.relay_at = 0;
 }

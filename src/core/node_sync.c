@@ -81,10 +81,7 @@ merge_entry(peer_vec *v, const wire_have *e)
 		}
 	if (v->count == NODE_MAX_AUTHORS)
 		return;
-	if (v->count == v->cap) {
-		v->cap = v->cap ? 2 * v->cap : 16;
-		v->have = xrealloc(v->have, (size_t)v->cap * sizeof *v->have);
-	}
+	v->have = xgrow(v->have, v->count, &v->cap, 16, sizeof *v->have);
 	v->have[v->count++] = *e;
 }
 

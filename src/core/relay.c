@@ -70,12 +70,7 @@ held_for(relay *r, uint64_t author)
 	for (int i = 0; i < r->len; i++)
 		if (r->v[i].author == author)
 			return &r->v[i];
-	if (r->len == r->cap) {
-		int cap = r->cap ? 2 * r->cap : 16;
-		r->v = xrealloc(r->v, (size_t)cap * sizeof *r->v);
-		memset(r->v + r->cap, 0, (size_t)(cap - r->cap) * sizeof *r->v);
-		r->cap = cap;
-	}
+	r->v = xgrow(r->v, r->len, &r->cap, 16, sizeof *r->v);
 	report_held *h = &r->v[r->len++];
 	h->author = author;
 	h->hlc = 0;

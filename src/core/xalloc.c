@@ -48,3 +48,15 @@ xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));
 }
+
+void *
+xgrow(void *v, int len, int *cap, int first, size_t size)
+{
+	if (len < *cap)
+		return v;
+	int to = *cap ? 2 * *cap : first;
+	v = xrealloc(v, (size_t)to * size);
+	memset((char *)v + (size_t)*cap * size, 0, (size_t)(to - *cap) * size);
+	*cap = to;
+	return v;
+}

@@ -17,5 +17,11 @@ void *xrealloc(void *ptr, size_t size);
 /* A NUL-terminated copy of the first len bytes of s. */
 char *xstrndup(const char *s, size_t len);
 char *xstrdup(const char *s);
+/*
+ * Room for one more entry in the array v of *cap entries of size bytes,
+ * len of them used: when it is full, *cap doubles (from first) and the
+ * array moves (the new entries' bytes are zero).  Returns the array.
+ */
+void *xgrow(void *v, int len, int *cap, int first, size_t size);
 
 #endif

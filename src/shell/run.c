@@ -4,7 +4,8 @@
  * needs (so that a failed start leaves nothing behind); start the loop, and
  * wire the pure core to the network (net), the store, the clock (uv_now,
  * sampled once per loop pass), the signals, and the front ends the caller
- * named (front.h: the terminal, the IRC gateway, a chatterbox).
+ * named (front.h: the terminal, the IRC gateway, a chatterbox), and the
+ * broker if there is one (run_broker.c).
  *
  * Group commit: during a loop pass the core's records go into one store
  * transaction, and its frames and printed lines are gathered.  Just before
@@ -32,8 +33,8 @@
 #include "store.h"
 
 
-static uint64_t
-now_of(runner *r)
+uint64_t
+run_now(runner *r)
 {
 	return uv_now(r->loop);
 }
@@ -119,8 +120,8 @@ io_close(void *ctx, uint32_t link)
 	net_close(r->net, link);
 }
 
-static void
-io_event(void *ctx, const event *ev)
+void
+run_event(void *ctx, const event *ev)
 {
 	runner *r = ctx;
 
@@ -221,7 +222,7 @@ net_up(void *ctx, uint32_t link, bool outgoing, const char *host, const uint8_t 
 	/* A completed handshake: the peer holds our secret. */
 	if (r->keep_secret && keep_secret(r) != 0)
 		run_fatal(r, r->fail.code, "%s", r->fail.why);
-	node_link_up(r->core, now_of(r), link, outgoing, host, binding);
+	node_link_up(r->core, run_now(r), link, outgoing, host, binding);
 }
 
 static void
@@ -229,7 +230,7 @@ net_down(void *ctx, uint32_t link, const char *why)
 {
 	runner *r = ctx;
 
-	node_link_down(r->core, now_of(r), link, why);
+	node_link_down(r->core, run_now(r), link, why);
 }
 
 static void
@@ -237,7 +238,7 @@ net_frame(void *ctx, uint32_t link, const uint8_t *body, size_t len)
 {
 	runner *r = ctx;
 
-	node_frame(r->core, now_of(r), link, body, len);
+	node_frame(r->core, run_now(r), link, body, len);
 }
 
 static void
@@ -251,7 +252,7 @@ on_tick(uv_timer_t *t)
 {
 	runner *r = t->data;
 
-	node_tick(r->core, now_of(r));
+	node_tick(r->core, run_now(r));
 	net_sweep(r->net);
 	RUN_EACH_FRONT(r, f)
 		if (f->ops->sweep)
@@ -289,16 +290,16 @@ on_prepare(uv_prepare_t *p)
 
 	if (r->exiting)
 		return;
-	node_flush(r->core, now_of(r));
+	node_flush(r->core, run_now(r));
 	if (r->exiting)
 		return;
-	uint64_t wake = node_wake_at(r->core), now = now_of(r);
+	uint64_t wake = node_wake_at(r->core), now = run_now(r);
 	if (wake)
 		uv_timer_start(&r->wake, on_wake, wake > now ? wake - now : 0, 0);
 	end_batch(r);
 	RUN_EACH_FRONT(r, f)
-		if (f->ops->turn && f->ops->turn(f->self, now_of(r)))
-			node_leave(r->core, now_of(r));
+		if (f->ops->turn && f->ops->turn(f->self, run_now(r)))
+			node_leave(r->core, run_now(r));
 	if (r->broker && !r->roll_answered && node_announced(r->core)) {
 		r->roll_answered = true;
 		broker_joined(r->broker);
@@ -311,83 +312,13 @@ on_prepare(uv_prepare_t *p)
 	r->held = busy;
 }
 
-/* --- the broker's callbacks (--broker) ------------------------------------ */
-
-static void
-broker_open(void *ctx, broker *b)
-{
-	runner *r = ctx;
-
-	net_broker_open(r->net, b);
-}
-
-static void
-broker_here(void *ctx, const char *host, uint64_t top)
-{
-	runner *r = ctx;
-
-	if (r->core == NULL)
-		return;
-	node_raise_inc(r->core, top);
-	node_add_seed(r->core, now_of(r), host, BROKER_PORT);
-}
-
-/* What our answers to a roll call carry: the newest incarnation we know. */
-static uint64_t
-broker_top(void *ctx)
-{
-	runner *r = ctx;
-
-	return r->core ? node_top_inc(r->core) : 0;
-}
-
-/* The way to the others is back: a node still joining waits for them again. */
-static void
-broker_up(void *ctx)
-{
-	runner *r = ctx;
-
-	if (r->core)
-		node_hold_join(r->core, now_of(r), false);
-}
-
-/* No way to the others: a node still joining must not found the chat alone. */
-static void
-broker_down(void *ctx, const char *why)
-{
-	runner *r = ctx;
-	char text[300];
-	event ev = {.kind = EVENT_ERROR, .text = text};
-
-	if (r->core)
-		node_hold_join(r->core, now_of(r), true);
-	ev.text_len = (size_t)snprintf(text, sizeof text, "broker unreachable: %s", why);
-	io_event(r, &ev);
-}
-
-/*
- * --broker: start connecting (the chat's exchanges are named from its key
- * psk); the core is held until the connection is made.
- */
-static void
-start_broker(runner *r, const uint8_t psk[SEAL_KEY])
-{
-	broker_callbacks cb = {.ctx = r, .open = broker_open, .here = broker_here,
-			       .top = broker_top, .up = broker_up, .down = broker_down};
-
-	if (r->opts->nbroker == 0)
-		return;
-	r->broker = broker_new(r->loop, r->opts->broker, r->opts->nbroker, psk, r->started_ms, &cb);
-	net_use_broker(r->net, r->broker);
-}
-
 static void
 on_signal(uv_signal_t *s, int sig)
 {
 	runner *r = s->data;
 
 	(void)sig;
-	node_leave(r->core, now_of(r));
+	node_leave(r->core, run_now(r));
 }
 
 /* --- setup ------------------------------------------------------------- */
@@ -457,7 +388,7 @@ start(runner *r, const ident *id, uint16_t port)
 	};
 	node_io io = {
 		.ctx = r, .connect = io_connect, .send = io_send, .close = io_close,
-		.event = io_event, .log = io_log, .exit = io_exit, .pending = io_pending,
+		.event = run_event, .log = io_log, .exit = io_exit, .pending = io_pending,
 		.guest = io_guest,
 	};
 
@@ -473,10 +404,10 @@ start(runner *r, const ident *id, uint16_t port)
 	}
 	r->core = node_create(&cfg, &io);
 	if (r->broker)
-		node_hold_join(r->core, now_of(r), true); /* until broker_up */
+		node_hold_join(r->core, run_now(r), true); /* until broker_up */
 	if ((rc = make_fronts(r)) != 0)
 		return rc;
-	node_start(r->core, now_of(r));
+	node_start(r->core, run_now(r));
 	if (r->broker)
 		broker_roll_call(r->broker);
 	uv_prepare_init(r->loop, &r->prepare);
@@ -576,7 +507,7 @@ run_node(const node_opts *o, const front_plug *plugs, int nplugs)
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = uv_default_loop();
 	r.net = net_new(r.loop, &nc, psk, o->handshake_ms);
-	start_broker(&r, psk);
+	run_start_broker(&r, psk);
 	sodium_memzero(psk, sizeof psk);
 	rc = net_listen(r.net, o->listen_host, o->listen_port, &port);
 	if (rc != 0) {

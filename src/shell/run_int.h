@@ -68,5 +68,15 @@ void run_store_failed(runner *r);
 uint64_t run_wall_ms(void);
 /* Fill in io's store callbacks (their ctx is the runner). */
 void run_store_io(node_io *io);
+/* The core's clock: the loop's, sampled once per pass. */
+uint64_t run_now(runner *r);
+/* An event for the front ends (the core's io.event; ctx is the runner). */
+void run_event(void *ctx, const event *ev);
+/*
+ * --broker (run_broker.c): start connecting, the chat's exchanges named
+ * from its key psk; the core is held until the connection is made.
+ * Nothing without --broker.
+ */
+void run_start_broker(runner *r, const uint8_t psk[SEAL_KEY]);
 
 #endif

@@ -259,6 +259,15 @@ relay_first(fake *to, uint32_t link, uint64_t now, uint8_t seed, uint64_t ms,
 	inject(to, link, now, &sigm);
 }
 
+/* alice's and bob's timers from from to to, then their frames carried. */
+static void
+carry(fake *a, fake *b, uint64_t from, uint64_t to)
+{
+	ticks(a, from, to);
+	ticks(b, from, to);
+	settle(a, 101, b, 1, to);
+}
+
 /*
  * Records of authors this node does not know as members (a member met
  * elsewhere: the other side of a partition, or of a nick clash, as in
@@ -278,20 +287,14 @@ test_a_strangers_line_is_judged_by_the_records_alone(void **state)
 	settled_pair(&a, &b);
 	relay_first(&a, 101, 2110, 7, 2105, "Bob", "I was Bob elsewhere");
 	relay_first(&b, 1, 2110, 7, 2105, "Bob", "I was Bob elsewhere");
-	ticks(&a, 2150, 2300);
-	ticks(&b, 2150, 2300);
-	settle(&a, 101, &b, 1, 2300);
+	carry(&a, &b, 2150, 2300);
 	assert_int_equal(count_line(&a, "[Bob] I was Bob elsewhere"), 1);
 	assert_int_equal(count_line(&b, "[Bob] I was Bob elsewhere"), 1);
 	/* alice's own line binds her nick: a stranger cannot take it after. */
 	input(&a, 2310, "alice here");
-	ticks(&a, 2350, 2500);
-	ticks(&b, 2350, 2500);
-	settle(&a, 101, &b, 1, 2500);
+	carry(&a, &b, 2350, 2500);
 	relay_first(&b, 1, 2510, 8, 2505, "ALICE", "I am alice too");
-	ticks(&a, 2550, 2700);
-	ticks(&b, 2550, 2700);
-	settle(&a, 101, &b, 1, 2700);
+	carry(&a, &b, 2550, 2700);
 	assert_int_equal(count_line(&b, "[alice] alice here"), 1);
 	assert_int_equal(count_line(&b, "[ALICE] I am alice too"), 0);
 	assert_non_null(strstr(b.last_log, "another author's records bound first"));

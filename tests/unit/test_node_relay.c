@@ -104,6 +104,36 @@ test_a_relayed_report_counts_only_when_its_tag_holds(void **state)
 	stop3(&a, &b, &c);
 }
 
+static void
+test_a_report_for_more_members_than_a_frame_holds_goes_in_pages(void **state)
+{
+	(void)state;
+	static fake a;
+	int held = 0;
+
+	start(&a, A_ID, 1000, "alice", "10.0.0.1", NULL);
+	ticks(&a, 1000, 3000); /* founds the chat alone */
+	for (int i = 0; i < 300; i++) {
+		char nick[16];
+		snprintf(nick, sizeof nick, "m%d", i);
+		wire_member e = {.id = 0x1000 + (uint64_t)i, .inc = 5000, .nick = wire_cstr(nick)};
+		member *m;
+		member_state to;
+		member_merge(&a.n->members, &e, &m, &to);
+		m->state = MEMBER_ALIVE; /* as if heard (no [JOIN] lines for 300 of them) */
+		m->paired = true;
+	}
+	node_beat_plan(a.n, 3100);
+	assert_true(a.n->beats.self_senior); /* alice's report goes into her own relay */
+	a.n->history.ack_due = true;
+	node_report_due(a.n, 3100);
+	for (int i = 0; i < a.n->reports.relay.len; i++)
+		if (a.n->reports.relay.v[i].author == A_ID)
+			held = a.n->reports.relay.v[i].ntags;
+	assert_int_equal(held, 300); /* two pages, 256 + 44, one report */
+	stop(&a);
+}
+
 int
 main(void)
 {
@@ -111,6 +141,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_with_relays_a_line_is_shown_everywhere_without_a_status),
 		cmocka_unit_test(test_a_relayed_report_counts_only_when_its_tag_holds),
+		cmocka_unit_test(test_a_report_for_more_members_than_a_frame_holds_goes_in_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
